@@ -1,0 +1,1 @@
+"""Sync definitions: YAML loading, interpolation, schema and semantic checks."""
