@@ -1,0 +1,349 @@
+"""The one client for all HTTP to the Polytomic API."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+
+import httpx
+
+from reconciler.api.retry import RetryPolicy, parse_retry_after
+from reconciler.config import ApiSettings
+from reconciler.errors import ApiError
+
+log = logging.getLogger("reconciler.api")
+
+PAGE_LIMIT = 50
+MAX_LISTING_ROUNDS = 20
+USER_AGENT = "reconciler/0.1"
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Errors after which a write may or may not have taken effect on the server.
+_AMBIGUOUS_TRANSPORT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+class AmbiguousWriteError(ApiError):
+    """A write failed in a way that leaves its outcome unknown (timeout, dropped connection, 5xx)."""
+
+
+class PolytomicClient:
+    """Typed calls for the endpoints reconciler uses; reads retry, writes report ambiguity.
+
+    Reads are retried on 429, 408, 5xx and connection errors. Writes are retried only where the
+    request certainly had no effect (429, a connection that was never made); any other failure
+    raises :class:`AmbiguousWriteError` so the caller can read back before sending again.
+    """
+
+    def __init__(
+        self,
+        settings: ApiSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 16,
+    ) -> None:
+        self.settings = settings
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.Client(
+            base_url=settings.url,
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            headers={
+                "Authorization": settings.auth_header,
+                "X-Polytomic-Version": settings.version,
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PolytomicClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        write: bool = False,
+    ) -> Any:
+        """Send one logical request (with retries); return the response's ``data`` (or None)."""
+        return _data(self.send(method, path, params=params, json=json, idempotency_key=idempotency_key, write=write))
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        write: bool = False,
+    ) -> httpx.Response:
+        """Send one logical request with retries; return the successful response."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = self._http.request(method, path, params=params, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                error = self._transport_error(method, path, exc, write)
+                if not self._may_retry(error, write, exc=exc):
+                    raise error from None
+            else:
+                log.debug("%s %s -> %s", method, path, response.status_code)
+                if response.is_success:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                error = self._http_error(method, path, response, write)
+                if not self._may_retry(error, write):
+                    raise error
+            wait = self.retry.delay(attempt, retry_after)
+            if attempt >= self.retry.max_attempts or time.monotonic() - started + wait > self.retry.budget:
+                raise error
+            log.info("retrying %s %s in %.1fs after: %s", method, path, wait, error.message)
+            self.retry.sleep(wait)
+
+    def _may_retry(self, error: ApiError, write: bool, exc: Exception | None = None) -> bool:
+        if isinstance(error, AmbiguousWriteError):
+            return False
+        if exc is not None:
+            return True  # connection never made (writes) or any transport error (reads)
+        status = error.status or 0
+        if write:
+            return status == 429
+        return status in (408, 429) or status >= 500
+
+    def _transport_error(self, method: str, path: str, exc: httpx.TransportError, write: bool) -> ApiError:
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        url = self._url(path)
+        if write and isinstance(exc, _AMBIGUOUS_TRANSPORT):
+            return AmbiguousWriteError(f"outcome unknown ({message})", method=method, url=url)
+        if write and not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return AmbiguousWriteError(f"outcome unknown ({message})", method=method, url=url)
+        return ApiError(f"could not reach the API ({message})", method=method, url=url)
+
+    def _http_error(self, method: str, path: str, response: httpx.Response, write: bool) -> ApiError:
+        key: str | None = None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            message = body["message"]
+            key = body.get("key") if isinstance(body.get("key"), str) else None
+        else:
+            message = response.reason_phrase or "error"
+        status = response.status_code
+        cls = AmbiguousWriteError if write and status >= 500 else ApiError
+        return cls(message, method=method, url=self._url(path), status=status, key=key)
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.url}{path}"
+
+    # ---- organisation ---------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        return self.request("GET", "/api/me")
+
+    def list_connections(self) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/connections") or []
+
+    def list_models(self) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/models") or []
+
+    def get_model(self, model_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/models/{model_id}")
+
+    # ---- model syncs ----------------------------------------------------------------------
+
+    def iter_model_sync_pages(self, page_token: str | None = None, **filters: Any) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+        """Pages of ``GET /api/syncs`` as (items, next token), following tokens unchanged."""
+        token = page_token
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **{k: _param(v) for k, v in filters.items() if v is not None}}
+            if token:
+                params["page_token"] = token
+            envelope = self.request_envelope("GET", "/api/syncs", params=params)
+            items = envelope.get("data") or []
+            token = (envelope.get("pagination") or {}).get("next_page_token") or None
+            yield items, token
+            if not token:
+                return
+
+    def list_model_syncs(self) -> list[dict[str, Any]]:
+        """Every model sync, complete even while syncs are being edited during the listing.
+
+        The list is ordered by ``updated_at`` descending with keyset page tokens, so a sync
+        edited while later pages are read jumps to the front, behind the cursor. After the
+        full pass the head of the list is re-read until it reaches an item no newer than the
+        newest one already seen; anything edited meanwhile is picked up there. Repeated until a
+        head read finds nothing new. Items are keyed by id; the newest version wins.
+        """
+        seen: dict[str, dict[str, Any]] = {}
+        watermark: datetime | None = None
+        for items, _ in self.iter_model_sync_pages():
+            for item in items:
+                watermark = _newest(watermark, item)
+                _keep_newest(seen, item)
+        for _ in range(MAX_LISTING_ROUNDS):
+            fresh = False
+            previous = watermark
+            for items, _ in self.iter_model_sync_pages():
+                reached_known = False
+                for item in items:
+                    if _is_known(seen, item, previous):
+                        reached_known = True
+                        break
+                    fresh = True
+                    watermark = _newest(watermark, item)
+                    _keep_newest(seen, item)
+                if reached_known:
+                    break
+            if not fresh:
+                return sorted(seen.values(), key=lambda s: s.get("id", ""))
+        raise ApiError(
+            "model syncs kept changing while they were being listed; try again",
+            method="GET",
+            url=self._url("/api/syncs"),
+        )
+
+    def request_envelope(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Like :meth:`request` but returns the whole JSON envelope (for pagination)."""
+        response = self.send(method, path, **kwargs)
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = {}
+        return body if isinstance(body, dict) else {}
+
+    def get_model_sync(self, sync_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/syncs/{sync_id}")
+
+    def create_model_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self.request("POST", "/api/syncs", json=body, idempotency_key=idempotency_key, write=True)
+
+    def update_model_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self.request("PUT", f"/api/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
+
+    def delete_model_sync(self, sync_id: str, *, idempotency_key: str) -> None:
+        self.request("DELETE", f"/api/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
+
+    def activate_model_sync(self, sync_id: str, active: bool, *, idempotency_key: str) -> dict[str, Any]:
+        return self.request(
+            "POST", f"/api/syncs/{sync_id}/activate", json={"active": active}, idempotency_key=idempotency_key, write=True
+        )
+
+    def get_model_sync_status(self, sync_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/syncs/{sync_id}/status")
+
+    # ---- bulk syncs -----------------------------------------------------------------------
+
+    def list_bulk_syncs(self) -> list[dict[str, Any]]:
+        return sorted(self.request("GET", "/api/bulk/syncs") or [], key=lambda s: s.get("id", ""))
+
+    def get_bulk_sync(self, sync_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}")
+
+    def get_bulk_sync_schemas(self, sync_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}/schemas") or []
+
+    def create_bulk_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self.request("POST", "/api/bulk/syncs", json=body, idempotency_key=idempotency_key, write=True)
+
+    def update_bulk_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self.request("PUT", f"/api/bulk/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
+
+    def delete_bulk_sync(self, sync_id: str, *, idempotency_key: str) -> None:
+        self.request("DELETE", f"/api/bulk/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
+
+    def activate_bulk_sync(self, sync_id: str, active: bool, *, idempotency_key: str) -> dict[str, Any]:
+        return self.request(
+            "POST", f"/api/bulk/syncs/{sync_id}/activate", json={"active": active}, idempotency_key=idempotency_key, write=True
+        )
+
+    def get_bulk_sync_status(self, sync_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}/status")
+
+
+def map_concurrent(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
+    """``[fn(x) for x in items]`` with at most ``limit`` calls in flight; order kept."""
+    items = list(items)
+    if limit <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _data(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("data") if isinstance(body, dict) else None
+
+
+def _param(value: Any) -> Any:
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def _stamp(item: Mapping[str, Any]) -> datetime | None:
+    raw = item.get("updated_at")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _is_known(seen: Mapping[str, Mapping[str, Any]], item: Mapping[str, Any], watermark: datetime | None) -> bool:
+    """True once a head re-read reaches items that were already current when last seen."""
+    stamp = _stamp(item)
+    if watermark is None or stamp is None:
+        return False
+    if stamp < watermark:
+        return True
+    known = seen.get(item.get("id", ""))
+    return stamp == watermark and known is not None and _stamp(known) == stamp
+
+
+def _newest(current: datetime | None, item: Mapping[str, Any]) -> datetime | None:
+    stamp = _stamp(item)
+    if stamp is None:
+        return current
+    return stamp if current is None or stamp > current else current
+
+
+def _keep_newest(seen: dict[str, dict[str, Any]], item: dict[str, Any]) -> None:
+    key = item.get("id")
+    if not isinstance(key, str):
+        return
+    old = seen.get(key)
+    if old is None:
+        seen[key] = item
+        return
+    old_stamp, new_stamp = _stamp(old), _stamp(item)
+    if old_stamp is None or (new_stamp is not None and new_stamp >= old_stamp):
+        seen[key] = item
