@@ -1,0 +1,128 @@
+"""Pieces every command shares: connection options, paths, error handling and scrubbed output."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from reconciler.api import PolytomicClient
+from reconciler.config import ApiSettings, ProjectConfig, api_settings, load_project_config
+from reconciler.errors import DefinitionError, InvalidDefinitions, ReconcilerError
+from reconciler.secrets import redactor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def emit(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print through the redactor: no sensitive value ever reaches stdout or stderr."""
+    click.echo(redactor.scrub(text), err=err, nl=nl)
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def report_definition_errors(problems: list[DefinitionError]) -> None:
+    """One line per problem on stderr; GitHub annotations too under GitHub Actions."""
+    for problem in problems:
+        emit(problem.render(), err=True)
+    if in_github_actions():
+        for problem in problems:
+            emit(github_annotation(problem))
+
+
+def github_annotation(problem: DefinitionError) -> str:
+    message = problem.message
+    if problem.resource:
+        message = f"{problem.resource}: {problem.path + ': ' if problem.path else ''}{message}"
+    elif problem.path:
+        message = f"{problem.path}: {message}"
+    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if problem.position is None:
+        return f"::error::{message}"
+    pos = problem.position
+    return f"::error file={pos.file},line={pos.line},col={pos.column}::{message}"
+
+
+def handle_errors(fn: F) -> F:
+    """Turn the typed error family into one clear line and exit 1; never a traceback for users."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InvalidDefinitions as exc:
+            report_definition_errors(exc.problems)
+            emit(f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''} in definitions; nothing was sent to the API", err=True)
+            sys.exit(1)
+        except ReconcilerError as exc:
+            emit(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            emit("Interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def api_options(fn: F) -> F:
+    """``--api-url`` and ``--api-version``; the key comes from the environment only."""
+    fn = click.option(
+        "--api-version",
+        default=None,
+        metavar="VERSION",
+        help="X-Polytomic-Version to send (env POLYTOMIC_API_VERSION; default 2025-09-18).",
+    )(fn)
+    fn = click.option(
+        "--api-url",
+        default=None,
+        metavar="URL",
+        help="API base URL (env POLYTOMIC_API_URL; default https://app.polytomic.com).",
+    )(fn)
+    return fn
+
+
+def verbose_option(fn: F) -> F:
+    def configure(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        if value:
+            logging.basicConfig(level=logging.DEBUG if value > 1 else logging.INFO, stream=sys.stderr,
+                                format="%(levelname)s %(name)s: %(message)s")
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(_ScrubFilter())
+        return value
+
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=configure,
+                        help="Log API requests to stderr (-vv for more).")(fn)
+
+
+class _ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redactor.scrub(record.getMessage())
+        record.args = ()
+        return True
+
+
+def project_config() -> ProjectConfig:
+    return load_project_config(Path.cwd())
+
+
+def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str]:
+    """The paths given on the command line, else ``definitions`` from reconciler.yaml, else syncs/."""
+    return list(paths) if paths else list(project.definitions)
+
+
+def settings_from(api_url: str | None, api_version: str | None, project: ProjectConfig) -> ApiSettings:
+    settings = api_settings(url=api_url, version=api_version, project=project)
+    redactor.add(settings.api_key)
+    redactor.add(settings.deployment_key)
+    return settings
+
+
+def make_client(settings: ApiSettings, *, parallelism: int = 4) -> PolytomicClient:
+    return PolytomicClient(settings, max_connections=max(8, parallelism * 2))
