@@ -155,7 +155,10 @@ class PolytomicClient:
             message = response.reason_phrase or "error"
         status = response.status_code
         cls = AmbiguousWriteError if write and status >= 500 else ApiError
-        return cls(message, method=method, url=self._url(path), status=status, key=key)
+        error = cls(message, method=method, url=self._url(path), status=status, key=key)
+        # The server's Retry-After, for callers that resend after resolving an unknown outcome.
+        error.retry_after = parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        return error
 
     def _url(self, path: str) -> str:
         return f"{self.settings.url}{path}"

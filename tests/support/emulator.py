@@ -7,10 +7,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -20,13 +21,16 @@ VERSION = "2025-09-18"
 DEMO_ORG_ID = "0a000000-0000-4000-8000-000000000001"
 OTHER_ORG_ID = "0a000000-0000-4000-8000-000000000002"
 OTHER_ORG_KEY = "other-org-api-key"
+DEPLOYMENT_KEY = "demo-deployment-key"
 WAREHOUSE = "c0000000-0000-4000-8000-000000000001"
 SALESFORCE = "c0000000-0000-4000-8000-000000000002"
 HUBSPOT = "c0000000-0000-4000-8000-000000000003"
 S3 = "c0000000-0000-4000-8000-000000000004"
+OTHER_WAREHOUSE = "c0000000-0000-4000-8000-000000000101"
 USERS_MODEL = "a0000000-0000-4000-8000-000000000001"
 ACCOUNTS_MODEL = "a0000000-0000-4000-8000-000000000002"
 EVENTS_MODEL = "a0000000-0000-4000-8000-000000000003"
+OTHER_USERS_MODEL = "a0000000-0000-4000-8000-000000000101"
 
 
 def free_port() -> int:
@@ -40,6 +44,11 @@ def reconciler_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "reconciler"]
 
 
+def standalone_command() -> list[str]:
+    """The emulator without the CLI package (`python -m reconciler.emulator`, same options)."""
+    return [sys.executable, "-m", "reconciler.emulator"]
+
+
 @dataclass
 class Emulator:
     """A running emulator process and a small client for its test controls."""
@@ -47,6 +56,7 @@ class Emulator:
     url: str
     api_key: str
     process: subprocess.Popen[bytes]
+    stderr_file: IO[bytes] | None = None
     _http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -80,19 +90,45 @@ class Emulator:
     def add_faults(self, *rules: dict[str, Any]) -> None:
         self._http.post("/_emulator/faults", json={"rules": list(rules)}).raise_for_status()
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The active fault rules with their `matched`/`fired` counters."""
+        r = self._http.get("/_emulator/faults")
+        r.raise_for_status()
+        return r.json()["data"]["rules"]
+
     def clear_faults(self) -> None:
         self._http.delete("/_emulator/faults").raise_for_status()
 
-    def settings(self, **values: Any) -> None:
-        self._http.put("/_emulator/settings", json=values).raise_for_status()
+    def settings(self, **values: Any) -> dict[str, Any]:
+        """Change settings (none given: just read them); returns the current settings."""
+        if values:
+            r = self._http.put("/_emulator/settings", json=values)
+        else:
+            r = self._http.get("/_emulator/settings")
+        r.raise_for_status()
+        return r.json()["data"]
 
     def seed(self, **payload: Any) -> dict[str, Any]:
         r = self._http.post("/_emulator/seed", json=payload)
         r.raise_for_status()
         return r.json()["data"]
 
+    def append_execution(self, sync_id: str, **body: Any) -> dict[str, Any]:
+        """Append a finished execution (`status`, `counts`, `errors`) to a sync's history."""
+        r = self._http.post(f"/_emulator/syncs/{sync_id}/executions", json=body)
+        r.raise_for_status()
+        return r.json()["data"]
+
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self._http.request(method, path, **kwargs)
+
+    def stderr(self) -> str:
+        """What the process wrote to stderr so far."""
+        if self.stderr_file is None:
+            return ""
+        self.stderr_file.flush()
+        with open(self.stderr_file.name, "rb") as fh:
+            return fh.read().decode(errors="replace")
 
     def stop(self) -> None:
         self._http.close()
@@ -101,25 +137,51 @@ class Emulator:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=10)
+        if self.stderr_file is not None:
+            self.stderr_file.close()
+            Path(self.stderr_file.name).unlink(missing_ok=True)
 
 
-def start_emulator(*extra_args: str, api_key: str = API_KEY, db: str | None = None) -> Emulator:
+def _launch(command: list[str], args: list[str], api_key: str, host: str) -> Emulator:
     port = free_port()
-    args = [*reconciler_command(), "emulator", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
-    if db:
-        args += ["--db", db]
-    args += list(extra_args)
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    stderr = tempfile.NamedTemporaryFile(prefix="emulator-", suffix=".log", delete=False)  # noqa: SIM115
+    full = [*command, "emulator", *args] if command == reconciler_command() else [*command, *args]
+    full += ["--host", host, "--port", str(port), "--api-key", api_key]
+    proc = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=stderr)
+    connect_host = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1") else host  # noqa: S104
+    url = f"http://{connect_host}:{port}"
+    emu = None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            stderr.flush()
+            err = Path(stderr.name).read_text(errors="replace")
+            stderr.close()
+            Path(stderr.name).unlink(missing_ok=True)
             raise RuntimeError(f"emulator exited with {proc.returncode}: {err}")
         try:
             httpx.get(f"{url}/_emulator/settings", timeout=1)
-            return Emulator(url=url, api_key=api_key, process=proc)
+            emu = Emulator(url=url, api_key=api_key, process=proc, stderr_file=stderr)
+            return emu
         except httpx.TransportError:
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError("emulator did not start within 30 s")
+
+
+def start_emulator(*extra_args: str, api_key: str = API_KEY, db: str | None = None,
+                   host: str = "127.0.0.1") -> Emulator:
+    """Start `reconciler emulator` (falls back to `python -m reconciler.emulator`, same options,
+    only when the `reconciler` CLI package itself cannot be imported)."""
+    args = list(extra_args)
+    if db:
+        args += ["--db", db]
+    try:
+        return _launch(reconciler_command(), args, api_key, host)
+    except RuntimeError as exc:
+        if "Error" not in str(exc) or "Traceback" not in str(exc):
+            raise
+        print(f"warning: `reconciler emulator` failed to start; using python -m reconciler.emulator\n{exc}",
+              file=sys.stderr)
+        return _launch(standalone_command(), args, api_key, host)

@@ -1,0 +1,255 @@
+"""The ASGI application: the request pipeline around the handlers.
+
+Order for every `/api/...` request: log → fault decision (drop / error / 429 answer at once) →
+authentication (401) → `X-Polytomic-Version` (400) → route (404/405) → `Idempotency-Key`
+(400, replay, 409) → fault latency (`asyncio.sleep`) → handler in one SQLite transaction →
+idempotency record → `after_commit` fault replaces the answer. Every API answer carries
+`X-Polytomic-Version`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from reconciler.emulator import bulk_syncs, catalog, controls, executions, model_syncs
+from reconciler.emulator.auth import DEFAULT_VERSION, KNOWN_VERSIONS, authenticate, check_version
+from reconciler.emulator.context import Ctx, Route, Router, Settings
+from reconciler.emulator.errors import ApiError, error_body
+from reconciler.emulator.faults import Decision, Faults, Rule, parse_rules, retry_after_header
+from reconciler.emulator.idempotency import HEADER as IDEMPOTENCY_HEADER
+from reconciler.emulator.idempotency import METHODS as IDEMPOTENT_METHODS
+from reconciler.emulator.idempotency import Idempotency, Outcome, validate_key
+from reconciler.emulator.requestlog import RequestLog
+from reconciler.emulator.seed import DEFAULT_API_KEY, seed
+from reconciler.emulator.store import Store
+
+log = logging.getLogger("reconciler.emulator")
+
+ROUTES: list[Route] = [*model_syncs.ROUTES, *executions.ROUTES, *bulk_syncs.ROUTES, *catalog.ROUTES]
+LIST_ITEMS = ("light", "full")
+
+
+class DropConnection(Exception):
+    """Raised to abort a connection when the server offers no transport to close."""
+
+
+@dataclass
+class Answer:
+    """A response about to be sent."""
+
+    status: int
+    body: Any  # JSON value, or None for an empty body
+    headers: dict[str, str]
+
+
+def _json_bytes(body: Any) -> bytes:
+    return b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+
+
+class EmulatorApp:
+    """The emulator as an ASGI application."""
+
+    def __init__(self, store: Store, api_key: str = DEFAULT_API_KEY,
+                 faults: list[dict[str, Any]] | None = None, list_items: str = "light") -> None:
+        if list_items not in LIST_ITEMS:
+            raise ValueError(f"list_items must be one of {LIST_ITEMS}")
+        self.store = store
+        self.api_key = api_key
+        self.startup_faults = list(faults or [])
+        self.startup_list_items = list_items
+        self.settings = Settings(list_items=list_items)
+        self.faults = Faults(parse_rules(self.startup_faults))
+        self.log = RequestLog()
+        self.idempotency = Idempotency(store)
+        self.router = Router(ROUTES)
+        if store.is_empty():
+            seed(store, api_key)
+        else:
+            from reconciler.emulator.seed import DEMO_ORG_ID
+
+            store.set_api_key(DEMO_ORG_ID, api_key)
+
+    # -- state controls ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Wipe everything and reseed; settings and fault rules back to the startup values."""
+        self.store.wipe()
+        seed(self.store, self.api_key)
+        self.log.clear()
+        self.idempotency.in_flight.clear()
+        self.faults = Faults(parse_rules(self.startup_faults))
+        self.settings = Settings(list_items=self.startup_list_items)
+
+    # -- ASGI ------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        path = scope["path"]
+        if path == "/_emulator" or path.startswith("/_emulator/"):
+            response = await controls.handle(self, request)
+            await response(scope, receive, send)
+            return
+        await self._api(request, scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _api(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = request.method, scope["path"]
+        route, params, template = self.router.match(method, path)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        entry = self.log.start(method, path, scope.get("query_string", b"").decode("latin-1"),
+                               template or path, key)
+        decision = self.faults.decide(method, path)
+        entry.fault = decision.label
+        requested = request.headers.get("x-polytomic-version")
+        version = requested if requested in KNOWN_VERSIONS else DEFAULT_VERSION
+
+        if decision.terminal is not None and decision.terminal.action == "drop":
+            entry.status = 0
+            await request.body()  # drained, so closing sends FIN rather than RST
+            await self._drop(send)
+            return
+        if decision.terminal is not None:
+            answer = self._fault_answer(decision.terminal, decision)
+        else:
+            answer = await self._process(request, route, params, key, decision)
+            if decision.after_commit is not None:
+                if decision.after_commit.status == 0:
+                    entry.status = 0
+                    await self._drop(send)
+                    return
+                answer = self._fault_answer(decision.after_commit, decision)
+        entry.status = answer.status
+        answer.headers["X-Polytomic-Version"] = version
+        content = _json_bytes(answer.body)
+        response = Response(content, status_code=answer.status, headers=answer.headers,
+                            media_type="application/json" if answer.body is not None else None)
+        await response(scope, receive, send)
+
+    def _fault_answer(self, rule: Rule, decision: Decision) -> Answer:
+        status = 429 if rule.action == "rate_limit" else rule.status
+        default = "rate limit exceeded" if status == 429 else "injected fault"
+        body = error_body(status, default)
+        if isinstance(rule.body, dict):
+            body.update(rule.body)
+        elif isinstance(rule.body, str):
+            body["message"] = rule.body
+        elif rule.body is not None:
+            body = rule.body
+        headers: dict[str, str] = {}
+        retry_after = decision.retry_after if rule is decision.terminal else rule.retry_after
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after_header(retry_after)
+        return Answer(status, body, headers)
+
+    async def _drop(self, send: Send) -> None:
+        """Close the connection without any response (the client sees a transport error).
+
+        Uses the transport of uvicorn's h11 request cycle (the server `server.py` runs); under
+        another server it raises `DropConnection` instead.
+        """
+        cycle = getattr(send, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is None:
+            raise DropConnection("fault: connection dropped")
+        cycle.disconnected = True  # tell uvicorn not to answer on our behalf
+        cycle.keep_alive = False
+        transport.close()
+
+    async def _process(self, request: Request, route: Route | None, params: dict[str, str],
+                       key: str | None, decision: Decision) -> Answer:
+        """Authenticate, route, apply idempotency and run the handler."""
+        try:
+            principal = authenticate(self.store, request.headers.get("authorization"))
+            check_version(request.headers.get("x-polytomic-version"),
+                          required=route.version_required if route else
+                          request.url.path.startswith("/api/syncs"))
+            if route is None:
+                if any(r.pattern.match(request.url.path) for r in self.router.routes):
+                    raise ApiError(405, f"method {request.method} is not allowed on {request.url.path}")
+                raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
+            if key is not None and request.method in IDEMPOTENT_METHODS:
+                validate_key(key)
+        except ApiError as exc:
+            return Answer(exc.status, exc.body(), {})
+
+        org_id = principal.org["id"]
+        use_key = key is not None and request.method in IDEMPOTENT_METHODS
+        if use_key:
+            assert key is not None
+            try:
+                replay = self.idempotency.begin(org_id, key, request.method, request.url.path,
+                                                ttl=self.settings.idempotency_ttl)
+            except ApiError as exc:
+                return Answer(exc.status, exc.body(), {})
+            if replay is not None:
+                return Answer(replay.status, replay.body, {"Idempotent-Replayed": "true"})
+        try:
+            if decision.latency:
+                await asyncio.sleep(decision.latency)
+            answer = await self._handle(request, route, params, principal)
+        except BaseException:
+            if use_key:
+                assert key is not None
+                self.idempotency.abandon(org_id, key)
+            raise
+        if use_key:
+            assert key is not None
+            if answer.status >= 500:
+                self.idempotency.abandon(org_id, key)
+            else:
+                self.idempotency.finish(org_id, key, request.method, request.url.path,
+                                        Outcome(answer.status, answer.body))
+        return answer
+
+    async def _handle(self, request: Request, route: Route, params: dict[str, str],
+                      principal: Any) -> Answer:
+        raw = await request.body()
+        body: Any = None
+        try:
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError as exc:
+                    raise ApiError(400, f"request body is not valid JSON: {exc}",
+                                   key="invalid_json") from None
+            ctx = Ctx(store=self.store, org=principal.org, actor=principal.actor,
+                      method=request.method, params=params, query=dict(request.query_params),
+                      body=body, settings=self.settings, scheme=principal.scheme)
+            with self.store.tx():
+                status, out = route.handler(ctx)
+            return Answer(status, out, {})
+        except ApiError as exc:
+            return Answer(exc.status, exc.body(), {})
+        except Exception:  # noqa: BLE001 - an emulator bug must still answer like an API
+            log.exception("handler failed: %s %s", request.method, request.url.path)
+            return Answer(500, error_body(500, "internal error in the emulator"), {})
+
+
+def create_app(db_path: str | None = None, api_key: str = DEFAULT_API_KEY,
+               faults: list[Any] | None = None, list_items: str = "light") -> EmulatorApp:
+    """The emulator app over SQLite at `db_path` (None or ':memory:' = in memory).
+
+    `faults` are rule objects as in docs/emulator.md; invalid ones raise `faults.RuleError`.
+    """
+    return EmulatorApp(Store(db_path), api_key=api_key, faults=faults, list_items=list_items)

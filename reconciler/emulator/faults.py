@@ -1,0 +1,230 @@
+"""Fault rules: latency, error status, 429 with Retry-After, token-bucket rate limits, dropped
+connections and failures after the write committed; matched by method, path glob, nth request,
+times and probability (docs/emulator.md)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+ACTIONS = ("latency", "error", "rate_limit", "drop", "after_commit")
+RULE_KEYS = {"method", "path", "nth", "times", "probability", "action", "status", "body",
+             "retry_after", "latency_ms", "rate", "burst", "seed"}
+
+
+class RuleError(ValueError):
+    """An invalid fault rule."""
+
+
+@dataclass
+class Rule:
+    """One fault rule and its counters."""
+
+    action: str
+    method: str | None = None
+    path: str | None = None
+    nth: frozenset[int] | None = None
+    times: int | None = None
+    probability: float | None = None
+    status: int = 500
+    body: Any = None
+    retry_after: float | None = None
+    latency_ms: float = 0
+    rate: float = 1.0
+    burst: float = 1.0
+    seed: int | None = None
+    matched: int = 0
+    fired: int = 0
+    tokens: float = field(default=0.0)
+    refilled: float = field(default=0.0)
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+        self.refilled = time.monotonic()
+        if self.seed is not None:
+            self.rng = random.Random(self.seed)
+
+    def applies_to(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or fnmatchcase(path, self.path)
+
+    def take_token(self) -> float | None:
+        """Take a token from the bucket; None when taken, else seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.refilled) * self.rate)
+        self.refilled = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.rate
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action}
+        for key in ("method", "path", "times", "probability", "body", "retry_after", "seed"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.nth is not None:
+            out["nth"] = sorted(self.nth)
+        if self.action in ("error", "after_commit"):
+            out["status"] = self.status
+        if self.action == "latency":
+            out["latency_ms"] = self.latency_ms
+        if self.action == "rate_limit":
+            out.update(rate=self.rate, burst=self.burst)
+        out.update(matched=self.matched, fired=self.fired)
+        return out
+
+
+def _number(raw: dict[str, Any], key: str, *, minimum: float = 0, integer: bool = False) -> Any:
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise RuleError(f"{key} must be {'an integer' if integer else 'a number'}")
+    if value < minimum:
+        raise RuleError(f"{key} must be at least {minimum}")
+    return value
+
+
+def parse_rule(raw: Any) -> Rule:
+    """A rule from its JSON/YAML form (RuleError with a message when invalid)."""
+    if not isinstance(raw, dict):
+        raise RuleError("a fault rule must be an object")
+    unknown = sorted(set(raw) - RULE_KEYS)
+    if unknown:
+        raise RuleError(f"unknown fault rule keys: {', '.join(unknown)}")
+    action = raw.get("action")
+    if action not in ACTIONS:
+        raise RuleError(f"action must be one of: {', '.join(ACTIONS)}")
+    rule = Rule(action=action)
+    for key in ("method", "path"):
+        if key in raw:
+            if not isinstance(raw[key], str):
+                raise RuleError(f"{key} must be a string")
+            setattr(rule, key, raw[key])
+    if "nth" in raw:
+        nth = raw["nth"] if isinstance(raw["nth"], list) else [raw["nth"]]
+        if not nth or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in nth):
+            raise RuleError("nth must be a positive integer or a list of them")
+        rule.nth = frozenset(nth)
+    if "times" in raw:
+        rule.times = _number(raw, "times", integer=True)
+    if "probability" in raw:
+        rule.probability = _number(raw, "probability")
+        if rule.probability > 1:
+            raise RuleError("probability must be between 0 and 1")
+    if "status" in raw:
+        status = _number(raw, "status", integer=True)
+        if not (status == 0 and action == "after_commit") and not 100 <= status <= 599:
+            raise RuleError("status must be an HTTP status (or 0 with after_commit: drop)")
+        rule.status = status
+    if "body" in raw:
+        rule.body = raw["body"]
+    if "retry_after" in raw:
+        rule.retry_after = _number(raw, "retry_after")
+    if "latency_ms" in raw:
+        rule.latency_ms = _number(raw, "latency_ms")
+    if "rate" in raw:
+        rule.rate = _number(raw, "rate")
+        if rule.rate <= 0:
+            raise RuleError("rate must be positive")
+    if "burst" in raw:
+        rule.burst = _number(raw, "burst", minimum=1)
+    if "seed" in raw:
+        rule.seed = _number(raw, "seed", integer=True)
+    rule.__post_init__()
+    return rule
+
+
+def parse_rules(raw: Any) -> list[Rule]:
+    """Rules from `{"rules": [...]}`, a list, or a single rule object."""
+    if isinstance(raw, dict) and "rules" in raw and "action" not in raw:
+        raw = raw["rules"]
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    rules = []
+    for i, item in enumerate(items):
+        try:
+            rules.append(parse_rule(item))
+        except RuleError as exc:
+            raise RuleError(f"rules[{i}]: {exc}") from None
+    return rules
+
+
+@dataclass
+class Decision:
+    """What the faults say about one request."""
+
+    latency: float = 0.0
+    terminal: Rule | None = None  # error, rate_limit or drop: the request is not handled
+    retry_after: float | None = None
+    after_commit: Rule | None = None
+
+    @property
+    def label(self) -> str | None:
+        names = []
+        if self.latency:
+            names.append("latency")
+        if self.terminal:
+            names.append(self.terminal.action)
+        if self.after_commit:
+            names.append("after_commit")
+        return ",".join(names) or None
+
+
+class Faults:
+    """The active rules, evaluated in order for every API request."""
+
+    def __init__(self, rules: list[Rule] | None = None) -> None:
+        self.rules: list[Rule] = list(rules or [])
+
+    def add(self, rules: list[Rule]) -> None:
+        self.rules.extend(rules)
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def decide(self, method: str, path: str) -> Decision:
+        decision = Decision()
+        for rule in self.rules:
+            if not rule.applies_to(method, path):
+                continue
+            rule.matched += 1
+            if decision.terminal is not None:
+                continue
+            if rule.action == "rate_limit":
+                wait = rule.take_token()
+                if wait is not None:
+                    rule.fired += 1
+                    decision.terminal = rule
+                    decision.retry_after = (rule.retry_after if rule.retry_after is not None
+                                            else float(max(1, math.ceil(wait))))
+                continue
+            if rule.nth is not None and rule.matched not in rule.nth:
+                continue
+            if rule.times is not None and rule.fired >= rule.times:
+                continue
+            if rule.probability is not None and rule.rng.random() >= rule.probability:
+                continue
+            rule.fired += 1
+            if rule.action == "latency":
+                decision.latency += rule.latency_ms / 1000
+            elif rule.action == "after_commit":
+                decision.after_commit = decision.after_commit or rule
+            else:
+                decision.terminal = rule
+                decision.retry_after = rule.retry_after
+        return decision
+
+
+def retry_after_header(seconds: float) -> str:
+    """`Retry-After` value: whole seconds as an integer (`2`), a fraction as given (`0.5`).
+
+    A rate-limit rule without `retry_after` computes the wait and rounds it up to whole seconds.
+    """
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
