@@ -1,11 +1,48 @@
-"""`reconciler drift`."""
+"""`reconciler drift`: read-only report of every difference between the files and the live organisation."""
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+from reconciler.cli.common import (
+    api_options,
+    definition_paths,
+    emit,
+    handle_errors,
+    make_client,
+    project_config,
+    settings_from,
+    verbose_option,
+)
+from reconciler.reports import render_drift
+from reconciler.reports.drift import collect_drift
+
+EXIT_IN_SYNC, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
+_RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json, "markdown": render_drift.render_markdown}
 
 
 @click.command(name="drift")
-def command() -> None:
-    """Not built yet."""
-    raise click.ClickException("'reconciler drift' is not built yet")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
+              help="text for logs, json for machines (docs/drift-json.md), markdown for an issue body.")
+@api_options
+@verbose_option
+@handle_errors
+def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None) -> None:
+    """Report drift: changes a plan would make, unmanaged live syncs, unhealthy managed syncs.
+
+    Read-only (only GET requests). Exit 0 in sync, 2 when drift exists, 1 on error.
+    """
+    from reconciler.definitions.load import load_definitions  # written concurrently; import when used
+
+    project = project_config()
+    definitions = load_definitions(definition_paths(paths, project))
+    settings = settings_from(api_url, api_version, project)
+    with make_client(settings, parallelism=project.parallelism) as client:
+        report = collect_drift(client, definitions, parallelism=project.parallelism)
+    emit(_RENDERERS[fmt](report))
+    if report.problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC)

@@ -1,11 +1,45 @@
-"""`reconciler status`."""
+"""`reconciler status`: execution status of every managed sync."""
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+from reconciler.cli.common import (
+    api_options,
+    definition_paths,
+    emit,
+    handle_errors,
+    make_client,
+    project_config,
+    settings_from,
+    verbose_option,
+)
+from reconciler.reports import render_status
+from reconciler.reports.status import collect_status
+
+_RENDERERS = {"text": render_status.render_text, "json": render_status.render_json}
 
 
 @click.command(name="status")
-def command() -> None:
-    """Not built yet."""
-    raise click.ClickException("'reconciler status' is not built yet")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
+              help="text table or JSON.")
+@api_options
+@verbose_option
+@handle_errors
+def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None) -> None:
+    """Show current and last execution, counts and next run of every managed sync.
+
+    Definitions are matched to live syncs by pinned id, else by name (per kind). Exit 0, or 1 on error.
+    """
+    from reconciler.definitions.load import load_definitions  # written concurrently; import when used
+
+    project = project_config()
+    definitions = load_definitions(definition_paths(paths, project))
+    settings = settings_from(api_url, api_version, project)
+    with make_client(settings, parallelism=project.parallelism) as client:
+        report = collect_status(client, definitions, parallelism=project.parallelism)
+    emit(_RENDERERS[fmt](report))
+    sys.exit(1 if report.errors else 0)

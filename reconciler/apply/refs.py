@@ -1,0 +1,55 @@
+"""``${sync:NAME}`` / ``${bulk_sync:NAME}`` references to syncs created earlier in the same run."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from reconciler.definitions.model import Kind
+
+REF = re.compile(r"\$\{(sync|bulk_sync):([^}]+)\}")
+_KIND_OF: dict[str, Kind] = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
+
+
+def ref_key(scheme: str, name: str) -> str:
+    """The change key (``Kind/name``) a reference points at."""
+    return f"{_KIND_OF[scheme]}/{name}"
+
+
+def references(value: Any) -> set[str]:
+    """Change keys referenced anywhere in ``value`` (strings inside dicts and lists)."""
+    found: set[str] = set()
+    _walk(value, lambda text: found.update(ref_key(m.group(1), m.group(2)) for m in REF.finditer(text)))
+    return found
+
+
+def unresolved(value: Any) -> list[str]:
+    """The reference texts still present in ``value``, sorted."""
+    found: set[str] = set()
+    _walk(value, lambda text: found.update(m.group(0) for m in REF.finditer(text)))
+    return sorted(found)
+
+
+def substitute(value: Any, ids: Mapping[str, str]) -> Any:
+    """A copy of ``value`` with every reference whose key is in ``ids`` replaced by that id."""
+    if isinstance(value, str):
+        def repl(match: re.Match[str]) -> str:
+            return ids.get(ref_key(match.group(1), match.group(2)), match.group(0))
+
+        return REF.sub(repl, value)
+    if isinstance(value, Mapping):
+        return {k: substitute(v, ids) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [substitute(v, ids) for v in value]
+    return value
+
+
+def _walk(value: Any, visit: Any) -> None:
+    if isinstance(value, str):
+        visit(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _walk(v, visit)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _walk(v, visit)

@@ -1,0 +1,262 @@
+"""Carry out one change, resolving every unknown outcome by reading back before sending again.
+
+The client retries a write only where it certainly had no effect (429, connection never made)
+and raises :class:`AmbiguousWriteError` otherwise (timeout, dropped connection, 5xx). Here:
+
+- create: on an unknown outcome, list every sync of the kind (complete listing) and look for
+  the name. Found once: adopt it. Found several: fail, never guess. Not found: wait (backoff,
+  ``Retry-After``) and resend with the same key. A success is verified with a GET, because the
+  server replays a key's first outcome for 24 h: if the sync it names is gone (or renamed), the
+  outcome was a stale replay and the create continues with a fresh key derived from the change
+  and the stale id.
+- update: on an unknown outcome, GET the sync (404: it was deleted, fail); if it already holds
+  the desired state (optional ``confirms`` check) it is done, else resend with the same key.
+- delete: on an unknown outcome, GET the sync: 404 means done, else resend with the same key.
+
+Other 4xx answers fail the change with the server's message and are never retried.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping
+
+from reconciler.api.client import AmbiguousWriteError, PolytomicClient
+from reconciler.api.retry import RetryPolicy
+from reconciler.apply.keys import idempotency_key
+from reconciler.apply.ops import SyncOps, ids_named, ops_for
+from reconciler.apply.outcome import Outcome
+from reconciler.errors import ApiError
+from reconciler.planning.model import Change
+
+Body = Mapping[str, Any]
+# (change, body sent, live object read back) -> True when live already holds what body asks for
+Confirms = Callable[[Change, Body, Mapping[str, Any]], bool]
+
+MAX_KEY_CHAIN = 5  # fresh keys after stale replays, per create
+# A write answered with one of these certainly did not take effect; resend with the same key.
+# 409: the server is still handling an earlier request with the same key.
+_RESEND_STATUSES = frozenset({408, 409, 429})
+
+
+class _Tries:
+    """Attempts at one change, paced by the retry policy within its total time budget."""
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.started = clock()
+        self.attempt = 0
+
+    def wait(self, retry_after: float | None) -> bool:
+        """Sleep before the next attempt; False when attempts or time budget are used up."""
+        self.attempt += 1
+        if self.attempt >= self.policy.max_attempts:
+            return False
+        delay = self.policy.delay(self.attempt, retry_after)
+        if self.clock() - self.started + delay > self.policy.budget:
+            return False
+        self.policy.sleep(delay)
+        return True
+
+    def summary(self) -> str:
+        return f"{self.attempt} attempt{'s' if self.attempt != 1 else ''} in {self.clock() - self.started:.1f}s"
+
+
+def _resendable(exc: ApiError) -> bool:
+    return exc.status is None or exc.status in _RESEND_STATUSES
+
+
+def _retry_after(exc: ApiError) -> float | None:
+    value = getattr(exc, "retry_after", None)
+    return value if isinstance(value, (int, float)) else None
+
+
+def _reason(exc: ApiError) -> str:
+    if exc.status is not None:
+        return f"{exc.method} {_path(exc.url)} -> {exc.status}: {exc.message}"
+    return f"{exc.method} {_path(exc.url)}: {exc.message}"
+
+
+def _path(url: str) -> str:
+    cut = url.find("/api/")
+    return url[cut:] if cut >= 0 else url
+
+
+class Writer:
+    """Sends the writes of single changes. Thread-safe: holds no per-change state."""
+
+    def __init__(
+        self,
+        client: PolytomicClient,
+        policy: RetryPolicy | None = None,
+        *,
+        confirms: Confirms | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.policy = policy or client.retry
+        self.confirms = confirms
+        self.clock = clock
+
+    def write(self, change: Change, body: Body | None) -> Outcome:
+        ops = ops_for(self.client, change.kind)
+        if change.action == "create":
+            return self._create(change, ops, body or {})
+        if change.action == "update":
+            return self._update(change, ops, body or {})
+        if change.action == "delete":
+            return self._delete(change, ops)
+        return Outcome.of(change, "done", "no change")
+
+    # ---- create ---------------------------------------------------------------------------
+
+    def _create(self, change: Change, ops: SyncOps, body: Body) -> Outcome:
+        name = str(body.get("name", change.name))
+        key = idempotency_key(change, body)
+        tries = _Tries(self.policy, self.clock)
+        chain = 0
+        last = ""
+        unknown = False  # an earlier attempt may have committed
+        while True:
+            retry_after: float | None = None
+            try:
+                created = ops.create(body, key)
+            except AmbiguousWriteError as exc:
+                unknown = True
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+                settled = self._read_back_create(change, ops, name, last)
+                if settled is not None:
+                    return settled
+            except ApiError as exc:
+                if not _resendable(exc):
+                    return Outcome.of(change, "failed", _reason(exc))
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+            else:
+                sync_id = created.get("id") if isinstance(created, Mapping) else None
+                if not isinstance(sync_id, str) or not sync_id:
+                    return Outcome.of(change, "failed", "the API accepted the create but returned no id; re-run apply")
+                verdict = self._verify_created(change, ops, sync_id, name)
+                if verdict is not None:
+                    return verdict
+                chain += 1
+                if chain > MAX_KEY_CHAIN:
+                    return Outcome.of(change, "failed", "the API keeps replaying creates of syncs that no longer exist")
+                key = idempotency_key(change, body, after=sync_id)  # the replay was stale: fresh key
+                unknown = False
+                continue
+            if not tries.wait(retry_after):
+                if unknown:
+                    settled = self._read_back_create(change, ops, name, last)
+                    if settled is not None:
+                        return settled
+                return Outcome.of(change, "failed", f"not created after {tries.summary()}: {last}; re-run apply to converge")
+
+    def _read_back_create(self, change: Change, ops: SyncOps, name: str, cause: str) -> Outcome | None:
+        """After an unknown outcome: the settled outcome, or None when nothing was created (resend)."""
+        try:
+            ids = ids_named(ops, name)
+        except ApiError as exc:
+            return Outcome.of(
+                change,
+                "failed",
+                f"outcome unknown ({cause}) and reading back failed ({_reason(exc)}); "
+                "re-run apply: it reads the live state first and never duplicates",
+            )
+        if len(ids) == 1:
+            return Outcome.of(change, "done", f"created (confirmed by reading back after: {cause})", sync_id=ids[0])
+        if len(ids) > 1:
+            return Outcome.of(
+                change,
+                "failed",
+                f"several live {change.kind} syncs are now named {name!r} ({', '.join(ids)}); resolve by hand",
+            )
+        return None
+
+    def _verify_created(self, change: Change, ops: SyncOps, sync_id: str, name: str) -> Outcome | None:
+        """Done when the created sync exists under its name; None when the answer was a stale replay."""
+        try:
+            live = ops.get(sync_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            return Outcome.of(
+                change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); re-run apply", sync_id=sync_id
+            )
+        if isinstance(live, Mapping) and live.get("name") not in (None, name):
+            return None  # replayed outcome of a sync since renamed: not ours any more
+        return Outcome.of(change, "done", "created", sync_id=sync_id)
+
+    # ---- update ---------------------------------------------------------------------------
+
+    def _update(self, change: Change, ops: SyncOps, body: Body) -> Outcome:
+        sync_id = change.sync_id
+        if not sync_id:
+            return Outcome.of(change, "failed", "update without a sync id (corrupt plan)")
+        key = idempotency_key(change, body)
+        tries = _Tries(self.policy, self.clock)
+        last = ""
+        while True:
+            retry_after: float | None = None
+            try:
+                ops.update(sync_id, body, key)
+                return Outcome.of(change, "done", "updated")
+            except AmbiguousWriteError as exc:
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+                try:
+                    live = ops.get(sync_id)
+                except ApiError as read_exc:
+                    if read_exc.status == 404:
+                        return Outcome.of(change, "failed", f"sync {sync_id} was deleted while being updated; run plan again")
+                    return Outcome.of(
+                        change, "failed", f"outcome unknown ({last}) and reading back failed ({_reason(read_exc)}); re-run apply"
+                    )
+                if self.confirms is not None and self.confirms(change, body, live):
+                    return Outcome.of(change, "done", f"updated (confirmed by reading back after: {last})")
+            except ApiError as exc:
+                if exc.status == 404:
+                    return Outcome.of(change, "failed", f"sync {sync_id} no longer exists; run plan again")
+                if not _resendable(exc):
+                    return Outcome.of(change, "failed", _reason(exc))
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+            if not tries.wait(retry_after):
+                return Outcome.of(change, "failed", f"not confirmed after {tries.summary()}: {last}; re-run apply to converge")
+
+    # ---- delete ---------------------------------------------------------------------------
+
+    def _delete(self, change: Change, ops: SyncOps) -> Outcome:
+        sync_id = change.sync_id
+        if not sync_id:
+            return Outcome.of(change, "failed", "delete without a sync id (corrupt plan)")
+        key = idempotency_key(change, None)
+        tries = _Tries(self.policy, self.clock)
+        last = ""
+        while True:
+            retry_after: float | None = None
+            try:
+                ops.delete(sync_id, key)
+                return Outcome.of(change, "done", "deleted")
+            except AmbiguousWriteError as exc:
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+                try:
+                    ops.get(sync_id)
+                except ApiError as read_exc:
+                    if read_exc.status == 404:
+                        return Outcome.of(change, "done", f"deleted (confirmed by reading back after: {last})")
+                    return Outcome.of(
+                        change, "failed", f"outcome unknown ({last}) and reading back failed ({_reason(read_exc)}); re-run apply"
+                    )
+            except ApiError as exc:
+                if exc.status == 404:
+                    return Outcome.of(change, "done", "already deleted")
+                if not _resendable(exc):
+                    return Outcome.of(change, "failed", _reason(exc))
+                last = _reason(exc)
+                retry_after = _retry_after(exc)
+            if not tries.wait(retry_after):
+                return Outcome.of(change, "failed", f"not deleted after {tries.summary()}: {last}; re-run apply to converge")

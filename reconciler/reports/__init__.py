@@ -1,0 +1,1 @@
+"""Read-only reports on the live organisation: drift, execution status and export."""

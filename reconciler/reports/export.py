@@ -1,0 +1,282 @@
+"""Export live syncs as definition documents: one deterministic YAML file per sync, no secret ever written.
+
+What is written, for each live sync:
+
+- ``kind``, the pinned ``id`` and ``name`` first, then the create-request fields in sorted order,
+  as the planner projects a live object onto the create request (server-computed values and
+  defaults left out), so that ``reconciler plan`` right after an export is empty;
+- ids of connections and models kept as they are;
+- values under keys that look like credentials (``password``, ``token``, ``secret`` ...) replaced by
+  ``${env:POLYTOMIC_SYNC_<FILE>_<KEY>}`` placeholders the user must set;
+- ``encryption_passphrase`` is write-only: the API never returns it, so whether a sync has one
+  cannot be known. It is left out (the user is told); when an API does reveal that one is set, a
+  placeholder is written instead. The value itself is never written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import yaml
+
+from reconciler.api.client import PolytomicClient, map_concurrent
+from reconciler.definitions.model import Kind
+from reconciler.errors import ReconcilerError
+
+SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
+MAX_SLUG = 60
+_SECRET_WORDS = ("password", "passphrase", "passwd", "secret", "token", "apikey", "privatekey", "credential", "accesskey")
+_SECRET_HOLDERS = ("configuration", "destination_configuration", "source_configuration", "search_values")
+
+Projector = Callable[[Kind, Mapping[str, Any]], dict[str, Any]]
+
+
+class ExportError(ReconcilerError):
+    """Export could not write its files (they exist, or the directory is not writable)."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """An ``${env:NAME}`` written in place of a value that must not be exported."""
+
+    env: str
+    path: str  # field path it stands for
+
+
+@dataclass(frozen=True)
+class ExportedSync:
+    kind: Kind
+    sync_id: str
+    name: str
+    file_name: str
+    document: Mapping[str, Any]
+    placeholders: tuple[Placeholder, ...] = ()
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def read_live_syncs(
+    client: PolytomicClient,
+    *,
+    kinds: Sequence[Kind] = ("ModelSync", "BulkSync"),
+    name_prefix: str | None = None,
+    parallelism: int = 4,
+) -> list[tuple[Kind, dict[str, Any]]]:
+    """Full live objects of the given kinds (names starting with ``name_prefix``), sorted by kind then id."""
+    wanted: list[tuple[Kind, dict[str, Any]]] = []
+    if "ModelSync" in kinds:
+        wanted += [("ModelSync", s) for s in client.list_model_syncs()]
+    if "BulkSync" in kinds:
+        wanted += [("BulkSync", s) for s in client.list_bulk_syncs()]
+    if name_prefix:
+        wanted = [(k, s) for k, s in wanted if str(s.get("name", "")).startswith(name_prefix)]
+    wanted.sort(key=lambda item: (item[0], str(item[1].get("id", ""))))
+    return map_concurrent(lambda item: (item[0], _full(client, *item)), wanted, parallelism)
+
+
+def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
+    """The full object: list items may be light (2025-09-18), so read each sync by id."""
+    if kind == "ModelSync":
+        return client.get_model_sync(item["id"])
+    live = client.get_bulk_sync(item["id"])
+    if "schemas" not in live:
+        live = {**live, "schemas": client.get_bulk_sync_schemas(item["id"])}
+    return live
+
+
+# ---- building documents -------------------------------------------------------------------
+
+
+def build_export(live_syncs: Sequence[tuple[Kind, Mapping[str, Any]]], project: Projector | None = None) -> tuple[ExportedSync, ...]:
+    """One :class:`ExportedSync` per live sync, with collision-free file names; sorted by file name."""
+    project = project or default_projector()
+    names = file_names([(kind, str(live.get("id", "")), str(live.get("name", ""))) for kind, live in live_syncs])
+    exported = []
+    for kind, live in live_syncs:
+        sync_id = str(live.get("id", ""))
+        file_name = names[(kind, sync_id)]
+        stem = file_name.rsplit(".", 1)[0]
+        document, placeholders = export_document(kind, live, project, env_prefix=env_prefix(stem))
+        exported.append(ExportedSync(kind, sync_id, str(live.get("name", "")), file_name, document, placeholders))
+    return tuple(sorted(exported, key=lambda e: e.file_name))
+
+
+def default_projector() -> Projector:
+    """The planner's projection of a live object onto the create request."""
+    from reconciler.planning.normalize import request_body_from_live
+
+    return request_body_from_live
+
+
+def export_document(
+    kind: Kind,
+    live: Mapping[str, Any],
+    project: Projector,
+    *,
+    env_prefix: str,
+) -> tuple[dict[str, Any], tuple[Placeholder, ...]]:
+    """The definition document for one live sync: ``kind``, ``id``, ``name``, then sorted fields."""
+    body = project(kind, live)
+    body.pop("encryption_passphrase", None)
+    placeholders: list[Placeholder] = []
+    if kind == "ModelSync" and _reveals_passphrase(live):
+        env = f"{env_prefix}_PASSPHRASE"
+        body["encryption_passphrase"] = f"${{env:{env}}}"
+        placeholders.append(Placeholder(env, "encryption_passphrase"))
+    body = _mask_secrets(body, "", env_prefix, placeholders)
+    document: dict[str, Any] = {"kind": kind, "id": live.get("id")}
+    if "name" in body:
+        document["name"] = body.pop("name")
+    for key in sorted(body):
+        document[key] = _sorted(body[key])
+    return document, tuple(sorted(placeholders, key=lambda p: p.env))
+
+
+def _reveals_passphrase(live: Mapping[str, Any]) -> bool:
+    """True only when the API says outright that a passphrase is set (never its value)."""
+    value = live.get("encryption_passphrase")
+    return isinstance(value, str) and bool(value) or live.get("has_encryption_passphrase") is True
+
+
+def _mask_secrets(value: Any, path: str, prefix: str, out: list[Placeholder], inside: bool = False) -> Any:
+    """Replace credential-looking string values inside configuration objects with placeholders."""
+    if isinstance(value, Mapping):
+        masked = {}
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            holder = inside or key in _SECRET_HOLDERS
+            if inside and isinstance(item, str) and item and looks_secret(str(key)):
+                env = f"{prefix}_{_env_part(str(key))}"
+                out.append(Placeholder(env, sub))
+                masked[key] = f"${{env:{env}}}"
+            else:
+                masked[key] = _mask_secrets(item, sub, prefix, out, holder)
+        return masked
+    if isinstance(value, list):
+        return [_mask_secrets(item, f"{path}[{i}]", prefix, out, inside) for i, item in enumerate(value)]
+    return value
+
+
+def looks_secret(key: str) -> bool:
+    """A configuration key whose value is presumably a credential."""
+    squashed = re.sub(r"[^a-z0-9]", "", key.lower())
+    return any(word in squashed for word in _SECRET_WORDS)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+# ---- names --------------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A lowercase file-name stem: ASCII letters, digits and single dashes; never empty."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    slug = slug[:MAX_SLUG].rstrip("-")
+    return slug or "sync"
+
+
+def file_names(syncs: Sequence[tuple[Kind, str, str]]) -> dict[tuple[Kind, str], str]:
+    """``(kind, id) -> file name``. Slugs shared by several syncs all get a short-id suffix.
+
+    Every sync in a collision group is suffixed (not all but the first), so a name never depends
+    on which namesake the API listed first; the suffix grows until the names are unique.
+    """
+    groups: dict[str, list[tuple[Kind, str]]] = {}
+    for kind, sync_id, name in syncs:
+        groups.setdefault(slugify(name), []).append((kind, sync_id))
+    names: dict[tuple[Kind, str], str] = {}
+    taken = {slug for slug, members in groups.items() if len(members) == 1}
+    for slug, members in sorted(groups.items()):
+        if len(members) == 1:
+            names[members[0]] = f"{slug}.yaml"
+            continue
+        stems: dict[tuple[Kind, str], str] | None = None
+        for size in (8, 12):
+            candidate = {m: f"{slug}-{_short(m[1], size)}" for m in members}
+            if len(set(candidate.values())) == len(members) and not set(candidate.values()) & taken:
+                stems = candidate
+                break
+        if stems is None:
+            stems = {m: f"{slug}-{m[0].lower()}-{_short(m[1], 36)}" for m in members}
+        for member, stem in stems.items():
+            names[member] = f"{stem}.yaml"
+            taken.add(stem)
+    return names
+
+
+def _short(sync_id: str, size: int) -> str:
+    return re.sub(r"[^a-z0-9]", "", sync_id.lower())[:size] or "x"
+
+
+def env_prefix(stem: str) -> str:
+    return f"POLYTOMIC_SYNC_{_env_part(stem)}"
+
+
+def _env_part(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_") or "X"
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+def schema_ref(out_dir: Path, root: Path) -> str:
+    """Relative path from the output directory to ``schemas/reconciler.schema.json`` in the repository root."""
+    target = (root / SCHEMA_FILE).resolve()
+    return Path(os.path.relpath(target, out_dir.resolve())).as_posix()
+
+
+def render_yaml(item: ExportedSync, schema: str) -> str:
+    """The file's text: schema comment first, a provenance comment, then block-style YAML."""
+    lines = [f"{SCHEMA_COMMENT}{schema}", f"# Exported by `reconciler export` from the live {item.kind} {item.sync_id}."]
+    if item.placeholders:
+        lines.append("# Set these environment variables before plan/apply (the values were not exported):")
+        lines += [f"#   {p.env}  ({p.path})" for p in item.placeholders]
+    body = yaml.dump(
+        dict(item.document),
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=120,
+        indent=2,
+    )
+    return "\n".join(lines) + "\n" + body
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that indents list items under their key (the usual hand-written style)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str, force: bool = False) -> list[Path]:
+    """Write every file, or none: existing files are refused unless ``force``."""
+    paths = [out_dir / item.file_name for item in exported]
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        shown = ", ".join(str(p) for p in existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
+        raise ExportError(f"refusing to overwrite {len(existing)} existing file(s): {shown}; use --force to replace them")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for item, path in zip(exported, paths):
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(render_yaml(item, schema), encoding="utf-8")
+            tmp.replace(path)
+    except OSError as exc:
+        raise ExportError(f"could not write to {out_dir}: {exc.strerror or exc}") from None
+    return paths

@@ -1,0 +1,253 @@
+"""Render a :class:`DriftReport` as text (terminal, CI logs), JSON (machines) or Markdown (an issue body)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.planning.model import Change, FieldDiff, Problem, Unmanaged
+from reconciler.reports.drift import DriftReport, UnhealthySync
+from reconciler.reports.executions import Counts, Execution
+from reconciler.reports.values import as_text, position_json, shown
+
+FORMAT_VERSION = 1
+MARKER = "<!-- reconciler-drift -->"
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
+
+
+# ---- JSON ---------------------------------------------------------------------------------
+
+
+def drift_json(report: DriftReport) -> dict[str, Any]:
+    """The versioned JSON document described in docs/drift-json.md."""
+    summary = report.summary
+    return {
+        "format_version": FORMAT_VERSION,
+        "report": "drift",
+        "drift": summary.drifted,
+        "summary": {
+            "create": summary.create,
+            "update": summary.update,
+            "delete": summary.delete,
+            "unmanaged": summary.unmanaged,
+            "unhealthy": summary.unhealthy,
+            "errors": summary.errors,
+            "unchanged": summary.unchanged,
+        },
+        "changes": [_change_json(c) for c in report.changes],
+        "unmanaged": [_unmanaged_json(u) for u in report.unmanaged],
+        "unhealthy": [_unhealthy_json(u) for u in report.unhealthy],
+        "errors": [_problem_json(p) for p in report.problems],
+    }
+
+
+def render_json(report: DriftReport) -> str:
+    return json.dumps(drift_json(report), indent=2, sort_keys=False, ensure_ascii=False, default=str)
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "kind": change.kind,
+        "name": change.name,
+        "sync_id": change.sync_id,
+        "source": position_json(change.source),
+        "fields": [_diff_json(d) for d in sorted(change.diffs, key=lambda d: d.path)],
+    }
+
+
+def _diff_json(diff: FieldDiff) -> dict[str, Any]:
+    return {
+        "path": diff.path,
+        "before": shown(diff, diff.before),
+        "after": shown(diff, diff.after),
+        "sensitive": diff.sensitive,
+        "write_only": diff.write_only,
+    }
+
+
+def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
+    return {"kind": item.kind, "name": item.name, "sync_id": item.sync_id}
+
+
+def _unhealthy_json(item: UnhealthySync) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "name": item.name,
+        "sync_id": item.sync_id,
+        "source": position_json(item.source),
+        "issues": [{"code": i.code, "message": i.message} for i in item.issues],
+        "last_execution": execution_json(item.execution),
+    }
+
+
+def execution_json(execution: Execution | None) -> dict[str, Any] | None:
+    if execution is None:
+        return None
+    return {
+        "id": execution.id,
+        "status": execution.status,
+        "type": execution.type,
+        "created_at": execution.created_at,
+        "started_at": execution.started_at,
+        "completed_at": execution.completed_at,
+        "counts": counts_json(execution.counts),
+        "errors": list(execution.errors),
+    }
+
+
+def counts_json(counts: Counts) -> dict[str, int | None]:
+    return {
+        "insert": counts.insert,
+        "update": counts.update,
+        "delete": counts.delete,
+        "error": counts.error,
+        "total": counts.total,
+        "warnings": counts.warnings,
+    }
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {"message": problem.message, "kind": problem.kind, "name": problem.name, "source": position_json(problem.source)}
+
+
+# ---- text ---------------------------------------------------------------------------------
+
+
+def render_text(report: DriftReport) -> str:
+    lines: list[str] = []
+    if report.changes:
+        lines.append("Changes a plan would make:")
+        for change in report.changes:
+            lines.append(f"  {_SYMBOL[change.action]} {_label(change.kind, change.name)}{_id(change.sync_id)}{_where(change)}")
+            if change.action == "create" and not change.diffs:
+                lines.append("      (no live sync: it would be created)")
+            for diff in sorted(change.diffs, key=lambda d: d.path):
+                lines.append(f"      {_diff_text(diff)}")
+        lines.append("")
+    if report.unmanaged:
+        lines.append("Unmanaged live syncs (no file declares them):")
+        for item in report.unmanaged:
+            lines.append(f"  ? {_label(item.kind, item.name)}{_id(item.sync_id)}")
+        lines.append("")
+    if report.unhealthy:
+        lines.append("Unhealthy syncs:")
+        for item in report.unhealthy:
+            lines.append(f"  ! {_label(item.kind, item.name)}{_id(item.sync_id)}")
+            for issue in item.issues:
+                lines.append(f"      {issue.message}")
+            for message in item.errors:
+                lines.append(f"      error: {message}")
+        lines.append("")
+    if report.problems:
+        lines.append("Errors:")
+        for problem in report.problems:
+            lines.append(f"  {_problem_text(problem)}")
+        lines.append("")
+    lines.append(report.summary.line())
+    return "\n".join(lines)
+
+
+def _diff_text(diff: FieldDiff) -> str:
+    if diff.before is None and not (diff.sensitive or diff.write_only):
+        return f"+ {diff.path}: {as_text(diff, diff.after)}"
+    if diff.after is None and not (diff.sensitive or diff.write_only):
+        return f"- {diff.path}: {as_text(diff, diff.before)}"
+    return f"~ {diff.path}: {as_text(diff, diff.before)} -> {as_text(diff, diff.after)}"
+
+
+def _label(kind: str, name: str) -> str:
+    return f'{kind} "{name}"'
+
+
+def _id(sync_id: str | None) -> str:
+    return f" ({sync_id})" if sync_id else ""
+
+
+def _where(change: Change) -> str:
+    return f"  [{change.source}]" if change.source is not None else ""
+
+
+def _problem_text(problem: Problem) -> str:
+    parts = [str(problem.source)] if problem.source is not None else []
+    if problem.kind and problem.name:
+        parts.append(_label(problem.kind, problem.name))
+    parts.append(problem.message)
+    return ": ".join(parts)
+
+
+# ---- Markdown -----------------------------------------------------------------------------
+
+
+def render_markdown(report: DriftReport) -> str:
+    """An issue body: a hidden marker, the summary first, then one section per finding type."""
+    summary = report.summary
+    lines = [MARKER, "## Reconciler drift report", "", f"**{summary.line()}**", ""]
+    if summary.drifted or summary.errors:
+        lines += [
+            "| to create | to update | to delete | unmanaged | unhealthy | errors |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {summary.create} | {summary.update} | {summary.delete} | {summary.unmanaged} | {summary.unhealthy} | {summary.errors} |",
+            "",
+        ]
+    if report.changes:
+        lines += [f"### Changes a plan would make ({len(report.changes)})", ""]
+        for change in report.changes:
+            lines.append(f"- `{_SYMBOL[change.action]}` **{change.action}** {_md_label(change.kind, change.name)}{_md_id(change.sync_id)}{_md_where(change)}")
+            if change.action == "create" and not change.diffs:
+                lines.append("  - no live sync: it would be created")
+            for diff in sorted(change.diffs, key=lambda d: d.path):
+                lines.append(f"  - {code(diff.path)}: {code(as_text(diff, diff.before))} → {code(as_text(diff, diff.after))}")
+        lines.append("")
+    if report.unmanaged:
+        lines += [f"### Unmanaged live syncs ({len(report.unmanaged)})", "", "No file declares these syncs.", ""]
+        for item in report.unmanaged:
+            lines.append(f"- {_md_label(item.kind, item.name)}{_md_id(item.sync_id)}")
+        lines.append("")
+    if report.unhealthy:
+        lines += [f"### Unhealthy syncs ({len(report.unhealthy)})", ""]
+        for item in report.unhealthy:
+            lines.append(f"- {_md_label(item.kind, item.name)}{_md_id(item.sync_id)}: {escape('; '.join(i.message for i in item.issues))}")
+            for message in item.errors:
+                lines.append(f"  - error: {code(message)}")
+        lines.append("")
+    if report.problems:
+        lines += [f"### Errors ({len(report.problems)})", ""]
+        for problem in report.problems:
+            lines.append(f"- {escape(_problem_text(problem))}")
+        lines.append("")
+    lines.append("_Read-only report from `reconciler drift`; run `reconciler plan` for details and `reconciler apply` to converge._")
+    return "\n".join(lines)
+
+
+def _md_label(kind: str, name: str) -> str:
+    return f"{kind} **{escape(name)}**"
+
+
+def _md_id(sync_id: str | None) -> str:
+    return f" ({code(sync_id)})" if sync_id else ""
+
+
+def _md_where(change: Change) -> str:
+    return f" — {code(str(change.source))}" if change.source is not None else ""
+
+
+_MD_SPECIAL = "\\`*_[]<>|~"
+
+
+def escape(text: str) -> str:
+    """Escape Markdown (and HTML) punctuation so a name renders literally."""
+    text = " ".join(text.splitlines())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def code(text: str) -> str:
+    """An inline code span that holds any text, backticks included."""
+    text = " ".join(text.splitlines())
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
