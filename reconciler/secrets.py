@@ -24,7 +24,7 @@ class Redactor:
     def add(self, value: str | None) -> None:
         if not value or len(value) < _MIN_LEN:
             return
-        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        forms = {value, urllib.parse.quote(value), urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
         raw = value.encode()
         for prefix in (b"", b"x", b"xy"):  # cover base64 at each alignment
             enc = base64.b64encode(prefix + raw).decode()

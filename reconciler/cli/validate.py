@@ -1,11 +1,55 @@
-"""`reconciler validate`."""
+"""`reconciler validate`: offline checks of every definition file; never touches the network."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+
 import click
+
+from reconciler.cli.common import definition_paths, emit, github_annotation, handle_errors, in_github_actions, project_config
+from reconciler.definitions.load import ValidationResult, validate_paths
+from reconciler.errors import DefinitionError
+
+
+def problem_record(problem: DefinitionError) -> dict[str, object]:
+    """One problem for ``--format json``."""
+    pos = problem.position
+    return {
+        "file": pos.file if pos else None,
+        "line": pos.line if pos else None,
+        "column": pos.column if pos else None,
+        "resource": problem.resource or None,
+        "path": problem.path,
+        "message": problem.message,
+    }
+
+
+def _report(result: ValidationResult, fmt: str) -> None:
+    if fmt == "json":
+        emit(json.dumps([problem_record(p) for p in result.problems], indent=2))
+        emit(result.summary(), err=True)
+    else:
+        for problem in result.problems:
+            emit(problem.render())
+        emit(result.summary())
+    if in_github_actions():
+        # With --format json stdout must stay one JSON document; the runner reads both streams.
+        for problem in result.problems:
+            emit(github_annotation(problem), err=fmt == "json")
 
 
 @click.command(name="validate")
-def command() -> None:
-    """Not built yet."""
-    raise click.ClickException("'reconciler validate' is not built yet")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per problem and a summary; json: a list of {file, line, column, path, message}.")
+@handle_errors
+def command(paths: tuple[str, ...], fmt: str) -> None:
+    """Check the definition files in PATH... (default: syncs/ or `definitions` in reconciler.yaml).
+
+    Offline: parse, schema, cross-file and semantic checks; no network. Exit 0 valid, 1 invalid.
+    """
+    result = validate_paths(definition_paths(paths, project_config()), os.environ)
+    _report(result, fmt)
+    sys.exit(0 if result.ok else 1)

@@ -17,7 +17,7 @@ from reconciler.emulator.errors import invalid
 
 Problems = list[tuple[str, str]]
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 MODEL_SYNC_MODES = ["create", "update", "updateOrCreate", "replace", "append", "remove", "snapshot"]
 MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")

@@ -33,6 +33,8 @@ def problem_paths(body: dict[str, Any]) -> list[str]:
     ({"fields": [{"target": "x", "source": {"model_id": USERS_MODEL}}]}, "fields[0].source.field"),
     ({"fields": [{"target": "x", "source": {"model_id": "not-a-uuid", "field": "a"}}]},
      "fields[0].source.model_id"),
+    ({"fields": [{"target": "x", "source": {"model_id": USERS_MODEL + "\n", "field": "a"}}]},
+     "fields[0].source.model_id"),
     ({"fields": [{"target": "x", "colour": "red"}]}, "fields[0].colour"),
     ({"shedule": {"frequency": "manual"}}, "shedule"),
     ({"schedule": {"frequency": "sometimes"}}, "schedule.frequency"),

@@ -1,0 +1,97 @@
+"""One YAML document -> one ``Definition`` plus every problem found in it."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from reconciler.definitions.interpolate import interpolate
+from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
+from reconciler.definitions.schema import Problem, schema_problems, suggest, type_name
+from reconciler.definitions.semantic import document_problems
+from reconciler.definitions.yamlsafe import Document
+from reconciler.errors import DefinitionError, Position
+from reconciler.secrets import redactor
+
+ALWAYS_SENSITIVE = "encryption_passphrase"
+
+
+def locate(doc: Document, path: str) -> Position:
+    """Where a field path is written: its key, else its value, else the nearest written parent."""
+    probe = path
+    while probe:
+        if probe in doc.keys:
+            return doc.keys[probe]
+        if probe in doc.values:
+            return doc.values[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return doc.position
+
+
+def resource_label(kind: str, name: Any) -> str:
+    return f'{kind} "{name}"' if isinstance(name, str) and name else f"{kind} (no name)"
+
+
+def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None, list[DefinitionError]]:
+    """The definition of one document (None when it is not even a ModelSync/BulkSync mapping)."""
+    value = doc.value
+    if value is None:
+        return None, [DefinitionError("empty document; expected a mapping with kind: ModelSync or BulkSync",
+                                      doc.position)]
+    if not isinstance(value, dict):
+        return None, [DefinitionError(
+            f"a document must be a mapping with kind: ModelSync or BulkSync, not {type_name(value)}",
+            doc.position)]
+    kind = value.get("kind")
+    if "kind" not in value:
+        return None, [DefinitionError("missing required key 'kind' (ModelSync or BulkSync)", doc.position)]
+    if kind not in KINDS:
+        hint = suggest(kind, KINDS) if isinstance(kind, str) else None
+        text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
+        return None, [DefinitionError(text, locate(doc, "kind"), "kind")]
+
+    resource = resource_label(kind, value.get("name"))
+    filled = interpolate(value, environ)
+    body = filled.value
+    hidden = filled.sensitive | {ALWAYS_SENSITIVE}
+    found: list[Problem] = list(filled.problems)
+    if "name" in filled.sensitive:
+        # A substituted value is secret, and a name is printed in every plan and log line.
+        found.append(("name", "${env:...} is not allowed in a name: names identify syncs and appear in "
+                              "every plan; write the name literally"))
+    found += schema_problems(body, kind, hidden=hidden)
+    found += document_problems(body, kind)
+    problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
+                if not _under(path, doc.rejected)]
+
+    passphrase = body.get(ALWAYS_SENSITIVE)
+    if isinstance(passphrase, str):
+        redactor.add(passphrase)
+    name = body.get("name")
+    pinned = body.get("id")
+    ignore = body.get("ignore_changes")
+    definition = Definition(
+        kind=_kind(kind),
+        name=name if isinstance(name, str) else "",
+        spec={k: v for k, v in body.items() if k not in RECONCILER_KEYS},
+        position=doc.position,
+        pinned_id=pinned if isinstance(pinned, str) else None,
+        ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
+        positions={p: pos for p, pos in doc.values.items() if p and _in_spec(p)},
+        sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
+        templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
+    )
+    return definition, problems
+
+
+def _in_spec(path: str) -> bool:
+    """Whether a document path belongs to the API body (not to kind, id, ignore_changes)."""
+    return path.split(".")[0].split("[")[0] not in RECONCILER_KEYS
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
+
+
+def _kind(kind: str) -> Kind:
+    return "ModelSync" if kind == "ModelSync" else "BulkSync"

@@ -1,0 +1,77 @@
+"""``${env:NAME}`` substitution; ``${connection|model|sync|bulk_sync:NAME}`` left for the planner."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from reconciler.secrets import redactor
+
+PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Reference kinds resolved against the live organisation at plan time.
+REFERENCE_KINDS = ("connection", "model", "sync", "bulk_sync")
+#: A value that is exactly one reference, e.g. ``${connection:Salesforce CRM}``.
+REFERENCE = re.compile(r"^\$\{(connection|model|sync|bulk_sync):([^{}]+)\}$")
+#: Any reference inside a longer text.
+REFERENCE_ANYWHERE = re.compile(r"\$\{(connection|model|sync|bulk_sync):")
+
+
+@dataclass
+class Interpolated:
+    """A document after ``${env:...}`` substitution."""
+
+    value: Any
+    sensitive: set[str] = field(default_factory=set)
+    templates: dict[str, str] = field(default_factory=dict)
+    #: (field path, message)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
+    """Substitute ``${env:NAME}`` in every string value; unset variables are problems."""
+    result = Interpolated(value=None)
+    result.value = _walk(value, "", environ, result)
+    return result
+
+
+def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolated) -> Any:
+    if isinstance(value, dict):
+        return {k: _walk(v, f"{path}.{k}" if path else k, environ, result) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    used_env = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal used_env
+        body = match.group(1)
+        kind, sep, name = body.partition(":")
+        if not sep or not name:
+            result.problems.append((path, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
+                                          "(env, connection, model, sync or bulk_sync)"))
+            return match.group(0)
+        if kind == "env":
+            if not ENV_NAME.match(name):
+                result.problems.append((path, f"{name!r} is not a valid environment variable name"))
+                return match.group(0)
+            if name not in environ:
+                result.problems.append((path, f"environment variable {name} is not set (used as ${{env:{name}}})"))
+                return match.group(0)
+            used_env = True
+            secret = environ[name]
+            redactor.add(secret)
+            return secret
+        if kind in REFERENCE_KINDS:
+            return match.group(0)
+        result.problems.append((path, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
+                                      "use env, connection, model, sync or bulk_sync"))
+        return match.group(0)
+
+    out = PLACEHOLDER.sub(replace, value)
+    if used_env:
+        result.sensitive.add(path)
+        result.templates[path] = value
+    return out

@@ -1,0 +1,242 @@
+"""Checking documents against the derived JSON Schemas in ``schemas/``, with readable messages."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+import sysconfig
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Container, Iterable
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
+from reconciler.definitions.model import Kind
+from reconciler.errors import ConfigError
+
+#: Where the committed schemas are: the repository's ``schemas/`` (editable install), else the
+#: copy a regular install puts under ``<prefix>/share/reconciler/schemas``.
+_CANDIDATES = (Path(__file__).resolve().parents[2] / "schemas",
+               Path(sysconfig.get_path("data")) / "share" / "reconciler" / "schemas")
+SCHEMA_DIR = next((p for p in _CANDIDATES if (p / "model-sync.schema.json").is_file()), _CANDIDATES[0])
+SCHEMA_FILES: dict[Kind, str] = {"ModelSync": "model-sync.schema.json", "BulkSync": "bulk-sync.schema.json"}
+COMBINED_FILE = "reconciler.schema.json"
+
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
+
+#: (field path, message) pairs; the path is in ``schedule.frequency`` / ``fields[2].target`` form.
+Problem = tuple[str, str]
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_uuid(value: str) -> bool:
+    """A canonical 8-4-4-4-12 hex UUID."""
+    return bool(_UUID.fullmatch(value))
+
+
+def is_datetime(value: str) -> bool:
+    """An RFC 3339 date-time with a time zone."""
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] in "Zz" else value)
+    except ValueError:
+        return False
+    return True
+
+
+def format_checker(*, references: bool) -> FormatChecker:
+    """``uuid`` (also a ``${connection:NAME}``-style reference when ``references``) and ``date-time``."""
+    checker = FormatChecker(formats=())
+
+    @checker.checks("uuid")
+    def _uuid(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        # Any reference text is left to the semantic check, which explains the exact rule.
+        return is_uuid(value) or (references and bool(REFERENCE_ANYWHERE.search(value)))
+
+    @checker.checks("date-time")
+    def _datetime(value: object) -> bool:
+        return not isinstance(value, str) or is_datetime(value)
+
+    return checker
+
+
+# JSON integers only: 1.0 or true are not integers on the wire.
+_TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+_Validator = jsonschema.validators.extend(Draft202012Validator, type_checker=_TYPES)
+
+
+@functools.lru_cache(maxsize=None)
+def load_schema(name: str) -> dict[str, Any]:
+    """One committed schema file, by file name."""
+    path = SCHEMA_DIR / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the definition schema {path}: {exc}") from None
+
+
+def kind_schema(kind: Kind) -> dict[str, Any]:
+    return load_schema(SCHEMA_FILES[kind])
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kind: Kind, references: bool) -> Any:
+    return _Validator(kind_schema(kind), format_checker=format_checker(references=references))
+
+
+def schema_problems(document: Any, kind: Kind, *, references: bool = True,
+                    hidden: Container[str] = frozenset()) -> list[Problem]:
+    """Every schema problem of one document (reconciler keys included) as (path, message).
+
+    ``hidden`` paths hold sensitive values: their messages never quote the value.
+    """
+    problems: list[Problem] = []
+    errors = sorted(_validator(kind, references).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    mistyped = {path_of(e) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator != "type" and path_of(error) in mistyped:
+            continue  # one message per value: the wrong type says it all
+        problems.extend(_describe(error, hidden))
+    return problems
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def path_of(error: ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path = join(path, part)
+    return path
+
+
+_TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "array": "a list", "object": "a mapping", "null": "null"}
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    """The closest valid option to a misspelt word, if any is close."""
+    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    if not matches:
+        lowered = {o.lower(): o for o in options}
+        return lowered.get(word.lower())
+    return matches[0]
+
+
+def _describe(error: ValidationError, hidden: Container[str]) -> list[Problem]:
+    path = path_of(error)
+    value = error.instance
+    secret = path in hidden
+    shown = "the value" if secret else repr(value)
+    handler = _HANDLERS.get(str(error.validator))
+    if handler is not None:
+        return handler(error, path, value, shown)
+    return [(path, "is not valid here" if secret else error.message)]
+
+
+def _additional(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    allowed = sorted(error.schema.get("properties", {}))
+    out = []
+    for key in sorted(k for k in value if k not in allowed):
+        hint = suggest(key, allowed)
+        where = f"; did you mean {hint!r}?" if hint else f" (allowed: {', '.join(allowed)})"
+        out.append((join(path, key), f"unknown key {key!r}{where}"))
+    return out
+
+
+def _required(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+    return [(path, f"missing required key {key!r}") for key in missing]
+
+
+def _enum(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    options = [o for o in error.validator_value if o is not None]
+    text = f"{shown} is not one of {', '.join(map(str, options))}"
+    if isinstance(value, str) and shown != "the value":
+        hint = suggest(value, [o for o in options if isinstance(o, str)])
+        if hint:
+            text += f"; did you mean {hint!r}?"
+    return [(path, text)]
+
+
+def _type(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+    text = f"must be {words}, not {type_name(value)}"
+    if "string" in wanted and isinstance(value, (int, float, bool)) and shown != "the value":
+        text += f" (put it in quotes: \"{value}\")"
+    return [(path, text)]
+
+
+def _format(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    if error.validator_value == "uuid":
+        return [(path, f"{shown} is not a UUID (nor a ${{connection:NAME}}-style reference)")]
+    if error.validator_value == "date-time":
+        return [(path, f"{shown} is not a date-time such as 2024-01-31T00:00:00Z")]
+    return [(path, f"{shown} is not a valid {error.validator_value}")]
+
+
+def _pattern(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    if path == "id":
+        return [(path, f"{shown} is not a UUID (the id of a live sync)")]
+    return [(path, f"{shown} does not match {error.validator_value}")]
+
+
+def _one_of(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    if isinstance(value, dict):
+        nested = [e for e in error.context or [] if e.schema.get("type") != "string"
+                  and e.relative_schema_path and e.relative_schema_path[0] == 1]
+        out: list[Problem] = []
+        for sub in nested:
+            out.extend(_describe(sub, frozenset()))
+        if out:
+            return out
+    return [(path, f"must be a name (string) or a mapping of settings, not {type_name(value)}")]
+
+
+def _const(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+    return [(path, f"must be {error.validator_value!r}")]
+
+
+_HANDLERS: dict[str, Callable[[ValidationError, str, Any, str], list[Problem]]] = {
+    "additionalProperties": _additional,
+    "required": _required,
+    "enum": _enum,
+    "type": _type,
+    "format": _format,
+    "pattern": _pattern,
+    "oneOf": _one_of,
+    "const": _const,
+}

@@ -1,0 +1,288 @@
+"""Checks one document needs beyond its schema: the rules the API enforces with 422, offline."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from reconciler.definitions.interpolate import REFERENCE, REFERENCE_ANYWHERE
+from reconciler.definitions.model import Kind
+from reconciler.definitions.schema import Problem, join, kind_schema
+
+MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
+LOGIC_WORDS = {"AND", "OR", "NOT"}
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Which reference kind each id field takes.
+_REFERENCE_SLOTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(target|schedule)\.connection_id$|^(source|destination)_connection_id$"), "connection"),
+    (re.compile(r"(^|\.)model_id$"), "model"),
+    (re.compile(r"^schedule\.run_after\.sync_ids\[\d+\]$"), "sync"),
+    (re.compile(r"^schedule\.run_after\.bulk_sync_ids\[\d+\]$"), "bulk_sync"),
+)
+
+
+def document_problems(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+    """Every semantic problem of one document (already interpolated) as (path, message)."""
+    problems: list[Problem] = []
+    name = doc.get("name")
+    if isinstance(name, str) and not name.strip():
+        problems.append(("name", "must not be empty"))
+    if kind == "ModelSync":
+        problems += _model_sync(doc)
+    else:
+        problems += _bulk_sync(doc)
+    problems += _references(doc, kind)
+    problems += _ignore_changes(doc, kind)
+    return problems
+
+
+# -- model syncs ------------------------------------------------------------------------------
+
+
+def _model_sync(doc: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    mode = doc.get("mode")
+    if mode in MODES_NEEDING_IDENTITY and "identity" not in doc:
+        problems.append(("mode", f"{mode!r} needs an identity (how target records are matched)"))
+    problems += _filters(doc)
+    problems += _fields(doc)
+    for i, item in enumerate(_list(doc.get("overrides"))):
+        if isinstance(item, dict) and "field" not in item and "field_id" not in item:
+            problems.append((f"overrides[{i}]", "needs either field or field_id"))
+    target = doc.get("target")
+    if isinstance(target, dict):
+        problems += _target(target)
+    schedule = doc.get("schedule")
+    if isinstance(schedule, dict):
+        problems += schedule_problems(schedule, "schedule")
+    return problems
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def filter_labels(filters: list[Any]) -> list[str]:
+    """The label of each filter as the API assigns them: given, else the next unused A, B, ... AA."""
+    given = {f["label"] for f in filters if isinstance(f, dict) and isinstance(f.get("label"), str)}
+    fresh = (label for label in _label_sequence() if label not in given)
+    return [f["label"] if isinstance(f, dict) and isinstance(f.get("label"), str) else next(fresh)
+            for f in filters]
+
+
+def _label_sequence() -> Iterator[str]:
+    n = 0
+    while True:
+        n += 1
+        label, k = "", n
+        while k:
+            k, r = divmod(k - 1, 26)
+            label = chr(65 + r) + label
+        yield label
+
+
+def _filters(doc: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    filters = _list(doc.get("filters"))
+    seen: dict[str, int] = {}
+    for i, item in enumerate(filters):
+        if not isinstance(item, dict):
+            continue
+        if "field" not in item and "field_id" not in item:
+            problems.append((f"filters[{i}]", "needs either field or field_id"))
+        label = item.get("label")
+        if isinstance(label, str):
+            if label in seen:
+                problems.append((f"filters[{i}].label", f"label {label!r} is already used by filters[{seen[label]}]"))
+            else:
+                seen[label] = i
+    logic = doc.get("filter_logic")
+    if isinstance(logic, str) and logic.strip():
+        labels = set(filter_labels(filters))
+        for word in re.findall(r"[A-Za-z0-9_]+", logic):
+            if word.upper() in LOGIC_WORDS or word in labels:
+                continue
+            known = ", ".join(sorted(labels)) or "none"
+            problems.append(("filter_logic", f"names label {word!r}, which no filter has (labels: {known})"))
+    return problems
+
+
+def _fields(doc: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    targets: dict[str, str] = {}
+    for key in ("fields", "override_fields"):
+        for i, item in enumerate(_list(doc.get(key))):
+            if not isinstance(item, dict):
+                continue
+            path = f"{key}[{i}]"
+            if key == "fields" and "source" not in item and "override_value" not in item:
+                problems.append((path, "needs a source or an override_value"))
+            if key == "override_fields" and "override_value" not in item:
+                problems.append((path, "needs an override_value"))
+            target = item.get("target")
+            if isinstance(target, str):
+                if target in targets:
+                    problems.append((f"{path}.target", f"target field {target!r} is already mapped by {targets[target]}"))
+                else:
+                    targets[target] = path
+    return problems
+
+
+def _target(target: dict[str, Any]) -> list[Problem]:
+    has_object, has_create = "object" in target, "create" in target
+    if has_object and has_create:
+        return [("target", "give either object (an existing object) or create (a new one), not both")]
+    if not has_object and not has_create:
+        return [("target", "needs either object (an existing object) or create (a new one)")]
+    if has_object and target["object"] == "":
+        return [("target.object", "must not be empty")]
+    return []
+
+
+def schedule_problems(schedule: dict[str, Any], path: str) -> list[Problem]:
+    """The fields each frequency needs, and hour/minute/day ranges."""
+    problems: list[Problem] = []
+    frequency = schedule.get("frequency")
+
+    def need(key: str) -> None:
+        if schedule.get(key) in (None, ""):
+            problems.append((join(path, "frequency"), f"{frequency!r} needs {join(path, key)}"))
+
+    if frequency in ("daily", "weekly"):
+        need("hour")
+        need("minute")
+    if frequency == "weekly":
+        need("day_of_week")
+    if frequency == "runafter":
+        run_after = schedule.get("run_after")
+        run_after = run_after if isinstance(run_after, dict) else {}
+        if not (run_after.get("sync_ids") or run_after.get("bulk_sync_ids")):
+            problems.append((join(path, "frequency"),
+                             f"'runafter' needs {join(path, 'run_after')} with sync_ids or bulk_sync_ids"))
+    if frequency == "dbtcloud":
+        need("connection_id")
+        need("job_id")
+    for key, low, high in (("hour", 0, 23), ("minute", 0, 59)):
+        value = schedule.get(key)
+        if frequency not in ("hourly", "daily", "weekly") or not isinstance(value, str) or value == "":
+            continue
+        if not (value.isdigit() and low <= int(value) <= high):
+            problems.append((join(path, key), f"must be a number from {low} to {high} (got {value!r})"))
+    day = schedule.get("day_of_week")
+    if isinstance(day, str) and day and day.lower() not in DAYS:
+        problems.append((join(path, "day_of_week"), f"must be a day name such as 'monday' (got {day!r})"))
+    return problems
+
+
+# -- bulk syncs -------------------------------------------------------------------------------
+
+
+def _bulk_sync(doc: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    schedule = doc.get("default_schedule")
+    if isinstance(schedule, dict):
+        problems += schedule_problems(schedule, "default_schedule")
+    for i, item in enumerate(_list(doc.get("additional_schedules"))):
+        if isinstance(item, dict):
+            problems += schedule_problems(item, f"additional_schedules[{i}]")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(_list(doc.get("schemas"))):
+        sid = item if isinstance(item, str) else item.get("id") if isinstance(item, dict) else None
+        if isinstance(item, dict) and not sid:
+            problems.append((f"schemas[{i}]", "needs an id (the source schema, e.g. public.users)"))
+            continue
+        if not isinstance(sid, str):
+            continue
+        if sid in seen:
+            problems.append((f"schemas[{i}]", f"schema {sid!r} is already listed at schemas[{seen[sid]}]"))
+        else:
+            seen[sid] = i
+    return problems
+
+
+# -- references and ignore_changes ----------------------------------------------------------------
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, join(path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, join(path, i))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def reference_slot(path: str) -> str | None:
+    """The reference kind an id field takes (``connection``, ``model``, ...), or None."""
+    for pattern, kind in _REFERENCE_SLOTS:
+        if pattern.search(path):
+            return kind
+    return None
+
+
+def _references(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, text in _strings(doc):
+        if path == "id" or path.startswith("ignore_changes") or not REFERENCE_ANYWHERE.search(text):
+            continue
+        slot = reference_slot(path)
+        match = REFERENCE.match(text)
+        if slot is None:
+            problems.append((path, "${connection:...}, ${model:...}, ${sync:...} and ${bulk_sync:...} "
+                                   "are resolved only in id fields"))
+        elif match is None:
+            problems.append((path, f"must be a UUID or exactly one ${{{slot}:NAME}} reference"))
+        elif match.group(1) != slot:
+            problems.append((path, f"expects a ${{{slot}:NAME}} reference here, not ${{{match.group(1)}:...}}"))
+    return problems
+
+
+_PATH_PART = re.compile(r"^([^.\[\]]+)((?:\[\d+\])*)$")
+
+
+def field_path_known(schema: dict[str, Any], path: str) -> bool:
+    """Whether ``path`` (``schedule.hour``, ``fields[0].target``) names a field of ``schema``."""
+    node: dict[str, Any] = schema
+    for part in path.split("."):
+        match = _PATH_PART.match(part)
+        if match is None:
+            return False
+        props = node.get("properties")
+        if props is None:
+            # A free-form map (configuration, ...) or an untyped value: anything below is a field.
+            types = node.get("type")
+            types = types if isinstance(types, list) else [types]
+            untyped = "type" not in node and "oneOf" not in node
+            return untyped or ("object" in types and node.get("additionalProperties", True) is not False)
+        if match.group(1) not in props:
+            return False
+        node = props[match.group(1)]
+        for _ in re.findall(r"\[", match.group(2)):
+            if "items" not in node:
+                return False
+            node = node["items"]
+        node = _object_branch(node)
+    return True
+
+
+def _object_branch(node: dict[str, Any]) -> dict[str, Any]:
+    for option in node.get("oneOf", []):
+        if "properties" in option:
+            return option
+    return node
+
+
+def _ignore_changes(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+    problems: list[Problem] = []
+    schema = kind_schema(kind)
+    api_fields = {k: v for k, v in schema["properties"].items() if k not in ("kind", "id", "ignore_changes")}
+    api_schema = {**schema, "properties": api_fields}
+    for i, path in enumerate(_list(doc.get("ignore_changes"))):
+        if isinstance(path, str) and not field_path_known(api_schema, path):
+            top = sorted(api_fields)
+            problems.append((f"ignore_changes[{i}]", f"{path!r} is not a field of a {kind} "
+                                                      f"(top-level fields: {', '.join(top)})"))
+    return problems

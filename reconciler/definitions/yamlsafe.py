@@ -1,0 +1,207 @@
+"""Safe, position-keeping YAML loading: plain data plus ``file:line:column`` for every value.
+
+PyYAML composes the node graph; we build the values ourselves so that only plain data tags are
+accepted (no object tags), duplicate keys are errors, and alias expansion has a hard budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.errors import DefinitionError, Position
+
+#: Most values one document may expand to (aliases included); a "billion laughs" stops here.
+MAX_VALUES = 100_000
+#: Largest definition file read.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+_CORE = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+_MERGE = f"{_CORE}merge"
+_scalars = yaml.SafeLoader("")  # used only for its scalar constructors
+
+
+@dataclass
+class Document:
+    """One YAML document: its value, where each field path's value and key are written."""
+
+    value: Any
+    position: Position
+    values: dict[str, Position] = field(default_factory=dict)
+    keys: dict[str, Position] = field(default_factory=dict)
+    #: paths whose value was refused (an unsupported tag): no further messages about them
+    rejected: set[str] = field(default_factory=set)
+
+
+class _Budget(Exception):
+    pass
+
+
+class _Builder:
+    """Turns one composed node graph into plain data, recording positions by field path."""
+
+    def __init__(self, file: str, doc: Document) -> None:
+        self.file = file
+        self.doc = doc
+        self.count = 0
+        self.problems: list[DefinitionError] = []
+
+    def pos(self, node: Node) -> Position:
+        mark = node.start_mark
+        return Position(self.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: Node, path: str) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _Budget
+        self.doc.values.setdefault(path, self.pos(node))
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            return self.refuse(node, path, f"unsupported YAML tag {_short(tag)}: only plain strings, numbers, "
+                                           "booleans, null, lists and mappings are allowed")
+        if (tag == _CORE + "map") != isinstance(node, MappingNode) or (tag == _CORE + "seq") != isinstance(node, SequenceNode):
+            return self.refuse(node, path, f"YAML tag {_short(tag)} does not fit this value")
+        if isinstance(node, ScalarNode):
+            try:
+                return self.scalar(node, path)
+            except (ValueError, KeyError, TypeError, yaml.YAMLError):
+                return self.refuse(node, path, f"{node.value!r} cannot be read as {_short(tag)}")
+        if isinstance(node, SequenceNode):
+            return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        return self.mapping(node, path)
+
+    def refuse(self, node: Node, path: str, message: str) -> None:
+        """Record a problem for a value we will not build; no further messages about its path."""
+        self.problems.append(DefinitionError(message, self.pos(node), path))
+        self.doc.rejected.add(path)
+        return None
+
+    def scalar(self, node: ScalarNode, path: str) -> Any:
+        tag = node.tag
+        if tag == _CORE + "str" or tag == _CORE + "timestamp":
+            return node.value  # timestamps stay text, as the API wants them
+        if tag == _CORE + "int":
+            return _scalars.construct_yaml_int(node)
+        if tag == _CORE + "float":
+            number = _scalars.construct_yaml_float(node)
+            if math.isfinite(number):
+                return number
+            return self.refuse(node, path, f"{node.value!r} is not a finite number (JSON has no infinity "
+                                           "or NaN); quote it for text")
+        if tag == _CORE + "bool":
+            return _scalars.construct_yaml_bool(node)
+        return None
+
+    def mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        explicit: dict[str, Position] = {}
+        merged: list[MappingNode] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self.merge_sources(value_node, path))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(DefinitionError(
+                    "mapping keys must be plain text, not a list or mapping", self.pos(key_node), path))
+                continue
+            key = key_node.value
+            child = f"{path}.{key}" if path else key
+            if key in explicit:
+                first = explicit[key]
+                self.problems.append(DefinitionError(
+                    f"duplicate key {key!r} (first given at line {first.line}); YAML would silently "
+                    "keep only the last one", self.pos(key_node), child))
+                continue
+            explicit[key] = self.pos(key_node)
+            self.doc.keys[child] = self.pos(key_node)
+            out[key] = self.build(value_node, child)
+        for source in merged:
+            for key_node, value_node in source.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
+                    continue
+                key = key_node.value
+                if key not in out:
+                    child = f"{path}.{key}" if path else key
+                    self.doc.keys.setdefault(child, self.pos(key_node))
+                    out[key] = self.build(value_node, child)
+        return out
+
+    def merge_sources(self, node: Node, path: str) -> list[MappingNode]:
+        if isinstance(node, MappingNode):
+            return [node]
+        if isinstance(node, SequenceNode) and all(isinstance(n, MappingNode) for n in node.value):
+            return list(node.value)
+        self.problems.append(DefinitionError("'<<' merge needs a mapping or a list of mappings",
+                                             self.pos(node), path))
+        return []
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, DefinitionError | None]:
+    """UTF-8 text of a file (a BOM is dropped), or the error pointing at the first bad byte."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, DefinitionError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                                     Position(file, 1, 1))
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, DefinitionError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            Position(file, line, column))
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    context = f" {exc.context}" if exc.context else ""
+    if "'\\t'" in problem or "\t" in problem:
+        return "tab character where YAML expects spaces; indent with spaces only"
+    if "mapping values are not allowed here" in problem:
+        return "unexpected ':' (bad indentation, or a value with ': ' that needs quotes)"
+    if problem.startswith("expected <block end>") or "did not find expected key" in problem:
+        return f"bad indentation or structure: {problem}{context}".strip()
+    if "found undefined alias" in problem:
+        return f"{problem} (an alias *name needs an anchor &name before it)"
+    return f"invalid YAML: {problem}{context}"
+
+
+def load_documents(text: str, file: str) -> Iterator[tuple[Document | None, list[DefinitionError]]]:
+    """Each document of ``text`` with the problems found building it (document None: unusable)."""
+    try:
+        for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            yield _document(node, file)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
+        yield None, [DefinitionError(_yaml_message(exc), pos)]
+    except yaml.YAMLError as exc:
+        yield None, [DefinitionError(f"invalid YAML: {exc}", Position(file, 1, 1))]
+    except RecursionError:
+        yield None, [DefinitionError("YAML nesting is too deep", Position(file, 1, 1))]
+
+
+def _document(node: Node | None, file: str) -> tuple[Document | None, list[DefinitionError]]:
+    if node is None:
+        return None, []
+    start = Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    doc = Document(value=None, position=start)
+    builder = _Builder(file, doc)
+    try:
+        doc.value = builder.build(node, "")
+    except _Budget:
+        return None, [DefinitionError(
+            f"YAML aliases expand to more than {MAX_VALUES} values; refusing to load "
+            "(an alias bomb such as 'billion laughs'?)", start)]
+    except RecursionError:
+        return None, [DefinitionError("YAML nesting is too deep (or an alias refers to itself)", start)]
+    return doc, builder.problems

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Derive the definition JSON Schemas in ``schemas/`` from the API's create requests.
+
+    python scripts/derive_schemas.py [--openapi FILE] [--out DIR] [--check]
+
+Reads ``CreateSyncRequest`` and ``CreateBulkSyncRequest`` from the OpenAPI file, resolves every
+``$ref``, keeps types (with nullability), enums, formats, defaults and required lists, drops the
+API's prose, closes every object the API defines with ``additionalProperties: false`` and adds the
+reconciler-only keys (``kind``, ``id``, ``ignore_changes``). ``--check`` exits 1 when the committed
+files differ from what would be written now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OPENAPI = ROOT.parent / "shared" / "reference" / "polytomic-openapi.json"
+DEFAULT_OUT = ROOT / "schemas"
+# Draft 7: every keyword used is in it, and it is what editors support best.
+DRAFT = "http://json-schema.org/draft-07/schema#"
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+#: kind -> (request schema in the OpenAPI file, output file, one-line description)
+KINDS = {
+    "ModelSync": ("CreateSyncRequest", "model-sync.schema.json",
+                  "A model sync (reverse ETL) kept as code by reconciler."),
+    "BulkSync": ("CreateBulkSyncRequest", "bulk-sync.schema.json",
+                 "A bulk sync (ELT) kept as code by reconciler."),
+}
+COMBINED = "reconciler.schema.json"
+
+# Keywords carried over from the API's schemas; prose (description, title, examples) is not.
+_KEEP = ("type", "enum", "const", "format", "default", "minimum", "maximum", "minItems", "maxItems",
+         "minLength", "maxLength", "pattern", "uniqueItems")
+
+# Our own short words for the top-level fields, shown by editors on hover.
+_DESCRIPTIONS = {
+    "ModelSync": {
+        "name": "Display name; also how reconciler finds the live sync when no id is pinned.",
+        "mode": "How records are written to the target.",
+        "schedule": "When the sync runs.",
+        "target": "Destination connection and object (object for an existing one, create for a new one).",
+        "fields": "Model field to target field mappings.",
+        "override_fields": "Target fields set to a constant value.",
+        "filters": "Conditions a record must meet to be synced.",
+        "filter_logic": "How filter labels combine, e.g. 'A AND (B OR C)'.",
+        "identity": "How source records are matched to target records.",
+        "encryption_passphrase": "Write-only secret; use ${env:NAME}.",
+    },
+    "BulkSync": {
+        "name": "Display name; also how reconciler finds the live sync when no id is pinned.",
+        "mode": "snapshot or replicate.",
+        "source_connection_id": "Connection to read from (a UUID or ${connection:NAME}).",
+        "destination_connection_id": "Connection to write to (a UUID or ${connection:NAME}).",
+        "schemas": "Source schemas to sync: ids, or objects with per-schema settings.",
+        "default_schedule": "When the sync runs.",
+    },
+}
+_OUR_KEYS = {
+    "id": {"type": "string", "pattern": UUID_PATTERN,
+           "description": "Pin this definition to one live sync by id (adoption, rename-safe)."},
+    "ignore_changes": {"type": "array", "items": {"type": "string"},
+                       "description": "Field paths never compared and kept from the live sync on update."},
+}
+
+
+class DeriveError(Exception):
+    """The OpenAPI file does not have what the derivation needs."""
+
+
+def _resolve(ref: str, components: dict[str, Any]) -> dict[str, Any]:
+    prefix = "#/components/schemas/"
+    if not ref.startswith(prefix) or ref[len(prefix):] not in components:
+        raise DeriveError(f"cannot resolve $ref {ref!r}")
+    return components[ref[len(prefix):]]
+
+
+def convert(node: Any, components: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """One OpenAPI schema node as a self-contained JSON Schema node."""
+    if depth > 50:
+        raise DeriveError("schema nesting too deep (recursive $ref?)")
+    if not isinstance(node, dict):
+        raise DeriveError(f"unexpected schema node {node!r}")
+    if "$ref" in node:
+        return convert(_resolve(node["$ref"], components), components, depth + 1)
+    out: dict[str, Any] = {key: node[key] for key in _KEEP if key in node}
+    types = out.get("type")
+    if "enum" in out and isinstance(types, list) and "null" in types and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    for key in ("oneOf", "anyOf", "allOf"):
+        if key in node:
+            out[key] = [convert(item, components, depth + 1) for item in node[key]]
+    if "items" in node:
+        out["items"] = convert(node["items"], components, depth + 1)
+    if "properties" in node:
+        out["properties"] = {name: convert(sub, components, depth + 1)
+                             for name, sub in sorted(node["properties"].items())}
+        if node.get("required"):
+            out["required"] = sorted(node["required"])
+    if "additionalProperties" in node:
+        extra = node["additionalProperties"]
+        out["additionalProperties"] = convert(extra, components, depth + 1) if isinstance(extra, dict) else extra
+    elif "properties" in node:
+        out["additionalProperties"] = False
+    return out
+
+
+def kind_schema(kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one definition document of ``kind``."""
+    request, _, description = KINDS[kind]
+    components = openapi.get("components", {}).get("schemas", {})
+    if request not in components:
+        raise DeriveError(f"{request} not found in components.schemas")
+    body = convert(components[request], components)
+    for name, text in _DESCRIPTIONS[kind].items():
+        if name in body["properties"]:
+            body["properties"][name] = {**body["properties"][name], "description": text}
+    properties = {
+        "kind": {"const": kind, "description": "Which kind of sync this document defines."},
+        **{name: dict(schema) for name, schema in _OUR_KEYS.items()},
+        **body["properties"],
+    }
+    return {
+        "title": kind,
+        "description": description,
+        "type": "object",
+        "properties": dict(sorted(properties.items())),
+        "required": sorted({"kind", *body.get("required", [])}),
+        "additionalProperties": False,
+    }
+
+
+def derive(openapi: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every schema file: name -> content."""
+    files: dict[str, dict[str, Any]] = {}
+    defs = {}
+    for kind, (_, filename, _) in KINDS.items():
+        schema = kind_schema(kind, openapi)
+        defs[kind] = schema
+        files[filename] = {"$schema": DRAFT, **schema}
+    files[COMBINED] = {
+        "$schema": DRAFT,
+        "title": "reconciler definition",
+        "description": "One document of a reconciler definition file: a ModelSync or a BulkSync.",
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"enum": list(KINDS)}},
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+             "then": {"$ref": f"#/definitions/{kind}"}}
+            for kind in KINDS
+        ],
+        "definitions": defs,
+    }
+    return files
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def stale_files(openapi: dict[str, Any], out_dir: Path) -> list[str]:
+    """Names of the schema files in ``out_dir`` that differ from a fresh derivation."""
+    stale = []
+    for name, schema in derive(openapi).items():
+        path = out_dir / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != render(schema):
+            stale.append(name)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--openapi", type=Path, default=DEFAULT_OPENAPI)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--check", action="store_true", help="exit 1 when the committed schemas are stale")
+    args = parser.parse_args(argv)
+    try:
+        openapi = json.loads(args.openapi.read_text(encoding="utf-8"))
+        if args.check:
+            stale = stale_files(openapi, args.out)
+            for name in stale:
+                print(f"{args.out / name} is stale; run scripts/derive_schemas.py", file=sys.stderr)
+            return 1 if stale else 0
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, schema in derive(openapi).items():
+            (args.out / name).write_text(render(schema), encoding="utf-8")
+            print(f"wrote {args.out / name}")
+    except (OSError, ValueError, DeriveError) as exc:
+        print(f"derive_schemas: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
