@@ -65,7 +65,8 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
                 if not _under(path, doc.rejected)]
 
     passphrase = body.get(ALWAYS_SENSITIVE)
-    if isinstance(passphrase, str):
+    unresolved = {path for path, _ in filled.problems}
+    if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:  # not a failed ${env:...}
         redactor.add(passphrase)
     name = body.get("name")
     pinned = body.get("id")

@@ -120,3 +120,12 @@ def test_bad_paths_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == [f"{tmp_path / 'missing'}: no such file or directory",
                                           "0 files, 0 definitions, 1 error"]
+
+
+def test_unset_passphrase_variable_is_named_not_masked() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DEMO_ENCRYPTION_PASSPHRASE"}
+    result = subprocess.run([*reconciler_command(), "validate", str(EXAMPLES)], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert ("encryption_passphrase: environment variable DEMO_ENCRYPTION_PASSPHRASE is not set "
+            "(used as ${env:DEMO_ENCRYPTION_PASSPHRASE})") in result.stdout
