@@ -193,8 +193,11 @@ class PolytomicClient:
             if not token:
                 return
 
-    def list_model_syncs(self) -> list[dict[str, Any]]:
+    def list_model_syncs(self, on_items: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
         """Every model sync, complete even while syncs are being edited during the listing.
+
+        ``on_items`` (optional) is called with the items of each page as soon as it is read
+        (head re-reads included), so a caller can start work before the listing is complete.
 
         The list is ordered by ``updated_at`` descending with keyset page tokens, so a sync
         edited while later pages are read jumps to the front, behind the cursor. After the
@@ -208,6 +211,8 @@ class PolytomicClient:
             for item in items:
                 watermark = _newest(watermark, item)
                 _keep_newest(seen, item)
+            if on_items is not None:
+                on_items(items)
         for _ in range(MAX_LISTING_ROUNDS):
             fresh = False
             previous = watermark
@@ -220,6 +225,8 @@ class PolytomicClient:
                     fresh = True
                     watermark = _newest(watermark, item)
                     _keep_newest(seen, item)
+                if on_items is not None:
+                    on_items(items)
                 if reached_known:
                     break
             if not fresh:

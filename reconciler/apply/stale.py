@@ -11,7 +11,7 @@ from reconciler.definitions.model import Kind
 from reconciler.errors import ApiError
 from reconciler.planning.model import Change, Plan, fingerprint
 
-REPLAN = "run `reconciler plan` again"
+REPLAN = "run reconciler plan again"
 
 
 def find_stale(client: PolytomicClient, plan: Plan, *, parallelism: int = 4) -> dict[str, Outcome]:

@@ -1,11 +1,115 @@
-"""`reconciler plan`."""
+"""`reconciler plan`: read the live organisation, compute the plan, print it (and save it with --out)."""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any, Mapping
+
 import click
+
+from reconciler.cli.common import (
+    api_options,
+    definition_paths,
+    emit,
+    handle_errors,
+    make_client,
+    project_config,
+    settings_from,
+    verbose_option,
+)
+from reconciler.secrets import redactor
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+FORMATS = ("text", "json", "markdown")
 
 
 @click.command(name="plan")
-def command() -> None:
-    """Not built yet."""
-    raise click.ClickException("'reconciler plan' is not built yet")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for terminals and logs, json for machines (docs/plan-json.md), markdown for a PR comment.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Save the plan for `reconciler apply --plan FILE` (holds no secret values).")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when the plan has changes (0 none, 1 error).")
+@click.option("--prune", is_flag=True,
+              help="Plan deletion of unmanaged syncs inside the prune scope of reconciler.yaml.")
+@click.option("--parallelism", type=click.IntRange(min=1), default=None,
+              help="Live syncs read at once (default: reconciler.yaml, else 4).")
+@api_options
+@verbose_option
+@handle_errors
+def command(
+    paths: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    parallelism: int | None,
+    api_url: str | None,
+    api_version: str | None,
+) -> None:
+    """Show what `apply` would change so that the live syncs match the definitions in PATH...
+
+    Read-only. Exit 0 on success, 1 on error (invalid files, API errors, plan errors such as an
+    ambiguous live name); with --detailed-exitcode, 2 when there are changes.
+    """
+    from reconciler.apply.prune import require_scope
+    from reconciler.definitions.load import load_definitions
+    from reconciler.planning.planner import plan_against
+    from reconciler.planning.saved import save_plan
+
+    project = project_config()
+    scope = require_scope(prune, project.prune)
+    workers = parallelism or project.parallelism
+    definitions = load_definitions(definition_paths(paths, project))
+    for definition in definitions:
+        for path in definition.sensitive_paths:
+            _register(_value_at(definition.spec, path))
+    settings = settings_from(api_url, api_version, project)
+    with make_client(settings, parallelism=workers) as client:
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers)
+    emit(_render(plan, fmt).rstrip("\n"))
+    if out:
+        save_plan(plan, out)
+        if fmt == "text":
+            emit(f"\nSaved the plan to {out}; carry it out with: reconciler apply --plan {out}", err=True)
+    if plan.problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+
+
+def _render(plan: Any, fmt: str) -> str:
+    if fmt == "json":
+        from reconciler.render.json_plan import render_json
+
+        return render_json(plan)
+    if fmt == "markdown":
+        from reconciler.render.markdown import render_markdown
+
+        return render_markdown(plan)
+    from reconciler.render.text import render_plan
+
+    return render_plan(plan, color=_colour())
+
+
+def _colour() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _register(value: Any) -> None:
+    if isinstance(value, str):
+        redactor.add(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _register(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _register(item)
+
+
+def _value_at(spec: Any, path: str) -> Any:
+    from reconciler.planning import paths
+
+    return paths.get(spec, path)

@@ -26,6 +26,20 @@ class FieldDiff:
 
 
 @dataclass(frozen=True)
+class SecretSource:
+    """Where one sensitive value of a change's body comes from (never the value itself).
+
+    ``template`` is the file's text with its ``${env:NAME}`` placeholders; without one (a value
+    written literally in the file, such as ``encryption_passphrase``) ``file`` names the
+    definition file to read it from again.
+    """
+
+    path: str  # field path in the body, e.g. "filters[0].value"
+    template: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """What will happen to one sync."""
 
@@ -41,6 +55,8 @@ class Change:
     # (listed in depends_on as "Kind/name"). Never rendered or saved as is.
     body: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     depends_on: tuple[str, ...] = ()
+    # where the body's sensitive values come from, for saved plans (no values)
+    secrets: tuple[SecretSource, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def key(self) -> str:

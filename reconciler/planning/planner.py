@@ -1,0 +1,295 @@
+"""Compute the plan: match definitions to live syncs, read what is needed, compare, decide actions.
+
+Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made:
+
+- the complete model-sync listing (pages of 50) and the bulk-sync listing (both kinds, always:
+  unmanaged syncs are reported);
+- connections / models lists only when a definition uses ``${connection:...}`` / ``${model:...}``
+  or a model sync is compared (``target.configuration`` defaults depend on the connection type);
+- ``GET /api/syncs/{id}`` only for syncs the files could own (and prune deletions) when list items
+  are light, started while the listing is still paged (:mod:`reconciler.planning.prefetch`);
+- ``GET /api/bulk/syncs/{id}/schemas`` for each matched bulk sync (a file without ``schemas`` asks
+  for every schema of the source: a schema deselected in the UI is drift).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any, Mapping, Sequence
+
+from reconciler.api.client import PolytomicClient
+from reconciler.config import PruneScope
+from reconciler.definitions.model import Definition, Kind
+from reconciler.errors import ApiError
+from reconciler.planning import normalize, paths
+from reconciler.planning.diff import diff_views, leaf
+from reconciler.planning.identity import Match, match
+from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.prefetch import Reads, is_full_model_item
+from reconciler.planning.references import Resolver, by_name, schemes_in
+from reconciler.planning.secrets import contains_secret, mark, masked, plain
+
+def plan_against(
+    client: PolytomicClient,
+    definitions: Sequence[Definition],
+    *,
+    prune: PruneScope | None = None,
+    parallelism: int = 4,
+) -> Plan:
+    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4)."""
+    with Reads(client, definitions, parallelism) as reads:
+        return _plan(client, reads, definitions, prune)
+
+
+def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None) -> Plan:
+    live_items: dict[Kind, list[Mapping[str, Any]]] = {
+        "ModelSync": client.list_model_syncs(on_items=reads.offer),
+        "BulkSync": client.list_bulk_syncs(),
+    }
+    matching = match(definitions, live_items)
+    problems: list[Problem] = []
+    ok: list[Match] = []
+    for m in matching.matches:
+        if m.problem:
+            problems.append(_problem(m.definition, m.problem))
+        else:
+            ok.append(m)
+
+    deletions = [
+        (kind, item) for kind, item in matching.unmanaged
+        if prune is not None and prune.covers(str(item.get("name", "")))
+    ]
+    full = _read_full(client, reads, ok, deletions)
+    catalog = _Catalog(client, definitions, ok)
+
+    changes: list[Change] = []
+    pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
+    syncs = _sync_names(ok, live_items)
+    resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
+    for m in ok:
+        d = m.definition
+        live = full.get((d.kind, m.sync_id)) if m.sync_id else None
+        if m.sync_id and live is None and d.pinned_id:
+            problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
+            continue
+        # (a sync deleted between the listing and the read is simply not live any more: a create)
+        try:
+            change = _change(d, live, resolver, catalog)
+        except _Unresolved as exc:
+            problems.extend(_problem(d, text) for text in exc.problems)
+            continue
+        changes.append(change)
+
+    for kind, item in deletions:
+        sync_id = str(item["id"])
+        live = full.get((kind, sync_id))
+        if live is None:
+            continue  # already gone
+        changes.append(Change(kind=kind, name=str(item.get("name", "")), action="delete", sync_id=sync_id,
+                              fingerprint=fingerprint(live)))
+    deleting = {c.sync_id for c in changes if c.action == "delete"}
+    unmanaged = tuple(sorted(
+        (Unmanaged(kind, str(item["id"]), str(item.get("name", ""))) for kind, item in matching.unmanaged
+         if str(item["id"]) not in deleting),
+        key=lambda u: (u.kind, u.name, u.sync_id),
+    ))
+    return Plan(
+        changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
+        unmanaged=unmanaged,
+        problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
+    )
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+def _read_full(
+    client: PolytomicClient,
+    reads: Reads,
+    matches: Sequence[Match],
+    deletions: Sequence[tuple[Kind, Mapping[str, Any]]],
+) -> dict[tuple[Kind, str], dict[str, Any]]:
+    """Full live objects of the matched syncs (and prune deletions), keyed by (kind, id).
+
+    Model-sync list items are used as they are when they are full objects; light items are read
+    by id (most reads were started during the listing). Every matched bulk sync gets its schema
+    selection read. A sync gone meanwhile (404) is left out.
+    """
+    wanted: dict[tuple[Kind, str], tuple[Mapping[str, Any], bool]] = {}
+    for m in matches:
+        if m.item is not None and m.sync_id:
+            schemas = m.definition.kind == "BulkSync"  # the selection is compared even when the file omits it
+            wanted[(m.definition.kind, m.sync_id)] = (m.item, schemas)
+    for kind, item in deletions:
+        wanted.setdefault((kind, str(item["id"])), (item, False))
+
+    def read_bulk(sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
+        live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
+        return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)} if schemas else live
+
+    out: dict[tuple[Kind, str], dict[str, Any]] = {}
+    pending: dict[tuple[Kind, str], Future[dict[str, Any]]] = {}
+    for key, (item, schemas) in sorted(wanted.items()):
+        kind, sync_id = key
+        if kind == "ModelSync":
+            if is_full_model_item(item):
+                out[key] = dict(item)
+            else:
+                pending[key] = reads.early_read(item) or reads.submit(client.get_model_sync, sync_id)
+        elif "default_schedule" in item and not schemas:
+            out[key] = dict(item)
+        else:
+            pending[key] = reads.submit(read_bulk, sync_id, item, schemas)
+    for key, future in pending.items():
+        try:
+            out[key] = future.result()
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+    return out
+
+
+class _Catalog:
+    """Connections and models, read once and only when a definition needs them."""
+
+    def __init__(self, client: PolytomicClient, definitions: Sequence[Definition], matches: Sequence[Match]) -> None:
+        schemes: set[str] = set()
+        for d in definitions:
+            schemes |= schemes_in(d.spec)
+        compares_model = any(m.item is not None and m.definition.kind == "ModelSync" for m in matches)
+        self.connections = client.list_connections() if "connection" in schemes or compares_model else []
+        self.models = client.list_models() if "model" in schemes else []
+
+    def connections_by_name(self) -> dict[str, list[str]]:
+        return by_name(self.connections)
+
+    def models_by_name(self) -> dict[str, list[str]]:
+        return by_name(self.models)
+
+    def configuration_defaults(self, connection_id: Any) -> dict[str, Any]:
+        for conn in self.connections:
+            if conn.get("id") == connection_id:
+                ctype = conn.get("type")
+                type_id = ctype.get("id") if isinstance(ctype, Mapping) else ctype
+                return dict(normalize.TARGET_CONFIGURATION_DEFAULTS.get(str(type_id), {}))
+        return {}
+
+
+def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[str, Any]]]) -> dict[tuple[str, str], list[str]]:
+    """(kind, name) -> live ids; a managed sync is known by its definition's name."""
+    names: dict[tuple[str, str], list[str]] = {}
+    for kind, items in live.items():
+        for item in items:
+            if isinstance(item.get("id"), str) and isinstance(item.get("name"), str):
+                names.setdefault((kind, item["name"]), []).append(item["id"])
+    for m in matches:
+        if m.sync_id:
+            names[(m.definition.kind, m.definition.name)] = [m.sync_id]
+    return names
+
+
+# ---- comparing --------------------------------------------------------------------------------
+
+
+class _Unresolved(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+
+def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, catalog: _Catalog) -> Change:
+    marked = mark(d.spec, d.sensitive_paths)
+    desired, depends, problems = resolver.resolve(marked)
+    if problems:
+        raise _Unresolved(problems)
+    secrets = _secret_sources(d)
+    if live is None:
+        return Change(kind=d.kind, name=d.name, action="create", source=d.position,
+                      diffs=tuple(_create_diffs(d.kind, desired)), body=plain(desired),
+                      depends_on=tuple(depends), secrets=secrets)
+    sync_id = str(live["id"])
+    body = _with_ignored(d, desired, live)
+    desired_view = normalize.view(d.kind, body)
+    live_req = normalize.live_request(d.kind, live)
+    live_view = normalize.view(d.kind, live_req)
+    target = body.get("target") if isinstance(body.get("target"), Mapping) else {}
+    live_view = normalize.align_live(
+        d.kind, body, live_view,
+        configuration_defaults=catalog.configuration_defaults(target.get("connection_id")) if target else None,
+    )
+    if d.kind == "BulkSync" and body.get("schemas") is None:
+        everything = normalize.default_schemas(d.kind, body, live)
+        if everything is None:
+            live_view.pop("schemas", None)  # the selection cannot be known: not compared
+        elif everything:
+            desired_view["schemas"] = everything
+    for path in d.ignore_changes:
+        paths.remove(desired_view, path)
+        paths.remove(live_view, path)
+    diffs = diff_views(d.kind, live_view, desired_view)
+    action = "update" if diffs else "no-op"
+    if diffs:
+        diffs += _write_only_diffs(d.kind, body)
+    return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,
+                  diffs=tuple(sorted(diffs, key=lambda x: x.path)), fingerprint=fingerprint(_fingerprinted(d.kind, live)),
+                  body=plain(body), depends_on=tuple(depends), secrets=secrets)
+
+
+def _fingerprinted(kind: Kind, live: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The object as ``GET`` returns it (the schemas read separately are not part of it)."""
+    if kind == "BulkSync":
+        return {k: v for k, v in live.items() if k != "schemas"}
+    return live
+
+
+def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The update body: the file's values, with ``ignore_changes`` paths carried over from live."""
+    if not d.ignore_changes:
+        return desired
+    body = dict(desired)
+    current = normalize.request_body_from_live(d.kind, live)
+    live_full = normalize.live_request(d.kind, live)
+    for path in d.ignore_changes:
+        value = paths.get(current, path, paths.get(live_full, path))
+        if value is None:
+            paths.remove(body, path)
+        else:
+            paths.put(body, path, value)
+    return body
+
+
+def _create_diffs(kind: Kind, desired: Mapping[str, Any]) -> list[FieldDiff]:
+    """Every value the file sets, one line per leaf or list item (write-only values masked)."""
+    shown = {k: v for k, v in desired.items() if k != "encryption_passphrase"}
+    if isinstance(shown.get("target"), Mapping):
+        shown["target"] = {k: v for k, v in shown["target"].items() if k != "create"}
+    diffs = diff_views(kind, {}, shown) + _write_only_diffs(kind, desired)
+    return sorted(diffs, key=lambda x: x.path)
+
+
+def _write_only_diffs(kind: Kind, body: Mapping[str, Any]) -> list[FieldDiff]:
+    """Write-only values the request (re)sends: shown masked, never compared."""
+    out = []
+    for path in normalize.WRITE_ONLY_PATHS[kind]:
+        if paths.has(body, path) and paths.get(body, path) is not None:
+            sensitive = path == "encryption_passphrase" or contains_secret(paths.get(body, path))
+            out.append(FieldDiff(path, None, None, sensitive=sensitive, write_only=True))
+    return out
+
+
+def _secret_sources(d: Definition) -> tuple[SecretSource, ...]:
+    """Where each sensitive value of the body comes from, for saved plans (never the value)."""
+    out = []
+    for path in sorted(d.sensitive_paths):
+        if not paths.has(d.spec, path) or any(_under(path, ignored) for ignored in d.ignore_changes):
+            continue
+        template = d.templates.get(path)
+        out.append(SecretSource(path=path, template=template, file=None if template else d.position.file))
+    return tuple(out)
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent + ".") or path.startswith(parent + "[")
+
+
+def _problem(d: Definition, message: str) -> Problem:
+    return Problem(message=str(masked(message)), kind=d.kind, name=d.name, source=d.position)

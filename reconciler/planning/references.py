@@ -1,0 +1,95 @@
+"""``${connection:NAME}``, ``${model:NAME}``, ``${sync:NAME}`` and ``${bulk_sync:NAME}`` in a definition.
+
+Connections and models resolve to the id of the one live object with that name. Syncs resolve to
+the live id of the one sync of that kind and name; a sync this same plan creates keeps the
+reference text (apply substitutes the new id) and becomes a dependency. Anything else is a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from reconciler.planning.secrets import Secret
+
+REF = re.compile(r"\$\{(connection|model|sync|bulk_sync):([^}]+)\}")
+SYNC_KIND = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
+
+
+def schemes_in(value: Any) -> set[str]:
+    """The reference schemes used anywhere in ``value``."""
+    found: set[str] = set()
+    _walk(value, lambda text: found.update(m.group(1) for m in REF.finditer(text)))
+    return found
+
+
+@dataclass
+class Resolver:
+    """Name -> ids lookups for each scheme; ``pending`` keys are syncs created by this plan."""
+
+    connections: Mapping[str, list[str]] = field(default_factory=dict)
+    models: Mapping[str, list[str]] = field(default_factory=dict)
+    syncs: Mapping[tuple[str, str], list[str]] = field(default_factory=dict)  # (Kind, name) -> live ids
+    pending: frozenset[str] = frozenset()  # "Kind/name" of syncs this plan creates
+
+    def resolve(self, value: Any) -> tuple[Any, list[str], list[str]]:
+        """(value with references resolved, dependency keys, problems)."""
+        depends: list[str] = []
+        problems: list[str] = []
+
+        def one(match: re.Match[str]) -> str:
+            scheme, name = match.group(1), match.group(2)
+            if scheme in SYNC_KIND:
+                kind = SYNC_KIND[scheme]
+                key = f"{kind}/{name}"
+                if key in self.pending:
+                    depends.append(key)
+                    return match.group(0)
+                ids = self.syncs.get((kind, name), [])
+                what = f"live {kind}"
+            else:
+                ids = list((self.connections if scheme == "connection" else self.models).get(name, []))
+                what = f"live {scheme}"
+            if len(ids) == 1:
+                return ids[0]
+            if not ids:
+                problems.append(f"{match.group(0)}: no {what} is named {name!r}")
+            else:
+                problems.append(f"{match.group(0)}: {len(ids)} {what}s are named {name!r} ({', '.join(sorted(ids))})")
+            return match.group(0)
+
+        resolved = _map(value, lambda text: REF.sub(one, text))
+        return resolved, sorted(set(depends)), sorted(set(problems))
+
+
+def by_name(items: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        if isinstance(item.get("name"), str) and isinstance(item.get("id"), str):
+            out.setdefault(item["name"], []).append(item["id"])
+    return out
+
+
+def _map(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        out = fn(value)
+        return Secret(out) if isinstance(value, Secret) else out
+    if isinstance(value, Mapping):
+        return {k: _map(v, fn) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_map(v, fn) for v in value]
+    return value
+
+
+def _walk(value: Any, visit: Callable[[str], None]) -> None:
+    if isinstance(value, str):
+        visit(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _walk(v, visit)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _walk(v, visit)

@@ -1,0 +1,239 @@
+"""Saved plans (``reconciler plan --out FILE``) for ``reconciler apply --plan FILE``.
+
+The file is JSON with a ``format_version``. It holds, per change, the action, identity, source
+position, the masked field diffs, the live fingerprint the change was computed against and the
+request body **without any sensitive value**: each sensitive value is recorded as where it comes
+from instead (``SecretSource``): its ``${env:NAME}`` template, re-derived from the environment at
+load time, or, for a value written literally in a definition file (an ``encryption_passphrase``),
+the file to read it from again. Loading fails with a clear message when a value cannot be derived.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Mapping
+
+from reconciler.errors import PlanError, Position, ReconcilerError
+from reconciler.planning import paths
+from reconciler.planning.model import ACTIONS, Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged
+from reconciler.secrets import redactor
+
+FORMAT_VERSION = 1
+DOCUMENT = "reconciler-saved-plan"
+_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+# ---- saving -----------------------------------------------------------------------------------
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The saved form of ``plan``: no sensitive value anywhere."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "document": DOCUMENT,
+        "changes": [_change_doc(c) for c in plan.changes],
+        "unmanaged": [{"kind": u.kind, "sync_id": u.sync_id, "name": u.name} for u in plan.unmanaged],
+        "problems": [
+            {"message": p.message, "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)} for p in plan.problems
+        ],
+    }
+
+
+def save_plan(plan: Plan, path_or_file: str | os.PathLike[str] | IO[str]) -> None:
+    """Write ``plan`` as JSON to a path (atomically) or to an open text file."""
+    document = plan_document(plan)
+    secrets = _secret_values(plan)
+    leaked = sorted({where for where, value in _strings(document, "") if any(secret in value for secret in secrets)})
+    if leaked:
+        raise PlanError(f"not saving the plan: a value known to be sensitive (from ${{env:...}} or an "
+                        f"encryption_passphrase) would be written at {', '.join(leaked[:5])}; keep secrets out of "
+                        "names and other plain values")
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    if not isinstance(path_or_file, (str, os.PathLike)):
+        path_or_file.write(text)
+        return
+    target = Path(path_or_file)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise PlanError(f"could not write the plan to {target}: {exc.strerror or exc}") from None
+
+
+def _secret_values(plan: Plan) -> set[str]:
+    """The sensitive values the plan's bodies carry (to make sure none is written anywhere else)."""
+    values = set()
+    for change in plan.changes:
+        for source in change.secrets:
+            value = paths.get(change.body, source.path) if change.body is not None else None
+            if isinstance(value, str) and len(value) >= 4:
+                values.add(value)
+    return values
+
+
+def _strings(value: Any, where: str) -> list[tuple[str, str]]:
+    """Every string in a JSON-like value (keys too), with where it sits."""
+    if isinstance(value, str):
+        return [(where or "(top)", value)]
+    if isinstance(value, dict):
+        out = []
+        for key, item in value.items():
+            sub = f"{where}.{key}" if where else str(key)
+            out += [(sub, str(key))] + _strings(item, sub)
+        return out
+    if isinstance(value, list):
+        return [pair for i, item in enumerate(value) for pair in _strings(item, f"{where}[{i}]")]
+    return []
+
+
+def _change_doc(change: Change) -> dict[str, Any]:
+    body = None
+    if change.body is not None:
+        body = json.loads(json.dumps(change.body, default=str))
+        for source in change.secrets:
+            paths.put(body, source.path, None)
+    return {
+        "kind": change.kind,
+        "name": change.name,
+        "action": change.action,
+        "sync_id": change.sync_id,
+        "source": _pos_doc(change.source),
+        "fingerprint": change.fingerprint,
+        "depends_on": list(change.depends_on),
+        "diffs": [
+            {"path": d.path, "before": _safe(d, d.before), "after": _safe(d, d.after),
+             "sensitive": d.sensitive, "write_only": d.write_only}
+            for d in change.diffs
+        ],
+        "body": body,
+        "secrets": [
+            {k: v for k, v in (("path", s.path), ("template", s.template), ("file", s.file)) if v is not None}
+            for s in change.secrets
+        ],
+    }
+
+
+def _safe(diff: FieldDiff, value: Any) -> Any:
+    if diff.sensitive and value is not None:
+        return "(sensitive)"
+    return value
+
+
+def _pos_doc(position: Position | None) -> dict[str, Any] | None:
+    if position is None:
+        return None
+    return {"file": position.file, "line": position.line, "column": position.column}
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+
+def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str]) -> Plan:
+    """Read a saved plan and re-derive its sensitive values from ``environ`` (and definition files)."""
+    where = str(path)
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"saved plan {where} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"cannot read saved plan {where}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{where} is not a saved plan (not JSON: {exc.msg} at line {exc.lineno})") from None
+    if not isinstance(raw, dict) or raw.get("document") != DOCUMENT:
+        raise PlanError(f"{where} is not a plan saved by `reconciler plan --out`")
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise PlanError(f"{where} has plan format version {raw.get('format_version')!r}; this reconciler reads "
+                        f"version {FORMAT_VERSION}: run `reconciler plan --out` again")
+    try:
+        files = _FileSecrets(environ)
+        changes = tuple(_change(item, environ, files) for item in raw.get("changes") or [])
+        unmanaged = tuple(Unmanaged(u["kind"], u["sync_id"], u["name"]) for u in raw.get("unmanaged") or [])
+        problems = tuple(
+            Problem(p["message"], kind=p.get("kind"), name=p.get("name"), source=_pos(p.get("source")))
+            for p in raw.get("problems") or []
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"{where} is not a valid saved plan ({type(exc).__name__}: {exc})") from None
+    return Plan(changes=changes, unmanaged=unmanaged, problems=problems)
+
+
+def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets") -> Change:
+    action = item["action"]
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    secrets = tuple(SecretSource(path=s["path"], template=s.get("template"), file=s.get("file"))
+                    for s in item.get("secrets") or [])
+    body = item.get("body")
+    if isinstance(body, dict):
+        for source in secrets:
+            value = _derive(source, item, environ, files)
+            if not paths.put(body, source.path, value):
+                raise ValueError(f"secret path {source.path} does not fit the body")
+    return Change(
+        kind=item["kind"],
+        name=item["name"],
+        action=action,
+        sync_id=item.get("sync_id"),
+        source=_pos(item.get("source")),
+        diffs=tuple(FieldDiff(d["path"], d.get("before"), d.get("after"), bool(d.get("sensitive")),
+                              bool(d.get("write_only"))) for d in item.get("diffs") or []),
+        fingerprint=item.get("fingerprint"),
+        body=body,
+        depends_on=tuple(item.get("depends_on") or ()),
+        secrets=secrets,
+    )
+
+
+def _derive(source: SecretSource, item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets") -> str:
+    label = f'{item["kind"]} "{item["name"]}"'
+    if source.template is not None:
+        def env(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in environ:
+                raise PlanError(f"{label}: {source.path} needs environment variable {name}, which is not set")
+            return environ[name]
+
+        value = _ENV.sub(env, source.template)
+    elif source.file is not None:
+        value = files.value(source.file, item["kind"], item["name"], source.path, label)
+    else:
+        raise PlanError(f"{label}: the saved plan does not say where {source.path} comes from")
+    redactor.add(value)
+    return value
+
+
+class _FileSecrets:
+    """Values written literally in definition files, read again (each file loaded once)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.loaded: dict[str, Any] = {}
+
+    def value(self, file: str, kind: str, name: str, path: str, label: str) -> str:
+        from reconciler.definitions.load import load_definitions
+
+        if file not in self.loaded:
+            try:
+                self.loaded[file] = load_definitions([file], environ=self.environ)
+            except ReconcilerError as exc:
+                raise PlanError(f"{label}: {path} is read again from {file}, which cannot be loaded ({exc})") from None
+        for d in self.loaded[file]:
+            if d.kind == kind and d.name == name:
+                value = paths.get(d.spec, path)
+                if isinstance(value, str):
+                    return value
+        raise PlanError(f"{label}: {path} is read again from {file}, which no longer defines it; "
+                        "run `reconciler plan --out` again")
+
+
+def _pos(raw: Any) -> Position | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return Position(str(raw["file"]), int(raw["line"]), int(raw["column"]))
