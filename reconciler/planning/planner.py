@@ -22,7 +22,7 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
-from reconciler.planning.diff import diff_views, leaf
+from reconciler.planning.diff import diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.prefetch import Reads, is_full_model_item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from reconciler.api.client import PolytomicClient, map_concurrent
@@ -92,13 +92,20 @@ class HealthTarget:
     sync_id: str
 
 
+def _without_resends(change: Change) -> Change:
+    """An update without its write-only lines: re-sending what cannot be read back is not drift."""
+    if change.action != "update":
+        return change
+    return replace(change, diffs=tuple(d for d in change.diffs if not d.write_only))
+
+
 def build_drift_report(
     plan: Plan,
     unhealthy: Sequence[UnhealthySync] = (),
     problems: Sequence[Problem] = (),
 ) -> DriftReport:
     """Combine a plan with health findings into a sorted, frozen report."""
-    changes = tuple(sorted(plan.pending, key=lambda c: (c.kind, c.name, c.sync_id or "")))
+    changes = tuple(sorted((_without_resends(c) for c in plan.pending), key=lambda c: (c.kind, c.name, c.sync_id or "")))
     return DriftReport(
         changes=changes,
         unmanaged=tuple(sorted(plan.unmanaged, key=lambda u: (u.kind, u.name, u.sync_id))),

@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +119,6 @@ def test_generated_definitions_converge(emulator: Emulator, case: tuple[list[dic
     assert all(c <= 1 for c in names.values())
 
 
-@pytest.mark.skipif(not any(EXAMPLES.glob("**/*.y*ml")), reason="no examples/syncs yet")
 def test_examples_converge(emulator: Emulator, tmp_path: Path) -> None:
     env = cli_env(emulator, DEMO_ENCRYPTION_PASSPHRASE="demo-passphrase-not-a-real-secret")
     cwd = project_dir(tmp_path / "project")

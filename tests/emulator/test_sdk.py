@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
+import polytomic
 import pytest
 
 from tests.emulator.helpers import sync_body
 from tests.support.emulator import S3, SALESFORCE, USERS_MODEL, VERSION, WAREHOUSE, Emulator
 
-polytomic = pytest.importorskip("polytomic")
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.support.emulator import (
@@ -141,24 +139,3 @@ def create(emulator: Emulator, kind: str, body: dict[str, Any]) -> str:
     response = emulator.api("POST", path, json=body)
     assert response.status_code in (200, 201), response.text
     return response.json()["data"]["id"]
-
-def _missing(*modules: str) -> list[str]:
-    out = []
-    for name in modules:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            out.append(name)
-    return out
-
-
-LOADER = "reconciler.definitions.load"
-PLANNER = "reconciler.planning.planner"
-NORMALIZE = "reconciler.planning.normalize"
-
-
-def needs(*modules: str) -> pytest.MarkDecorator:
-    missing = _missing(*modules)
-    return pytest.mark.skipif(bool(missing), reason=f"not written yet: {', '.join(missing)}")

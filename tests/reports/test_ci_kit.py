@@ -15,9 +15,7 @@ import yaml
 
 from tests.reports.helpers import run, users_to_salesforce, warehouse_to_s3, write_definitions
 from tests.support.emulator import Emulator
-from tests.reports.helpers import LOADER, PLANNER, needs
 
-needs_cli = needs(LOADER, PLANNER)
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = ROOT / "examples" / "ci"
@@ -118,7 +116,6 @@ def _check(emulator: Emulator, argv: list[str], cwd: Path) -> subprocess.Complet
     return result
 
 
-@needs_cli
 @pytest.mark.parametrize("name", WORKFLOWS)
 def test_every_workflow_command_exists_and_runs(emulator: Emulator, project: Path, name: str) -> None:
     found = [argv for script in run_scripts(workflow(name)) for argv in commands(script, {})]
@@ -129,7 +126,6 @@ def test_every_workflow_command_exists_and_runs(emulator: Emulator, project: Pat
         _check(emulator, argv, project)
 
 
-@needs_cli
 def test_every_ci_sh_command_exists_and_runs(emulator: Emulator, project: Path) -> None:
     variables = {"out": ".reconciler", "saved": ".reconciler/plan.json", "paths": "syncs"}
     found = commands((CI / "ci.sh").read_text(), variables)
@@ -139,7 +135,6 @@ def test_every_ci_sh_command_exists_and_runs(emulator: Emulator, project: Path) 
         _check(emulator, argv, project)
 
 
-@needs_cli
 def test_ci_sh_end_to_end(emulator: Emulator, project: Path) -> None:
     env = {**emulator.env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 

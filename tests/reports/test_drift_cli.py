@@ -10,9 +10,7 @@ import pytest
 
 from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
 from tests.support.emulator import Emulator
-from tests.reports.helpers import LOADER, PLANNER, needs
 
-pytestmark = needs(LOADER, PLANNER)
 
 FORMATS = ("text", "json", "markdown")
 

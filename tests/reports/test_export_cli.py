@@ -16,9 +16,7 @@ from tests.reports.helpers import (
     warehouse_to_s3,
 )
 from tests.support.emulator import Emulator
-from tests.reports.helpers import LOADER, NORMALIZE, PLANNER, needs
 
-pytestmark = needs(LOADER, PLANNER, NORMALIZE)
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/reconciler.schema.json"
 

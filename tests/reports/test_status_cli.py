@@ -7,9 +7,7 @@ from pathlib import Path
 
 from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
 from tests.support.emulator import Emulator
-from tests.reports.helpers import LOADER, needs
 
-pytestmark = needs(LOADER)
 
 
 def test_status_table_and_json(emulator: Emulator, tmp_path: Path) -> None:

@@ -116,7 +116,8 @@ def drift_fixture():
         changes=(
             Change("ModelSync", "Users to Salesforce", "update", sync_id="s-1", source=POS,
                    diffs=(FieldDiff("schedule.frequency", "hourly", "daily"),
-                          FieldDiff("encryption_passphrase", None, "hunter22", sensitive=True, write_only=True))),
+                          FieldDiff("encryption_passphrase", None, "hunter22", sensitive=True, write_only=True),
+                          FieldDiff("target.configuration.token", "hunter11", "hunter22", sensitive=True))),
             Change("ModelSync", "Deleted One", "create", source=POS),
             Change("ModelSync", "Healthy", "no-op", sync_id="s-3", source=POS),
         ),
@@ -142,7 +143,7 @@ def test_drift_renderers_name_everything_and_no_secret(fmt: str) -> None:
     out = {"text": render_drift.render_text, "json": render_drift.render_json, "markdown": render_drift.render_markdown}[fmt](report)
     for needle in ("schedule.frequency", "Deleted One", "Made in the UI", "INVALID_EMAIL", "Users to Salesforce"):
         assert needle in out.replace("\\", ""), needle
-    assert "hunter22" not in out
+    assert "hunter22" not in out and "hunter11" not in out
     assert "(sensitive)" in out
 
 
@@ -151,7 +152,8 @@ def test_drift_json_shape() -> None:
     assert doc["format_version"] == 1 and doc["report"] == "drift" and doc["drift"] is True
     assert set(doc) == {"format_version", "report", "drift", "summary", "changes", "unmanaged", "unhealthy", "errors"}
     update = next(c for c in doc["changes"] if c["action"] == "update")
-    assert [f["path"] for f in update["fields"]] == ["encryption_passphrase", "schedule.frequency"]
+    # the write-only re-send is not drift: only what live really differs in
+    assert [f["path"] for f in update["fields"]] == ["schedule.frequency", "target.configuration.token"]
     assert update["source"] == {"file": "syncs/users.yaml", "line": 1, "column": 1}
     assert doc["unhealthy"][0]["last_execution"]["errors"] == ["target rejected 5 records: INVALID_EMAIL"]
     assert doc["unhealthy"][0]["issues"][0]["code"] == "last_execution_failed"
