@@ -6,6 +6,7 @@ import re
 from typing import Any, Mapping
 
 from reconciler.definitions.model import Kind
+from reconciler.planning.references import walk_strings
 
 REF = re.compile(r"\$\{(sync|bulk_sync):([^}]+)\}")
 _KIND_OF: dict[str, Kind] = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
@@ -19,14 +20,14 @@ def ref_key(scheme: str, name: str) -> str:
 def references(value: Any) -> set[str]:
     """Change keys referenced anywhere in ``value`` (strings inside dicts and lists)."""
     found: set[str] = set()
-    _walk(value, lambda text: found.update(ref_key(m.group(1), m.group(2)) for m in REF.finditer(text)))
+    walk_strings(value, lambda text: found.update(ref_key(m.group(1), m.group(2)) for m in REF.finditer(text)))
     return found
 
 
 def unresolved(value: Any) -> list[str]:
     """The reference texts still present in ``value``, sorted."""
     found: set[str] = set()
-    _walk(value, lambda text: found.update(m.group(0) for m in REF.finditer(text)))
+    walk_strings(value, lambda text: found.update(m.group(0) for m in REF.finditer(text)))
     return sorted(found)
 
 
@@ -42,14 +43,3 @@ def substitute(value: Any, ids: Mapping[str, str]) -> Any:
     if isinstance(value, (list, tuple)):
         return [substitute(v, ids) for v in value]
     return value
-
-
-def _walk(value: Any, visit: Any) -> None:
-    if isinstance(value, str):
-        visit(value)
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            _walk(v, visit)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _walk(v, visit)

@@ -20,7 +20,7 @@ SYNC_KIND = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
 def schemes_in(value: Any) -> set[str]:
     """The reference schemes used anywhere in ``value``."""
     found: set[str] = set()
-    _walk(value, lambda text: found.update(m.group(1) for m in REF.finditer(text)))
+    walk_strings(value, lambda text: found.update(m.group(1) for m in REF.finditer(text)))
     return found
 
 
@@ -84,12 +84,13 @@ def _map(value: Any, fn: Callable[[str], str]) -> Any:
     return value
 
 
-def _walk(value: Any, visit: Callable[[str], None]) -> None:
+def walk_strings(value: Any, visit: Callable[[str], None]) -> None:
+    """Call ``visit`` on every string inside ``value`` (dicts and lists, depth first)."""
     if isinstance(value, str):
         visit(value)
     elif isinstance(value, Mapping):
         for v in value.values():
-            _walk(v, visit)
+            walk_strings(v, visit)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            _walk(v, visit)
+            walk_strings(v, visit)

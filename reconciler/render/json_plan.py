@@ -27,8 +27,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         },
         "summary_line": summary.line(),
         "changes": [_change(c) for c in plan.changes],
-        "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
-        "errors": [_problem(p) for p in plan.problems],
+        "unmanaged": [unmanaged_json(u) for u in plan.unmanaged],
+        "errors": [problem_json(p) for p in plan.problems],
     }
 
 
@@ -45,11 +45,11 @@ def _change(change: Change) -> dict[str, Any]:
         "source": position_json(change.source),
         "depends_on": list(change.depends_on),
         "fingerprint": change.fingerprint,
-        "diffs": [_diff(d) for d in change.diffs],
+        "diffs": [diff_json(d) for d in change.diffs],
     }
 
 
-def _diff(diff: FieldDiff) -> dict[str, Any]:
+def diff_json(diff: FieldDiff) -> dict[str, Any]:
     return {
         "path": diff.path,
         "before": shown(diff, diff.before),
@@ -59,10 +59,10 @@ def _diff(diff: FieldDiff) -> dict[str, Any]:
     }
 
 
-def _unmanaged(item: Unmanaged) -> dict[str, Any]:
+def unmanaged_json(item: Unmanaged) -> dict[str, Any]:
     return {"kind": item.kind, "name": item.name, "sync_id": item.sync_id}
 
 
-def _problem(problem: Problem) -> dict[str, Any]:
+def problem_json(problem: Problem) -> dict[str, Any]:
     return {"message": problem.message, "kind": problem.kind, "name": problem.name,
             "source": position_json(problem.source)}

@@ -14,7 +14,7 @@ MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
 
 def render_markdown(plan: Plan) -> str:
     summary = plan.summary
-    lines = [MARKER, "## Reconciler plan", "", f"**{_escape(summary.line())}**", ""]
+    lines = [MARKER, "## Reconciler plan", "", f"**{escape(summary.line())}**", ""]
     lines += [
         "| to create | to update | to delete | unchanged | unmanaged | errors |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -23,7 +23,7 @@ def render_markdown(plan: Plan) -> str:
     ]
     if plan.problems:
         lines += [f"### Errors ({len(plan.problems)})", ""]
-        lines += [f"- {_escape(problem_text(p))}" for p in plan.problems]
+        lines += [f"- {escape(problem_text(p))}" for p in plan.problems]
         lines.append("")
     pending = plan.pending
     if pending:
@@ -46,12 +46,12 @@ def render_markdown(plan: Plan) -> str:
     if plan.unmanaged:
         lines += [f"### Unmanaged live syncs ({len(plan.unmanaged)})", "",
                   "No file declares these; the plan leaves them alone.", ""]
-        lines += [f"- {item.kind} {_code(item.name)} ({_code(item.sync_id)})" for item in plan.unmanaged]
+        lines += [f"- {item.kind} {code(item.name)} ({code(item.sync_id)})" for item in plan.unmanaged]
         lines.append("")
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:
         lines += [f"<details><summary>Unchanged ({len(unchanged)})</summary>", ""]
-        lines += [f"- {c.kind} {_code(c.name)} ({_code(c.sync_id or '')})" for c in unchanged]
+        lines += [f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})" for c in unchanged]
         lines += ["", "</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -74,11 +74,18 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _code(text: str) -> str:
+_MD_SPECIAL = "\\`*_{}[]<>|#~"
+
+
+def code(text: str) -> str:
+    """An inline code span that holds any text, backticks included."""
+    text = " ".join(text.splitlines())
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
-def _escape(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", text)
+def escape(text: str) -> str:
+    """Markdown (and HTML) punctuation escaped so a name renders literally."""
+    text = " ".join(text.splitlines())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.planning.model import Change, FieldDiff, Problem, Unmanaged
+from reconciler.planning.model import Change
 from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.executions import Counts, Execution
-from reconciler.reports.values import as_text, position_json, shown
+from reconciler.render.json_plan import diff_json, problem_json, unmanaged_json
+from reconciler.render.markdown import code, escape
+from reconciler.render.values import diff_line, position_json, problem_text
 
 FORMAT_VERSION = 1
 MARKER = "<!-- reconciler-drift -->"
@@ -35,9 +37,9 @@ def drift_json(report: DriftReport) -> dict[str, Any]:
             "unchanged": summary.unchanged,
         },
         "changes": [_change_json(c) for c in report.changes],
-        "unmanaged": [_unmanaged_json(u) for u in report.unmanaged],
+        "unmanaged": [unmanaged_json(u) for u in report.unmanaged],
         "unhealthy": [_unhealthy_json(u) for u in report.unhealthy],
-        "errors": [_problem_json(p) for p in report.problems],
+        "errors": [problem_json(p) for p in report.problems],
     }
 
 
@@ -52,22 +54,8 @@ def _change_json(change: Change) -> dict[str, Any]:
         "name": change.name,
         "sync_id": change.sync_id,
         "source": position_json(change.source),
-        "fields": [_diff_json(d) for d in sorted(change.diffs, key=lambda d: d.path)],
+        "fields": [diff_json(d) for d in sorted(change.diffs, key=lambda d: d.path)],
     }
-
-
-def _diff_json(diff: FieldDiff) -> dict[str, Any]:
-    return {
-        "path": diff.path,
-        "before": shown(diff, diff.before),
-        "after": shown(diff, diff.after),
-        "sensitive": diff.sensitive,
-        "write_only": diff.write_only,
-    }
-
-
-def _unmanaged_json(item: Unmanaged) -> dict[str, Any]:
-    return {"kind": item.kind, "name": item.name, "sync_id": item.sync_id}
 
 
 def _unhealthy_json(item: UnhealthySync) -> dict[str, Any]:
@@ -107,10 +95,6 @@ def counts_json(counts: Counts) -> dict[str, int | None]:
     }
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    return {"message": problem.message, "kind": problem.kind, "name": problem.name, "source": position_json(problem.source)}
-
-
 # ---- text ---------------------------------------------------------------------------------
 
 
@@ -123,7 +107,7 @@ def render_text(report: DriftReport) -> str:
             if change.action == "create" and not change.diffs:
                 lines.append("      (no live sync: it would be created)")
             for diff in sorted(change.diffs, key=lambda d: d.path):
-                lines.append(f"      {_diff_text(diff)}")
+                lines.append(f"      {diff_line(change, diff)}")
         lines.append("")
     if report.unmanaged:
         lines.append("Unmanaged live syncs (no file declares them):")
@@ -142,18 +126,10 @@ def render_text(report: DriftReport) -> str:
     if report.problems:
         lines.append("Errors:")
         for problem in report.problems:
-            lines.append(f"  {_problem_text(problem)}")
+            lines.append(f"  {problem_text(problem)}")
         lines.append("")
     lines.append(report.summary.line())
     return "\n".join(lines)
-
-
-def _diff_text(diff: FieldDiff) -> str:
-    if diff.before is None and not (diff.sensitive or diff.write_only):
-        return f"+ {diff.path}: {as_text(diff, diff.after)}"
-    if diff.after is None and not (diff.sensitive or diff.write_only):
-        return f"- {diff.path}: {as_text(diff, diff.before)}"
-    return f"~ {diff.path}: {as_text(diff, diff.before)} -> {as_text(diff, diff.after)}"
 
 
 def _label(kind: str, name: str) -> str:
@@ -166,14 +142,6 @@ def _id(sync_id: str | None) -> str:
 
 def _where(change: Change) -> str:
     return f"  [{change.source}]" if change.source is not None else ""
-
-
-def _problem_text(problem: Problem) -> str:
-    parts = [str(problem.source)] if problem.source is not None else []
-    if problem.kind and problem.name:
-        parts.append(_label(problem.kind, problem.name))
-    parts.append(problem.message)
-    return ": ".join(parts)
 
 
 # ---- Markdown -----------------------------------------------------------------------------
@@ -197,7 +165,7 @@ def render_markdown(report: DriftReport) -> str:
             if change.action == "create" and not change.diffs:
                 lines.append("  - no live sync: it would be created")
             for diff in sorted(change.diffs, key=lambda d: d.path):
-                lines.append(f"  - {code(diff.path)}: {code(as_text(diff, diff.before))} → {code(as_text(diff, diff.after))}")
+                lines.append(f"  - {code(diff_line(change, diff))}")
         lines.append("")
     if report.unmanaged:
         lines += [f"### Unmanaged live syncs ({len(report.unmanaged)})", "", "No file declares these syncs.", ""]
@@ -214,7 +182,7 @@ def render_markdown(report: DriftReport) -> str:
     if report.problems:
         lines += [f"### Errors ({len(report.problems)})", ""]
         for problem in report.problems:
-            lines.append(f"- {escape(_problem_text(problem))}")
+            lines.append(f"- {escape(problem_text(problem))}")
         lines.append("")
     lines.append("_Read-only report from `reconciler drift`; run `reconciler plan` for details and `reconciler apply` to converge._")
     return "\n".join(lines)
@@ -230,24 +198,3 @@ def _md_id(sync_id: str | None) -> str:
 
 def _md_where(change: Change) -> str:
     return f" — {code(str(change.source))}" if change.source is not None else ""
-
-
-_MD_SPECIAL = "\\`*_[]<>|~"
-
-
-def escape(text: str) -> str:
-    """Escape Markdown (and HTML) punctuation so a name renders literally."""
-    text = " ".join(text.splitlines())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-
-
-def code(text: str) -> str:
-    """An inline code span that holds any text, backticks included."""
-    text = " ".join(text.splitlines())
-    longest = run = 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"

@@ -8,7 +8,7 @@ from typing import Any
 from reconciler.reports.executions import Execution
 from reconciler.reports.render_drift import execution_json
 from reconciler.reports.status import StatusReport, StatusRow
-from reconciler.reports.values import position_json
+from reconciler.render.values import position_json
 
 FORMAT_VERSION = 1
 _COLUMNS = ("KIND", "NAME", "SYNC ID", "STATE", "CURRENT", "LAST", "STARTED", "COMPLETED",

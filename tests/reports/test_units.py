@@ -11,6 +11,7 @@ import yaml
 from reconciler.definitions.model import Definition
 from reconciler.errors import Position
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanaged
+from reconciler.render import markdown as render_markdown_mod
 from reconciler.reports import render_drift, render_status
 from reconciler.reports.drift import UnhealthySync, build_drift_report, health_targets
 from reconciler.reports.executions import parse_status
@@ -167,8 +168,8 @@ def test_markdown_summary_first_and_marker() -> None:
 
 
 def test_markdown_escaping() -> None:
-    assert render_drift.escape("a|b*c") == "a\\|b\\*c"
-    assert render_drift.code("x`y") == "``x`y``"
+    assert render_markdown_mod.escape("a|b*c") == "a\\|b\\*c"
+    assert render_markdown_mod.code("x`y") == "``x`y``"
 
 
 def test_problems_in_report() -> None:
