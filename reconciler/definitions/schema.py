@@ -108,7 +108,8 @@ def schema_problems(document: Any, kind: Kind, *, references: bool = True,
         if error.validator != "type" and path_of(error) in mistyped:
             continue  # one message per value: the wrong type says it all
         problems.extend(_describe(error, hidden))
-    return problems
+    # jsonschema reports one error per missing key, each describing them all: keep one of each
+    return list(dict.fromkeys(problems))
 
 
 def join(path: str, key: str | int) -> str:
