@@ -104,7 +104,19 @@ def _diff_value(path: str, before: Any, after: Any, out: list[FieldDiff]) -> Non
 
 
 def _equal(a: Any, b: Any) -> bool:
-    return clean(a) == clean(b)
+    return same_value(clean(a), clean(b))
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """JSON equality: unlike Python's ``==``, ``true`` is not ``1`` and ``false`` is not ``0``
+    (``1`` and ``1.0`` are one JSON number)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return bool(a == b)
 
 
 def leaf(path: str, before: Any, after: Any, *, write_only: bool = False) -> FieldDiff:

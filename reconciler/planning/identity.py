@@ -53,8 +53,9 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
                 where = ", ".join(f"{o.label} at {o.position}" for o in others)
                 matches.append(Match(d, problem=f"id {d.pinned_id} is also pinned by {where}"))
             elif item is None:
-                matches.append(Match(d, problem=f"pinned id {d.pinned_id} matches no live {d.kind}; "
-                                                f"remove `id` to create a new sync"))
+                other = next((k for k in live if k != d.kind and (k, d.pinned_id) in by_id), None)
+                hint = f" (it is a {other}: check `kind`)" if other else "; remove `id` to create a new sync"
+                matches.append(Match(d, problem=f"pinned id {d.pinned_id} matches no live {d.kind}{hint}"))
             else:
                 matches.append(Match(d, item))
             continue
@@ -73,10 +74,12 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
                 matches.append(Match(d, namesakes[0]))
         else:
             matches.append(Match(d))
+    # an id a file pins is never unmanaged (nor pruned), even when the file's kind is wrong
+    pinned_ids = {sync_id for _, sync_id in pinned}
     unmanaged = tuple(
         (kind, item)
         for kind, items in live.items()
         for item in items
-        if isinstance(item.get("id"), str) and (kind, item["id"]) not in claimed
+        if isinstance(item.get("id"), str) and (kind, item["id"]) not in claimed and item["id"] not in pinned_ids
     )
     return Matching(tuple(matches), unmanaged)

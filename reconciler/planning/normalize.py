@@ -16,7 +16,8 @@ Two projections of one sync, both plain dicts:
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from datetime import datetime
+from typing import Any, Iterator, Mapping
 
 from reconciler.definitions.model import Kind
 
@@ -94,6 +95,8 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["fields"] = [{**FIELD_DEFAULTS, **item} if isinstance(item, Mapping) else item for item in fields]
     out["filters"] = [{"field_type": "Model", **item} if isinstance(item, Mapping) else item for item in out["filters"] or []]
     out["filters"] = [_filter_type(f) for f in out["filters"]]
+    if str(out.get("filter_logic") or "").strip():
+        out["filters"] = implied_labels(out["filters"])
     schedule = body.get("schedule")
     if isinstance(schedule, Mapping):
         sched = {**SCHEDULE_DEFAULTS, **schedule}
@@ -106,13 +109,37 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     target = body.get("target")
     if isinstance(target, Mapping):
         out["target"] = {k: v for k, v in target.items() if k != "create"}
-        out["target"]["configuration"] = dict(target.get("configuration") or {})
+        config = target.get("configuration")
+        out["target"]["configuration"] = dict(config) if isinstance(config, Mapping) else config  # not a map: edited by hand
     identity = body.get("identity")
     if isinstance(identity, Mapping):
         out["identity"] = {"new_field": False, **identity}
         if out["identity"].get("new_field") is None:
             out["identity"]["new_field"] = False
     return clean(out)
+
+
+def filter_labels() -> Iterator[str]:
+    """``A``, ``B``, ... ``Z``, ``AA``, ``AB``, ...: the order in which the server labels filters."""
+    n = 0
+    while True:
+        n += 1
+        label, k = "", n
+        while k:
+            k, r = divmod(k - 1, 26)
+            label = chr(65 + r) + label
+        yield label
+
+
+def implied_labels(filters: list[Any]) -> list[Any]:
+    """Filters with the label the server gives each unlabeled one: the first label no filter of
+    the sync uses, in list order. ``filter_logic`` names filters by label, so under a logic an
+    unlabeled filter's position is part of its meaning (reordering the filters in the UI swaps
+    the labels and changes the condition while ``filter_logic`` reads the same)."""
+    used = {f["label"] for f in filters if isinstance(f, Mapping) and f.get("label") is not None}
+    fresh = (label for label in filter_labels() if label not in used)
+    return [{**f, "label": next(fresh)} if isinstance(f, Mapping) and f.get("label") is None else f
+            for f in filters]
 
 
 def _filter_type(item: Any) -> Any:
@@ -208,8 +235,12 @@ def align_live(
         target = dict(target)
         if "object" not in want_target and "create" in want_target:
             target.pop("object", None)
+        if not isinstance(target.get("configuration"), (Mapping, type(None))):
+            out["target"] = target  # not a map (stored by hand): compared as it is
+            return out
         config = dict(target.get("configuration") or {})
-        wanted_config = want_target.get("configuration") or {}
+        wanted_config = want_target.get("configuration")
+        wanted_config = wanted_config if isinstance(wanted_config, Mapping) else {}
         for key, value in (configuration_defaults or {}).items():
             if key not in wanted_config and config.get(key) == value:
                 config.pop(key)
@@ -218,6 +249,44 @@ def align_live(
         else:
             target.pop("configuration", None)
         out["target"] = target
+    return out
+
+
+def _instant(value: Any) -> datetime | None:
+    """A date-time string as an aware datetime (``Z`` and ``+00:00`` alike); None when it is not one."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return None
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _same_instant(a: Any, b: Any) -> bool:
+    left, right = _instant(a), _instant(b)
+    return left is not None and right is not None and left == right
+
+
+def align_timestamps(kind: Kind, desired_view: Mapping[str, Any], live_view: Mapping[str, Any]) -> dict[str, Any]:
+    """The live view with each ``data_cutoff_timestamp`` naming the same instant as the file's written
+    the file's way (``2025-01-01T00:00:00Z`` is ``2025-01-01T00:00:00+00:00``)."""
+    out = dict(live_view)
+    if kind != "BulkSync":
+        return out
+    key = "data_cutoff_timestamp"
+    if _same_instant(out.get(key), desired_view.get(key)):
+        out[key] = desired_view[key]
+    wanted = {s.get("id"): s for s in desired_view.get("schemas") or [] if isinstance(s, Mapping)}
+    if isinstance(out.get("schemas"), list):
+        schemas = []
+        for item in out["schemas"]:
+            want = wanted.get(item.get("id")) if isinstance(item, Mapping) else None
+            if want is not None and _same_instant(item.get(key), want.get(key)):
+                item = {**item, key: want[key]}
+            schemas.append(item)
+        out["schemas"] = schemas
     return out
 
 

@@ -14,6 +14,7 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 
 from __future__ import annotations
 
+import copy
 from concurrent.futures import Future
 from typing import Any, Mapping, Sequence
 
@@ -22,11 +23,11 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
-from reconciler.planning.diff import diff_views
+from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.prefetch import Reads, is_full_model_item
-from reconciler.planning.references import Resolver, by_name, schemes_in
+from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
 
 def plan_against(
@@ -80,11 +81,19 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             continue
         changes.append(change)
 
+    referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
         sync_id = str(item["id"])
         live = full.get((kind, sync_id))
         if live is None:
             continue  # already gone
+        if sync_id in referenced:
+            # deleting it would leave the referring syncs' run_after naming a deleted sync
+            problems.append(Problem(
+                message=f"not deleted (prune): {sync_id} is referred to by {', '.join(sorted(referenced[sync_id]))}; "
+                        "declare it in a file or stop referring to it",
+                kind=kind, name=str(item.get("name", ""))))
+            continue
         changes.append(Change(kind=kind, name=str(item.get("name", "")), action="delete", sync_id=sync_id,
                               fingerprint=fingerprint(live)))
     deleting = {c.sync_id for c in changes if c.action == "delete"}
@@ -98,6 +107,17 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         unmanaged=unmanaged,
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
     )
+
+
+def _referenced(matches: Sequence[Match], syncs: Mapping[tuple[str, str], list[str]]) -> dict[str, list[str]]:
+    """Live sync id -> labels of the definitions that refer to it (``${sync:NAME}``, ``${bulk_sync:NAME}``)."""
+    out: dict[str, list[str]] = {}
+    for m in matches:
+        for kind, name in sync_refs(m.definition.spec):
+            ids = syncs.get((kind, name), [])
+            if len(ids) == 1:
+                out.setdefault(ids[0], []).append(m.definition.label)
+    return out
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -176,16 +196,23 @@ class _Catalog:
 
 
 def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[str, Any]]]) -> dict[tuple[str, str], list[str]]:
-    """(kind, name) -> live ids; a managed sync is known by its definition's name."""
+    """(kind, name) -> live ids; a managed sync is known by its definition's name (not by a live
+    name it is being renamed from: a reference to that would resolve once and fail after apply)."""
     names: dict[tuple[str, str], list[str]] = {}
     for kind, items in live.items():
         for item in items:
             if isinstance(item.get("id"), str) and isinstance(item.get("name"), str):
                 names.setdefault((kind, item["name"]), []).append(item["id"])
     for m in matches:
+        if m.sync_id and m.item is not None and m.item.get("name") != m.definition.name:
+            # renamed by this plan (pinned id): its live name is about to go away
+            old = names.get((m.definition.kind, str(m.item.get("name"))), [])
+            if m.sync_id in old:
+                old.remove(m.sync_id)
+    for m in matches:
         if m.sync_id:
             names[(m.definition.kind, m.definition.name)] = [m.sync_id]
-    return names
+    return {k: v for k, v in names.items() if v}
 
 
 # ---- comparing --------------------------------------------------------------------------------
@@ -201,13 +228,15 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     desired, depends, problems = resolver.resolve(marked)
     if problems:
         raise _Unresolved(problems)
-    secrets = _secret_sources(d)
     if live is None:
+        secrets = _secret_sources(d, desired)
         return Change(kind=d.kind, name=d.name, action="create", source=d.position,
                       diffs=tuple(_create_diffs(d.kind, desired)), body=plain(desired),
                       depends_on=tuple(depends), secrets=secrets)
     sync_id = str(live["id"])
-    body = _with_ignored(d, desired, live)
+    paired = _paired_paths(d, desired, live)
+    body = _with_ignored(d, desired, live, paired)
+    secrets = _secret_sources(d, body)
     desired_view = normalize.view(d.kind, body)
     live_req = normalize.live_request(d.kind, live)
     live_view = normalize.view(d.kind, live_req)
@@ -222,7 +251,10 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
             live_view.pop("schemas", None)  # the selection cannot be known: not compared
         elif everything:
             desired_view["schemas"] = everything
+    live_view = normalize.align_timestamps(d.kind, desired_view, live_view)
     for path in d.ignore_changes:
+        if path in paired:
+            continue  # the body carries the paired live item's value (the views' orders differ)
         paths.remove(desired_view, path)
         paths.remove(live_view, path)
     diffs = diff_views(d.kind, live_view, desired_view)
@@ -241,20 +273,81 @@ def _fingerprinted(kind: Kind, live: Mapping[str, Any]) -> Mapping[str, Any]:
     return live
 
 
-def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+def _paired_paths(d: Definition, desired: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, str]:
+    """Ignored paths into an item of an unordered list (``filters[0].value``: the file's first
+    filter) -> the same field of the live item paired with it by key (the live list is in the
+    server's order). Paths without a single paired live item keep their position."""
+    if not d.ignore_changes:
+        return {}
+    current = normalize.request_body_from_live(d.kind, live)
+    out = {}
+    for path in d.ignore_changes:
+        where = _paired_live_path(d.kind, path, desired, current)
+        if where is not None:
+            out[path] = where
+    return out
+
+
+def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any],
+                  paired: Mapping[str, str]) -> dict[str, Any]:
     """The update body: the file's values, with ``ignore_changes`` paths carried over from live."""
     if not d.ignore_changes:
         return desired
-    body = dict(desired)
+    body = copy.deepcopy(desired)
     current = normalize.request_body_from_live(d.kind, live)
     live_full = normalize.live_request(d.kind, live)
     for path in d.ignore_changes:
-        value = paths.get(current, path, paths.get(live_full, path))
+        if _keeps_file_value(d.kind, path):
+            continue
+        where = paired.get(path, path)
+        value = paths.get(current, where, paths.get(live_full, where))
         if value is None:
             paths.remove(body, path)
         else:
             paths.put(body, path, value)
+    target = body.get("target")
+    if isinstance(target, Mapping) and "object" in target and "create" in target:
+        # the live object was carried over (ignored `target.object`): it exists, so nothing is
+        # created, and a request may not name both
+        body["target"] = {k: v for k, v in target.items() if k != "create"}
     return body
+
+
+def _in_unordered_item(kind: Kind, path: str) -> bool:
+    """Whether ``path`` points into one item of a list compared regardless of order (``filters[0].value``)."""
+    parts = paths.split(path)
+    rule = LIST_RULES[kind].get(str(parts[0])) if parts else None
+    return len(parts) >= 2 and isinstance(parts[1], int) and rule is not None and rule.key is not None
+
+
+def _paired_live_path(kind: Kind, path: str, desired: Mapping[str, Any], live_body: Mapping[str, Any]) -> str | None:
+    """``path`` into the file's list item rewritten to the live item paired with it (same key), or
+    None when there is no single one. The live list is in the server's order, not the file's."""
+    if not _in_unordered_item(kind, path):
+        return None
+    parts = paths.split(path)
+    name, index = str(parts[0]), int(parts[1])
+    items = desired.get(name)
+    if not isinstance(items, list) or index >= len(items):
+        return None
+    key = LIST_RULES[kind][name].key
+    assert key is not None
+    wanted = key(items[index])
+    if wanted is None:
+        return None
+    live_name = "fields" if name == "override_fields" else name  # the API returns them merged
+    live_items = live_body.get(live_name)
+    found = [j for j, item in enumerate(live_items if isinstance(live_items, list) else []) if key(item) == wanted]
+    if len(found) != 1:
+        return None
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[2:])
+    return f"{live_name}[{found[0]}]{rest}"
+
+
+def _keeps_file_value(kind: Kind, ignored: str) -> bool:
+    """An ignored write-only path: the live value cannot be read, so the file's is sent again
+    (update is a full replacement: leaving it out would remove it from the live sync)."""
+    return any(_under(ignored, path) for path in normalize.WRITE_ONLY_PATHS[kind])
 
 
 def _create_diffs(kind: Kind, desired: Mapping[str, Any]) -> list[FieldDiff]:
@@ -276,11 +369,20 @@ def _write_only_diffs(kind: Kind, body: Mapping[str, Any]) -> list[FieldDiff]:
     return out
 
 
-def _secret_sources(d: Definition) -> tuple[SecretSource, ...]:
-    """Where each sensitive value of the body comes from, for saved plans (never the value)."""
+def _secret_sources(d: Definition, body: Mapping[str, Any]) -> tuple[SecretSource, ...]:
+    """Where each sensitive value of the body comes from, for saved plans (never the value).
+
+    Only the values that the body still carries. A live value carried over by ``ignore_changes``
+    equal to the file's is the same secret (re-derived like it); another live value at a sensitive
+    path has no source (neither ``template`` nor ``file``): a saved plan refuses to hold it."""
     out = []
     for path in sorted(d.sensitive_paths):
-        if not paths.has(d.spec, path) or any(_under(path, ignored) for ignored in d.ignore_changes):
+        if not paths.has(d.spec, path) or not paths.has(body, path):
+            continue
+        carried = any(_under(path, ignored) and not _keeps_file_value(d.kind, ignored) for ignored in d.ignore_changes)
+        if carried and plain(paths.get(body, path)) != plain(paths.get(d.spec, path)):
+            # another (live) value at a sensitive path: nowhere to re-derive it from, never saved
+            out.append(SecretSource(path=path))
             continue
         template = d.templates.get(path)
         out.append(SecretSource(path=path, template=template, file=None if template else d.position.file))

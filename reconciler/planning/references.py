@@ -63,6 +63,14 @@ class Resolver:
         return resolved, sorted(set(depends)), sorted(set(problems))
 
 
+def sync_refs(value: Any) -> set[tuple[str, str]]:
+    """(Kind, name) of every ``${sync:NAME}`` / ``${bulk_sync:NAME}`` inside ``value``."""
+    found: set[tuple[str, str]] = set()
+    walk_strings(value, lambda text: found.update(
+        (SYNC_KIND[m.group(1)], m.group(2)) for m in REF.finditer(text) if m.group(1) in SYNC_KIND))
+    return found
+
+
 def by_name(items: list[Mapping[str, Any]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in items:

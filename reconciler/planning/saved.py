@@ -45,6 +45,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def save_plan(plan: Plan, path_or_file: str | os.PathLike[str] | IO[str]) -> None:
     """Write ``plan`` as JSON to a path (atomically) or to an open text file."""
+    unsaved = [f"{c.kind} {c.name!r} {s.path}" for c in plan.changes for s in c.secrets
+               if s.template is None and s.file is None]
+    if unsaved:
+        raise PlanError(f"not saving the plan: {', '.join(unsaved[:5])} would carry a live value over at a sensitive "
+                        "path (ignore_changes), which a saved plan cannot re-derive; run apply without --plan")
     document = plan_document(plan)
     secrets = _secret_values(plan)
     leaked = sorted({where for where, value in _strings(document, "") if any(secret in value for secret in secrets)})
