@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import urllib.parse
+from typing import Any
 
 REDACTED = "(sensitive)"
 _MIN_LEN = 4  # shorter values would redact ordinary words
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>|#~"  # what Markdown rendering backslash-escapes
 
 
 class Redactor:
@@ -25,6 +28,13 @@ class Redactor:
         if not value or len(value) < _MIN_LEN:
             return
         forms = {value, urllib.parse.quote(value), urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+        # Escaped as renderers escape strings: JSON (quotes, backslashes, non-ASCII, control
+        # characters), Markdown (punctuation), and lines joined by one space (Markdown cells).
+        forms.add(json.dumps(value)[1:-1])
+        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+        joined = " ".join(value.splitlines())
+        forms.add(joined)
+        forms.add("".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in joined))
         raw = value.encode()
         for prefix in (b"", b"x", b"xy"):  # cover base64 at each alignment
             enc = base64.b64encode(prefix + raw).decode()
@@ -32,6 +42,20 @@ class Redactor:
             forms.add(enc[skip:].rstrip("=")[: max(len(raw) * 4 // 3 - 2, _MIN_LEN)])
         with self._lock:
             self._forms.update(f for f in forms if len(f) >= _MIN_LEN)
+
+    def scrub_data(self, value: Any) -> Any:
+        """A copy of a JSON-like document with every string (keys too) scrubbed.
+
+        For machine-readable output: scrub before serialising, so that a sensitive value that
+        happens to read like ``true``, ``null`` or a number can never break the document.
+        """
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {self.scrub(str(k)): self.scrub_data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub_data(v) for v in value]
+        return value
 
     def scrub(self, text: str) -> str:
         with self._lock:

@@ -12,7 +12,7 @@ import httpx
 
 from reconciler.api.retry import RetryPolicy, parse_retry_after
 from reconciler.config import ApiSettings
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ConfigError
 
 log = logging.getLogger("reconciler.api")
 
@@ -48,6 +48,7 @@ class PolytomicClient:
     ) -> None:
         self.settings = settings
         self.retry = retry or RetryPolicy()
+        _check_settings(settings)
         self._http = httpx.Client(
             base_url=settings.url,
             transport=transport,
@@ -169,10 +170,10 @@ class PolytomicClient:
         return self.request("GET", "/api/me")
 
     def list_connections(self) -> list[dict[str, Any]]:
-        return self.request("GET", "/api/connections") or []
+        return self.request_list("/api/connections")
 
     def list_models(self) -> list[dict[str, Any]]:
-        return self.request("GET", "/api/models") or []
+        return self.request_list("/api/models")
 
     def get_model(self, model_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/models/{model_id}")
@@ -187,7 +188,7 @@ class PolytomicClient:
             if token:
                 params["page_token"] = token
             envelope = self.request_envelope("GET", "/api/syncs", params=params)
-            items = envelope.get("data") or []
+            items = _listed(envelope, "GET", self._url("/api/syncs"))
             token = (envelope.get("pagination") or {}).get("next_page_token") or None
             yield items, token
             if not token:
@@ -237,6 +238,11 @@ class PolytomicClient:
             url=self._url("/api/syncs"),
         )
 
+    def request_list(self, path: str) -> list[dict[str, Any]]:
+        """``GET`` a listing; its ``data`` must be a list (an answer without one is an error,
+        never an empty listing: a sync missed here would be created again)."""
+        return _listed(self.request_envelope("GET", path), "GET", self._url(path))
+
     def request_envelope(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Like :meth:`request` but returns the whole JSON envelope (for pagination)."""
         response = self.send(method, path, **kwargs)
@@ -269,7 +275,7 @@ class PolytomicClient:
     # ---- bulk syncs -----------------------------------------------------------------------
 
     def list_bulk_syncs(self) -> list[dict[str, Any]]:
-        return sorted(self.request("GET", "/api/bulk/syncs") or [], key=lambda s: s.get("id", ""))
+        return sorted(self.request_list("/api/bulk/syncs"), key=lambda s: s.get("id", ""))
 
     def get_bulk_sync(self, sync_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/bulk/syncs/{sync_id}")
@@ -295,6 +301,30 @@ class PolytomicClient:
         return self.request("GET", f"/api/bulk/syncs/{sync_id}/status")
 
 
+def _check_settings(settings: ApiSettings) -> None:
+    """Refuse, with one line naming the setting (never its value), what HTTP cannot carry.
+
+    (The deployment key and organisation id travel base64-encoded, so any text is sendable.)
+    """
+    checks = (
+        ("the API key (POLYTOMIC_API_KEY)", settings.api_key),
+        ("the API version", settings.version),
+    )
+    for what, value in checks:
+        if value is not None and not _header_safe(value):
+            raise ConfigError(f"{what} contains characters that cannot be sent in an HTTP header "
+                              "(spaces, line breaks, control or non-ASCII characters)")
+    try:
+        url = httpx.URL(settings.url)
+        url.port  # noqa: B018 -- validates the port
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigError(f"the API URL is not valid: {exc}") from None
+
+
+def _header_safe(value: str) -> bool:
+    return bool(value) and all(0x21 <= ord(ch) <= 0x7E for ch in value)
+
+
 def map_concurrent(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
     """``[fn(x) for x in items]`` with at most ``limit`` calls in flight; order kept."""
     items = list(items)
@@ -302,6 +332,13 @@ def map_concurrent(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
         return list(pool.map(fn, items))
+
+
+def _listed(envelope: Mapping[str, Any], method: str, url: str) -> list[dict[str, Any]]:
+    items = envelope.get("data")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ApiError("unexpected answer from the API: no list of items under `data`", method=method, url=url)
+    return items
 
 
 def _data(response: httpx.Response) -> Any:

@@ -23,8 +23,10 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         if retry_after is not None:
-            # A server's Retry-After is a floor; a little jitter keeps parallel workers apart.
-            return min(self.max_delay, retry_after) + self.rng.uniform(0, min(1.0, self.base_delay))
+            # A server's Retry-After is a floor (never capped by max_delay: resending earlier
+            # only earns another 429); a little jitter keeps parallel workers apart. Callers
+            # give up instead when the wait does not fit in their time budget.
+            return retry_after + self.rng.uniform(0, min(1.0, self.base_delay))
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return self.rng.uniform(0, ceiling)
 

@@ -27,12 +27,18 @@ ProgressFn = Callable[[Outcome, int, int], None]
 StartFn = Callable[[Change, int, int], None]
 
 
-def _sort_key(change: Change) -> tuple[str, str, str]:
-    return (change.kind, change.name, change.action)
+def _sort_key(change: Change) -> tuple[str, str, str, str]:
+    return (change.kind, change.name, change.action, change.sync_id or "")
+
+
+def change_uid(change: Change) -> str:
+    """A key unique within one plan: ``Kind/name`` alone is not (two unmanaged live syncs may
+    share a name and both be pruned; a pinned definition and an unmanaged sync may share one)."""
+    return f"{change.key}#{change.action}#{change.sync_id or ''}"
 
 
 def dependencies(change: Change, keys: Iterable[str]) -> set[str]:
-    """Keys of the other pending changes this one must wait for and succeed after."""
+    """Keys (``Kind/name``) of the other pending changes this one must wait for and succeed after."""
     wanted = set(change.depends_on) | references(change.body)
     wanted.discard(change.key)
     return wanted & set(keys)
@@ -50,31 +56,45 @@ def execute(
     """Carry out every pending change of ``changes`` (no-ops are ignored).
 
     ``preset`` holds outcomes decided before anything runs (e.g. ``stale`` for a saved plan),
-    keyed by change key; those changes are not written and their dependents are skipped.
+    keyed by :func:`change_uid` (or by ``Change.key`` where that names one pending change);
+    those changes are not written and their dependents are skipped.
     """
     pending = sorted((c for c in changes if c.action != "no-op"), key=_sort_key)
-    keys = {c.key for c in pending}
-    ids: dict[str, str] = {c.key: c.sync_id for c in changes if c.sync_id}
+    uids = [change_uid(c) for c in pending]
+    by_uid = dict(zip(uids, pending))
+    by_key: dict[str, list[str]] = {}  # what a dependency on "Kind/name" waits for
+    for uid, change in zip(uids, pending):
+        by_key.setdefault(change.key, []).append(uid)
+    for key, members in by_key.items():
+        definitions = [u for u in members if by_uid[u].action != "delete"]
+        if definitions:  # a name means the definition's sync, not an unmanaged one being pruned
+            by_key[key] = definitions
+    # Ids of syncs named by ${sync:NAME}: the definitions' syncs, never one being pruned.
+    ids: dict[str, str] = {c.key: c.sync_id for c in changes if c.sync_id and c.action != "delete"}
     outcomes: dict[str, Outcome] = {}
     total = len(pending)
     lock = threading.Lock()
     started = 0
 
-    def finish(outcome: Outcome) -> None:
-        outcomes[outcome.key] = outcome
+    def finish(uid: str, outcome: Outcome) -> None:
+        outcomes[uid] = outcome
         if on_done is not None:
             with lock:
                 on_done(outcome, len(outcomes), total)
 
-    hard = {c.key: dependencies(c, keys) for c in pending}
-    non_deletes = {c.key for c in pending if c.action != "delete"}
-    order = {c.key: (non_deletes if c.action == "delete" else set()) for c in pending}
-    waiting: list[Change] = []
-    for change in pending:
-        if preset and change.key in preset:
-            finish(preset[change.key])
+    hard = {
+        uid: {u for key in dependencies(change, by_key) for u in by_key[key] if u != uid}
+        for uid, change in by_uid.items()
+    }
+    non_deletes = {uid for uid, c in by_uid.items() if c.action != "delete"}
+    order = {uid: (non_deletes if c.action == "delete" else set()) for uid, c in by_uid.items()}
+    waiting: list[str] = []
+    for uid, change in by_uid.items():
+        decided = _preset_for(preset, uid, change, sum(1 for c in pending if c.key == change.key))
+        if decided is not None:
+            finish(uid, decided)
         else:
-            waiting.append(change)
+            waiting.append(uid)
 
     def run(change: Change, body: Body | None) -> Outcome:
         try:
@@ -84,56 +104,71 @@ def execute(
 
     workers = max(1, min(parallelism, total or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
-        running: dict[Future[Outcome], Change] = {}
+        running: dict[Future[Outcome], str] = {}
         while waiting or running:
-            _skip_blocked(waiting, hard, outcomes, finish)
-            ready = [c for c in waiting if (hard[c.key] | order[c.key]) <= outcomes.keys()]
-            for change in ready:
+            _skip_blocked(waiting, by_uid, hard, outcomes, finish)
+            ready = [u for u in waiting if (hard[u] | order[u]) <= outcomes.keys()]
+            for uid in ready:
                 if len(running) >= workers:
                     break
-                waiting.remove(change)
+                waiting.remove(uid)
+                change = by_uid[uid]
                 body = _prepared_body(change, ids)
                 missing = unresolved(body)
                 if missing:
-                    finish(Outcome.of(change, "failed", f"unresolved reference(s) {', '.join(missing)}; nothing was sent"))
+                    finish(uid, Outcome.of(change, "failed", f"unresolved reference(s) {', '.join(missing)}; nothing was sent"))
                     continue
                 started += 1
                 if on_start is not None:
                     with lock:
                         on_start(change, started, total)
-                running[pool.submit(run, change, body)] = change
+                running[pool.submit(run, change, body)] = uid
             if not running:
-                if waiting and not any((hard[c.key] | order[c.key]) <= outcomes.keys() for c in waiting):
-                    for change in list(waiting):
-                        waiting.remove(change)
-                        finish(Outcome.of(change, "skipped", "dependency cycle; nothing was sent"))
+                if waiting and not any((hard[u] | order[u]) <= outcomes.keys() for u in waiting):
+                    for uid in list(waiting):
+                        waiting.remove(uid)
+                        finish(uid, Outcome.of(by_uid[uid], "skipped", "dependency cycle; nothing was sent"))
                 continue
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: _sort_key(running[f])):
-                change = running.pop(future)
+            for future in sorted(done, key=lambda f: _sort_key(by_uid[running[f]])):
+                uid = running.pop(future)
+                change = by_uid[uid]
                 outcome = future.result()
                 if outcome.status == "done" and change.action == "create" and outcome.sync_id:
                     ids[change.key] = outcome.sync_id
-                finish(outcome)
+                finish(uid, outcome)
     return ApplyResult.of(list(outcomes.values()))
 
 
+def _preset_for(preset: Mapping[str, Outcome] | None, uid: str, change: Change, namesakes: int) -> Outcome | None:
+    """The preset outcome of one change: by its uid, or by ``Kind/name`` when no other pending
+    change shares that name (so one preset never decides two changes)."""
+    if not preset:
+        return None
+    if uid in preset:
+        return preset[uid]
+    if namesakes == 1 and change.key in preset:
+        return preset[change.key]
+    return None
+
+
 def _skip_blocked(
-    waiting: list[Change],
+    waiting: list[str],
+    by_uid: Mapping[str, Change],
     hard: Mapping[str, set[str]],
     outcomes: Mapping[str, Outcome],
-    finish: Callable[[Outcome], None],
+    finish: Callable[[str, Outcome], None],
 ) -> None:
     """Skip (transitively) every waiting change whose dependency finished without success."""
     changed = True
     while changed:
         changed = False
-        for change in list(waiting):
-            blocked = sorted(d for d in hard[change.key] if d in outcomes and outcomes[d].status != "done")
+        for uid in list(waiting):
+            blocked = sorted(d for d in hard[uid] if d in outcomes and outcomes[d].status != "done")
             if blocked:
-                waiting.remove(change)
-                reasons = ", ".join(f"{d} {outcomes[d].status}" for d in blocked)
-                finish(Outcome.of(change, "skipped", f"not sent: depends on {reasons}"))
+                waiting.remove(uid)
+                reasons = ", ".join(f"{by_uid[d].key} {outcomes[d].status}" for d in blocked)
+                finish(uid, Outcome.of(by_uid[uid], "skipped", f"not sent: depends on {reasons}"))
                 changed = True
 
 

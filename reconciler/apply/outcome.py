@@ -29,8 +29,8 @@ class Outcome:
         return f"{self.kind}/{self.name}"
 
     @property
-    def sort_key(self) -> tuple[str, str, str]:
-        return (self.kind, self.name, self.action)
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.name, self.action, self.sync_id or "")
 
     @classmethod
     def of(cls, change: Change, status: Status, message: str = "", sync_id: str | None = None) -> Outcome:

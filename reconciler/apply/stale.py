@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from reconciler.api.client import PolytomicClient, map_concurrent
+from reconciler.apply.executor import change_uid
 from reconciler.apply.ops import ops_for
 from reconciler.apply.outcome import Outcome
 from reconciler.definitions.model import Kind
@@ -15,7 +16,7 @@ REPLAN = "run reconciler plan again"
 
 
 def find_stale(client: PolytomicClient, plan: Plan, *, parallelism: int = 4) -> dict[str, Outcome]:
-    """``stale`` outcomes, keyed by change key, for the pending changes that no longer apply.
+    """``stale`` outcomes, keyed by :func:`change_uid`, for the pending changes that no longer apply.
 
     Updates and deletes: the sync is read by id; gone or a different fingerprint is stale.
     Creates: stale when a live sync of that kind now has the name. Read errors propagate
@@ -28,13 +29,13 @@ def find_stale(client: PolytomicClient, plan: Plan, *, parallelism: int = 4) -> 
     for change in creates:
         ids = taken.get((change.kind, change.name))
         if ids:
-            stale[change.key] = Outcome.of(
+            stale[change_uid(change)] = Outcome.of(
                 change, "stale", f"a live {change.kind} named {change.name!r} now exists ({', '.join(ids)}); {REPLAN}"
             )
     existing = [c for c in pending if c.action in ("update", "delete")]
     for change, verdict in zip(existing, map_concurrent(lambda c: _moved(client, c), existing, parallelism)):
         if verdict:
-            stale[change.key] = Outcome.of(change, "stale", f"{verdict}; {REPLAN}")
+            stale[change_uid(change)] = Outcome.of(change, "stale", f"{verdict}; {REPLAN}")
     return stale
 
 

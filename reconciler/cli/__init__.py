@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from reconciler import __version__
@@ -14,7 +16,29 @@ from reconciler.cli import status as status_cmd
 from reconciler.cli import validate as validate_cmd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; a usage mistake (bad flag, bad value, unknown command) exits 1.
+
+    Click's own exit code for usage errors is 2, which `drift` uses for "drift found" and
+    `plan --detailed-exitcode` for "changes": a typo in a CI job must read as an error.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Sync-as-code for Polytomic: keep model syncs and bulk syncs as YAML in git."""

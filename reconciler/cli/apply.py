@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 from typing import Any, Mapping
@@ -17,6 +16,7 @@ from reconciler.cli.common import (
     api_options,
     definition_paths,
     emit,
+    emit_json,
     handle_errors,
     project_config,
     settings_from,
@@ -100,13 +100,14 @@ def command(
         if not plan.has_changes:
             emit("No changes.", err=info_err)
             if json_out:
-                emit(json.dumps(ApplyResult().as_json(), indent=2))
+                emit_json(ApplyResult().as_json())
             return
-        for key in sorted(stale):
-            emit(f"Refusing stale change {stale[key].key}: {stale[key].message}", err=True)
+        for refused in sorted(stale.values(), key=lambda o: o.sort_key):
+            ident = f" ({refused.sync_id})" if refused.sync_id else ""
+            emit(f"Refusing stale change {refused.kind} \"{refused.name}\"{ident}: {refused.message}", err=True)
         _confirm(auto_approve, info_err)
 
-        progress = _Progress(stream_is_tty=sys.stderr.isatty())
+        progress = _Progress(stream_is_tty=sys.stderr is not None and sys.stderr.isatty())
         result = apply_plan(
             client,
             plan,
@@ -119,7 +120,7 @@ def command(
         progress.close()
 
     if json_out:
-        emit(json.dumps(_scrubbed_json(result), indent=2))
+        emit_json(_scrubbed_json(result))
     else:
         for outcome in result.outcomes:
             emit(_result_line(outcome))
@@ -265,7 +266,7 @@ def _scrubbed_json(result: ApplyResult) -> dict[str, Any]:
 def _confirm(auto_approve: bool, to_stderr: bool) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # None: stdin closed (`<&-`)
         raise ConfigError("stdin is not a terminal: pass --auto-approve to apply without confirmation; nothing was sent")
     emit("\nDo you want to perform these actions? Only 'yes' will be accepted to approve.", err=to_stderr)
     answer = click.prompt("  Enter a value", default="", show_default=False, err=to_stderr)
@@ -296,7 +297,8 @@ class _Progress:
 
     def _status(self, text: str) -> None:
         width = 120
-        emit("\r\x1b[K" + text[:width], err=True, nl=False)
+        # Scrub before cutting to width: a cut through an echoed secret would leave its start.
+        emit("\r\x1b[K" + redactor.scrub(text)[:width], err=True, nl=False)
         self.dirty = True
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -12,8 +13,8 @@ from typing import Any, Callable, TypeVar
 import click
 
 from reconciler.api import PolytomicClient
-from reconciler.config import ApiSettings, ProjectConfig, api_settings, load_project_config
-from reconciler.errors import DefinitionError, InvalidDefinitions, ReconcilerError
+from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, api_settings, load_project_config
+from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
 from reconciler.secrets import redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 def emit(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print through the redactor: no sensitive value ever reaches stdout or stderr."""
     click.echo(redactor.scrub(text), err=err, nl=nl)
+
+
+def emit_json(document: Any, **dumps: Any) -> None:
+    """Print a JSON document whose strings went through the redactor before serialising.
+
+    Scrubbing the serialised text instead could turn ``true`` into ``(sensitive)`` (a sensitive
+    value may read like a JSON literal) and break the document for the machine reading it.
+    """
+    click.echo(json.dumps(redactor.scrub_data(document), indent=2, default=str, **dumps))
 
 
 def in_github_actions() -> bool:
@@ -62,13 +72,18 @@ def handle_errors(fn: F) -> F:
             emit(f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''} in definitions; nothing was sent to the API", err=True)
             sys.exit(1)
         except ReconcilerError as exc:
-            emit(f"Error: {exc}", err=True)
+            emit(f"Error: {one_line(str(exc))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             emit("Interrupted.", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(text: str) -> str:
+    """A message on one line (parser errors and server messages may span several)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def api_options(fn: F) -> F:
@@ -109,7 +124,10 @@ class _ScrubFilter(logging.Filter):
 
 
 def project_config() -> ProjectConfig:
-    return load_project_config(Path.cwd())
+    try:
+        return load_project_config(Path.cwd())
+    except OSError as exc:  # unreadable reconciler.yaml: permissions, I/O error
+        raise ConfigError(f"{Path.cwd() / CONFIG_FILE}: cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str]:
@@ -118,7 +136,10 @@ def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str
 
 
 def settings_from(api_url: str | None, api_version: str | None, project: ProjectConfig) -> ApiSettings:
-    settings = api_settings(url=api_url, version=api_version, project=project)
+    try:
+        settings = api_settings(url=api_url, version=api_version, project=project)
+    except ValueError as exc:  # e.g. urllib's "Invalid IPv6 URL" for a malformed address
+        raise ConfigError(f"the API URL is not valid: {exc}") from None
     redactor.add(settings.api_key)
     redactor.add(settings.deployment_key)
     return settings

@@ -10,6 +10,7 @@ from reconciler.cli.common import (
     api_options,
     definition_paths,
     emit,
+    emit_json,
     handle_errors,
     make_client,
     project_config,
@@ -42,7 +43,10 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
         report = collect_drift(client, definitions, parallelism=project.parallelism)
-    emit(_RENDERERS[fmt](report))
+    if fmt == "json":
+        emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
+    else:
+        emit(_RENDERERS[fmt](report))
     if report.problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC)

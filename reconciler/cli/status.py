@@ -10,6 +10,7 @@ from reconciler.cli.common import (
     api_options,
     definition_paths,
     emit,
+    emit_json,
     handle_errors,
     make_client,
     project_config,
@@ -41,5 +42,8 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
         report = collect_status(client, definitions, parallelism=project.parallelism)
-    emit(_RENDERERS[fmt](report))
+    if fmt == "json":
+        emit_json(render_status.status_json(report), ensure_ascii=False)
+    else:
+        emit(_RENDERERS[fmt](report))
     sys.exit(1 if report.errors else 0)

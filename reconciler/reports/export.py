@@ -130,7 +130,7 @@ def export_document(
         env = f"{env_prefix}_PASSPHRASE"
         body["encryption_passphrase"] = f"${{env:{env}}}"
         placeholders.append(Placeholder(env, "encryption_passphrase"))
-    body = _mask_secrets(body, "", env_prefix, placeholders)
+    body = _mask_secrets(body, "", _env_names(body, env_prefix), placeholders)
     document: dict[str, Any] = {"kind": kind, "id": live.get("id")}
     if "name" in body:
         document["name"] = body.pop("name")
@@ -145,22 +145,46 @@ def _reveals_passphrase(live: Mapping[str, Any]) -> bool:
     return isinstance(value, str) and bool(value) or live.get("has_encryption_passphrase") is True
 
 
-def _mask_secrets(value: Any, path: str, prefix: str, out: list[Placeholder], inside: bool = False) -> Any:
-    """Replace credential-looking string values inside configuration objects with placeholders."""
+def _secret_paths(value: Any, path: str = "", inside: bool = False) -> list[tuple[str, str]]:
+    """``(path, key)`` of every credential-looking string inside a configuration object."""
+    found: list[tuple[str, str]] = []
     if isinstance(value, Mapping):
-        masked = {}
         for key, item in value.items():
             sub = f"{path}.{key}" if path else str(key)
-            holder = inside or key in _SECRET_HOLDERS
             if inside and isinstance(item, str) and item and looks_secret(str(key)):
-                env = f"{prefix}_{_env_part(str(key))}"
-                out.append(Placeholder(env, sub))
-                masked[key] = f"${{env:{env}}}"
+                found.append((sub, str(key)))
             else:
-                masked[key] = _mask_secrets(item, sub, prefix, out, holder)
-        return masked
+                found += _secret_paths(item, sub, inside or key in _SECRET_HOLDERS)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _secret_paths(item, f"{path}[{i}]", inside)
+    return found
+
+
+def _env_names(body: Mapping[str, Any], prefix: str) -> dict[str, str]:
+    """``path -> variable``: named after the key (``..._API_TOKEN``), or after the whole path
+    when several credentials of one sync share a key name (a bulk sync's source and destination
+    ``password``), so that each gets its own variable and a plan right after stays empty."""
+    found = _secret_paths(body)
+    by_key: dict[str, int] = {}
+    for _, key in found:
+        by_key[_env_part(key)] = by_key.get(_env_part(key), 0) + 1
+    names: dict[str, str] = {}
+    for path, key in found:
+        part = _env_part(key) if by_key[_env_part(key)] == 1 else _env_part(path)
+        names[path] = f"{prefix}_{part}"
+    return names
+
+
+def _mask_secrets(value: Any, path: str, names: Mapping[str, str], out: list[Placeholder]) -> Any:
+    """Replace the credential-looking values found by :func:`_secret_paths` with placeholders."""
+    if path in names:
+        out.append(Placeholder(names[path], path))
+        return f"${{env:{names[path]}}}"
+    if isinstance(value, Mapping):
+        return {key: _mask_secrets(item, f"{path}.{key}" if path else str(key), names, out) for key, item in value.items()}
     if isinstance(value, list):
-        return [_mask_secrets(item, f"{path}[{i}]", prefix, out, inside) for i, item in enumerate(value)]
+        return [_mask_secrets(item, f"{path}[{i}]", names, out) for i, item in enumerate(value)]
     return value
 
 

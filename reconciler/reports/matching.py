@@ -28,28 +28,14 @@ def match_definitions(
     definitions: Sequence[Definition],
     live: Mapping[Kind, Sequence[Mapping[str, Any]]],
 ) -> tuple[Match, ...]:
-    """One :class:`Match` per definition, sorted by (kind, name). Never guesses between namesakes."""
-    by_id: dict[Kind, dict[str, Mapping[str, Any]]] = {}
-    by_name: dict[Kind, dict[str, list[Mapping[str, Any]]]] = {}
-    for kind, items in live.items():
-        for item in items:
-            sync_id, name = item.get("id"), item.get("name")
-            if isinstance(sync_id, str):
-                by_id.setdefault(kind, {})[sync_id] = item
-            if isinstance(name, str):
-                by_name.setdefault(kind, {}).setdefault(name, []).append(item)
-    matches = []
-    for definition in definitions:
-        kind = definition.kind
-        if definition.pinned_id:
-            matches.append(Match(definition, by_id.get(kind, {}).get(definition.pinned_id)))
-            continue
-        namesakes = by_name.get(kind, {}).get(definition.name, [])
-        if len(namesakes) == 1:
-            matches.append(Match(definition, namesakes[0]))
-        elif not namesakes:
-            matches.append(Match(definition))
-        else:
-            ids = ", ".join(sorted(str(s.get("id")) for s in namesakes))
-            matches.append(Match(definition, None, f"{len(namesakes)} live {kind}s are named {definition.name!r} ({ids}); pin one with id"))
+    """One :class:`Match` per definition, sorted by (kind, name). Never guesses between namesakes.
+
+    The same identity rules as ``plan`` (:mod:`reconciler.planning.identity`), so that ``status``
+    never shows a sync the plan would not manage: a pinned id that matches no live sync, an id
+    pinned twice, or a name whose live sync another file pins is a problem, not a silent match.
+    """
+    from reconciler.planning.identity import match
+
+    matching = match(definitions, live)
+    matches = [Match(m.definition, None if m.problem else m.item, m.problem) for m in matching.matches]
     return tuple(sorted(matches, key=lambda m: (m.definition.kind, m.definition.name)))

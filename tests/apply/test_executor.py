@@ -155,3 +155,38 @@ def test_json_document_shape() -> None:
         {"kind": "ModelSync", "name": "b", "action": "update", "sync_id": "id-b", "outcome": "failed", "message": "boom"},
     ]
     assert doc["summary"] == {"done": 1, "failed": 1, "skipped": 0, "stale": 0}
+
+
+def test_two_deletes_of_one_name_both_reported_and_a_failure_is_kept() -> None:
+    # Two unmanaged live syncs may share a name; pruning both must report both outcomes.
+    first = Change(kind="ModelSync", name="tmp-dup", action="delete", sync_id="id-1", fingerprint="f")
+    second = Change(kind="ModelSync", name="tmp-dup", action="delete", sync_id="id-2", fingerprint="f")
+
+    def write(change: Change, body: Any) -> Outcome:
+        if change.sync_id == "id-1":
+            return Outcome.of(change, "failed", "boom")
+        return Outcome.of(change, "done", "deleted")
+
+    seen: list[tuple[str | None, int, int]] = []
+    result = execute([second, first], write, parallelism=2, on_done=lambda o, n, t: seen.append((o.sync_id, n, t)))
+    assert [(o.sync_id, o.status) for o in result.outcomes] == [("id-1", "failed"), ("id-2", "done")]
+    assert not result.ok
+    assert sorted(n for _, n, _ in seen) == [1, 2]
+
+
+def test_update_and_delete_sharing_a_name_are_separate_changes() -> None:
+    # A definition pinned by id keeps its name while an unmanaged sync of that name is pruned.
+    upd = update("shared", sync_id="id-pinned")
+    rm = Change(kind="ModelSync", name="shared", action="delete", sync_id="id-other", fingerprint="f")
+    rec = Recorder()
+
+    def write(change: Change, body: Any) -> Outcome:
+        outcome = rec(change, body)
+        return Outcome.of(change, "failed", "boom") if change.sync_id == "id-other" else outcome
+
+    result = execute([rm, upd, create("x", body={"name": "x", "s": "${sync:shared}"})], write, parallelism=1)
+    assert [(o.action, o.sync_id, o.status) for o in result.outcomes] == [
+        ("delete", "id-other", "failed"), ("update", "id-pinned", "done"), ("create", "new-x", "done")]
+    assert not result.ok
+    # the reference names the definition's sync, never the one being pruned
+    assert next(b for e, n, b in rec.log if e == "start" and n == "x")["s"] == "id-pinned"

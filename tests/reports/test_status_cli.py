@@ -48,4 +48,4 @@ def test_status_ambiguous_name_is_exit_1(emulator: Emulator, tmp_path: Path) -> 
     emulator.seed(model_syncs=[users])
     result = run(emulator, "status", cwd=tmp_path)
     assert result.returncode == 1
-    assert "pin one with id" in result.stdout
+    assert "pin one with `id`" in result.stdout  # the same wording as plan

@@ -260,3 +260,33 @@ def test_render_yaml_and_write(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="--force"):
         write_export(exported, out, schema=ref)
     write_export(exported, out, schema=ref, force=True)
+
+
+def test_export_placeholders_sharing_a_key_name_get_distinct_variables() -> None:
+    # A bulk sync with a source and a destination password: two credentials, two variables.
+    live = {
+        "id": "b-1", "name": "Replicate", "mode": "replicate",
+        "source_configuration": {"password": "src-CANARY"},
+        "destination_configuration": {"password": "dst-CANARY", "nested": {"api_token": "tok-CANARY"}},
+    }
+    doc, placeholders = export_document("BulkSync", live, _project, env_prefix="P_R")
+    assert doc["source_configuration"]["password"] == "${env:P_R_SOURCE_CONFIGURATION_PASSWORD}"
+    assert doc["destination_configuration"]["password"] == "${env:P_R_DESTINATION_CONFIGURATION_PASSWORD}"
+    assert doc["destination_configuration"]["nested"]["api_token"] == "${env:P_R_API_TOKEN}"
+    assert [(p.env, p.path) for p in placeholders] == [
+        ("P_R_API_TOKEN", "destination_configuration.nested.api_token"),
+        ("P_R_DESTINATION_CONFIGURATION_PASSWORD", "destination_configuration.password"),
+        ("P_R_SOURCE_CONFIGURATION_PASSWORD", "source_configuration.password"),
+    ]
+    assert "CANARY" not in json.dumps(doc)
+
+
+def test_match_follows_the_plan_identity_rules() -> None:
+    # status must not quietly show "not created" for a pinned id that is gone, nor give one
+    # live sync to two files
+    defs = [definition("Gone", pinned="m-404"), definition("Owner", pinned="m-1"), definition("Namesake")]
+    live = {"ModelSync": [{"id": "m-1", "name": "Namesake"}]}
+    got = {m.definition.name: m for m in match_definitions(defs, live)}
+    assert got["Gone"].live is None and "m-404" in (got["Gone"].problem or "")
+    assert got["Owner"].sync_id == "m-1" and got["Owner"].problem is None
+    assert got["Namesake"].sync_id is None and "pinned by" in (got["Namesake"].problem or "")
