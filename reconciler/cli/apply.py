@@ -19,6 +19,8 @@ from reconciler.cli.common import (
     emit_json,
     handle_errors,
     project_config,
+    register_definition_secrets,
+    register_value,
     settings_from,
     verbose_option,
 )
@@ -175,9 +177,7 @@ def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, s
     from reconciler.planning.planner import plan_against
 
     definitions = load_definitions(definition_paths(paths, project))
-    for definition in definitions:
-        for path in definition.sensitive_paths:
-            _register_value(_value_at(definition.spec, path))
+    register_definition_secrets(definitions)
     return plan_against(client, definitions, prune=scope, parallelism=workers)
 
 
@@ -207,8 +207,8 @@ def _register_sensitive(plan: Plan) -> None:
     for change in plan.changes:
         for diff in change.diffs:
             if diff.sensitive:
-                _register_value(diff.before)
-                _register_value(diff.after)
+                register_value(diff.before)
+                register_value(diff.after)
         _register_passphrases(change.body)
 
 
@@ -216,41 +216,12 @@ def _register_passphrases(value: Any) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if key == "encryption_passphrase":
-                _register_value(item)
+                register_value(item)
             else:
                 _register_passphrases(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
             _register_passphrases(item)
-
-
-def _register_value(value: Any) -> None:
-    if isinstance(value, str):
-        redactor.add(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _register_value(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _register_value(item)
-
-
-def _value_at(spec: Any, path: str) -> Any:
-    """The value at a field path like ``target.configuration.token`` or ``fields[2].target``."""
-    value = spec
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("[") and part.endswith("]"):
-            try:
-                value = value[int(part[1:-1])] if isinstance(value, (list, tuple)) else None
-            except (ValueError, IndexError):
-                return None
-        elif isinstance(value, Mapping):
-            value = value.get(part)
-        else:
-            return None
-    return value
 
 
 def _scrubbed_json(result: ApplyResult) -> dict[str, Any]:

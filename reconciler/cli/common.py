@@ -8,11 +8,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import click
 
 from reconciler.api import PolytomicClient
+from reconciler.definitions.model import Definition
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, api_settings, load_project_config
 from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
 from reconciler.secrets import redactor
@@ -32,6 +33,27 @@ def emit_json(document: Any, **dumps: Any) -> None:
     value may read like a JSON literal) and break the document for the machine reading it.
     """
     click.echo(json.dumps(redactor.scrub_data(document), indent=2, default=str, **dumps))
+
+
+def register_value(value: Any) -> None:
+    """Every string inside ``value`` becomes known to the redactor."""
+    if isinstance(value, str):
+        redactor.add(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            register_value(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            register_value(item)
+
+
+def register_definition_secrets(definitions: Iterable[Definition]) -> None:
+    """Defence in depth: the sensitive values of loaded definitions are known to the redactor."""
+    from reconciler.planning import paths
+
+    for definition in definitions:
+        for path in definition.sensitive_paths:
+            register_value(paths.get(definition.spec, path))
 
 
 def in_github_actions() -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping
+from typing import Any
 
 import click
 
@@ -12,13 +12,14 @@ from reconciler.cli.common import (
     api_options,
     definition_paths,
     emit,
+    emit_json,
+    register_definition_secrets,
     handle_errors,
     make_client,
     project_config,
     settings_from,
     verbose_option,
 )
-from reconciler.secrets import redactor
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 FORMATS = ("text", "json", "markdown")
@@ -63,13 +64,16 @@ def command(
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
     definitions = load_definitions(definition_paths(paths, project))
-    for definition in definitions:
-        for path in definition.sensitive_paths:
-            _register(_value_at(definition.spec, path))
+    register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
         plan = plan_against(client, definitions, prune=scope, parallelism=workers)
-    emit(_render(plan, fmt).rstrip("\n"))
+    if fmt == "json":
+        from reconciler.render.json_plan import plan_json
+
+        emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
+    else:
+        emit(_render(plan, fmt).rstrip("\n"))
     if out:
         save_plan(plan, out)
         if fmt == "text":
@@ -80,10 +84,6 @@ def command(
 
 
 def _render(plan: Any, fmt: str) -> str:
-    if fmt == "json":
-        from reconciler.render.json_plan import render_json
-
-        return render_json(plan)
     if fmt == "markdown":
         from reconciler.render.markdown import render_markdown
 
@@ -97,19 +97,3 @@ def _colour() -> bool:
     """Colour only on a terminal, and never with NO_COLOR set."""
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
-
-def _register(value: Any) -> None:
-    if isinstance(value, str):
-        redactor.add(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _register(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _register(item)
-
-
-def _value_at(spec: Any, path: str) -> Any:
-    from reconciler.planning import paths
-
-    return paths.get(spec, path)

@@ -94,3 +94,13 @@ def test_prune_needs_a_scope_and_plans_deletions_inside_it(emulator: Emulator, t
     assert [(c["name"], c["action"], c["sync_id"]) for c in document["changes"]] == [
         ("tmp-doomed", "delete", doomed), ("tmp-kept", "no-op", document["changes"][1]["sync_id"])]
     assert [u["name"] for u in document["unmanaged"]] == ["outside"]
+
+
+def test_json_stays_valid_when_a_secret_reads_like_a_json_literal(emulator: Emulator, tmp_path: Path) -> None:
+    doc = {"kind": "ModelSync", **users_sync("Literal secret"), "encryption_passphrase": "${env:PASS}"}
+    write_yaml(tmp_path / "syncs", [doc])
+    result = run_cli(emulator, "plan", "--format", "json", cwd=tmp_path, env={"PASS": "true"})
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)  # "has_changes": true must not become (sensitive)
+    assert document["has_changes"] is True
+    assert document["summary"]["create"] == 1
