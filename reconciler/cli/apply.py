@@ -104,10 +104,15 @@ def command(
             if json_out:
                 emit_json(ApplyResult().as_json())
             return
-        for refused in sorted(stale.values(), key=lambda o: o.sort_key):
-            ident = f" ({refused.sync_id})" if refused.sync_id else ""
-            emit(f"Refusing stale change {refused.kind} \"{refused.name}\"{ident}: {refused.message}", err=True)
+        _report_refused(stale)
         _confirm(auto_approve, info_err)
+        if not plan_file and not auto_approve:
+            # The prompt may have waited for minutes: never delete a sync that moved meanwhile
+            # (renamed out of the prune scope, say). Updates re-assert the files anyway.
+            deletes = Plan(changes=tuple(c for c in plan.pending if c.action == "delete"))
+            moved = find_stale(client, deletes, parallelism=workers)
+            _report_refused(moved)
+            stale = {**stale, **moved}
 
         progress = _Progress(stream_is_tty=sys.stderr is not None and sys.stderr.isatty())
         result = apply_plan(
@@ -229,6 +234,12 @@ def _scrubbed_json(result: ApplyResult) -> dict[str, Any]:
     for item in document["changes"]:
         item["message"] = redactor.scrub(item["message"])  # before JSON escaping can hide a value
     return document
+
+
+def _report_refused(stale: Mapping[str, Outcome]) -> None:
+    for refused in sorted(stale.values(), key=lambda o: o.sort_key):
+        ident = f" ({refused.sync_id})" if refused.sync_id else ""
+        emit(f"Refusing stale change {refused.kind} \"{refused.name}\"{ident}: {refused.message}", err=True)
 
 
 # ---- interaction ------------------------------------------------------------------------------

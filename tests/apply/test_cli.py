@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 from tests.apply.helpers import (
+    api_body,
     cli_env,
     create_live,
     live_names,
@@ -91,6 +93,17 @@ def test_prune_deletes_only_in_scope_unmanaged_syncs(emulator: Emulator, tmp_pat
     assert "0 updated, 2 deleted" in result.stdout
 
 
+def test_prune_with_no_definitions_is_refused(emulator: Emulator, tmp_path: Path) -> None:
+    create_live(emulator, model_sync("tmp-keep-me"))
+    defs, cwd = _setup(tmp_path, prune={"all": True})  # a mistyped or empty folder
+    emulator.clear_requests()
+    result = run_cli(emulator, "apply", str(defs), "--auto-approve", "--prune", cwd=cwd)
+    assert result.returncode == 1
+    assert "no definitions were found" in result.stderr
+    assert writes(emulator) == 0
+    assert live_names(emulator)[("ModelSync", "tmp-keep-me")] == 1
+
+
 def test_max_deletes_exceeded_writes_nothing(emulator: Emulator, tmp_path: Path) -> None:
     for i in range(3):
         create_live(emulator, model_sync(f"tmp-{i}"))
@@ -132,8 +145,12 @@ def test_plan_and_paths_are_exclusive(emulator: Emulator, tmp_path: Path) -> Non
     assert result.returncode == 1 and "not both" in result.stderr
 
 
-def _run_in_terminal(emulator: Emulator, args: list[str], cwd: Path, answer: str) -> tuple[int, str]:
-    """Run the command with a pseudo-terminal as stdin/stdout/stderr and type ``answer``."""
+def _run_in_terminal(emulator: Emulator, args: list[str], cwd: Path, answer: str,
+                     before_answer: Callable[[], None] | None = None) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as stdin/stdout/stderr and type ``answer``.
+
+    ``before_answer`` runs while the prompt waits (someone else changing the organisation).
+    """
     import os
     import pty
     import select
@@ -159,6 +176,8 @@ def _run_in_terminal(emulator: Emulator, args: list[str], cwd: Path, answer: str
                 break
             output += chunk
             if not answered and b"Enter a value" in output:
+                if before_answer is not None:
+                    before_answer()
                 os.write(master, answer.encode() + b"\n")
                 answered = True
         elif proc.poll() is not None:
@@ -166,6 +185,21 @@ def _run_in_terminal(emulator: Emulator, args: list[str], cwd: Path, answer: str
     code = proc.wait(timeout=30)
     os.close(master)
     return code, output.decode(errors="replace")
+
+
+def test_a_sync_renamed_while_the_prompt_waits_is_not_deleted(emulator: Emulator, tmp_path: Path) -> None:
+    doomed = create_live(emulator, model_sync("tmp-doomed"))
+    defs, cwd = _setup(tmp_path, model_sync("tmp-managed"), prune={"name_prefix": "tmp-"})
+
+    def rename() -> None:  # someone keeps the sync, out of the prune scope, while apply waits
+        body = api_body(model_sync("prod-important"))
+        assert emulator.api("PUT", f"/api/syncs/{doomed}", json=body).status_code == 200
+
+    code, output = _run_in_terminal(emulator, ["apply", str(defs), "--prune"], cwd, "yes", before_answer=rename)
+    assert code == 1, output
+    assert "tmp-doomed" in output and "changed since the plan was made" in output
+    assert emulator.api("GET", f"/api/syncs/{doomed}").json()["data"]["name"] == "prod-important"
+    assert live_names(emulator)[("ModelSync", "tmp-managed")] == 1  # the rest still happened
 
 
 def test_terminal_confirmation_requires_yes(emulator: Emulator, tmp_path: Path) -> None:
