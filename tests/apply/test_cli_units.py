@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.cli.apply import _value_at, retry_policy
+from reconciler.cli.apply import retry_policy
+from reconciler.cli.common import register_definition_secrets
+from reconciler.definitions.model import Definition
+from reconciler.errors import Position
+from reconciler.secrets import redactor
 from reconciler.errors import ConfigError
 
 
@@ -18,9 +22,12 @@ def test_retry_policy_from_environment_and_flag() -> None:
         retry_policy(None, {"RECONCILER_RETRY_BASE_DELAY": "soon"})
 
 
-def test_value_at_paths() -> None:
-    spec = {"target": {"configuration": {"token": "t"}}, "fields": [{"target": "a"}, {"target": "b"}]}
-    assert _value_at(spec, "target.configuration.token") == "t"
-    assert _value_at(spec, "fields[1].target") == "b"
-    assert _value_at(spec, "fields[5].target") is None
-    assert _value_at(spec, "nope.deeper") is None
+def test_sensitive_paths_of_definitions_reach_the_redactor() -> None:
+    spec = {"name": "n", "target": {"configuration": {"token": "tok-7f3a-canary"}},
+            "fields": [{"target": "plain-target-b1"}, {"target": "field-9c2e-canary"}]}
+    definition = Definition(kind="ModelSync", name="n", spec=spec, position=Position("f.yaml", 1, 1),
+                            sensitive_paths=frozenset({"target.configuration.token", "fields[1].target",
+                                                       "fields[5].target", "nope.deeper"}))
+    register_definition_secrets([definition])
+    assert redactor.scrub("tok-7f3a-canary field-9c2e-canary") == "(sensitive) (sensitive)"
+    assert redactor.scrub("plain-target-b1") == "plain-target-b1"  # not a sensitive path
