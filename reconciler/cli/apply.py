@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     emit_json,
     handle_errors,
     project_config,
+    refuse_empty_prune,
     register_definition_secrets,
     register_value,
     settings_from,
@@ -181,7 +182,9 @@ def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, s
     from reconciler.definitions.load import load_definitions
     from reconciler.planning.planner import plan_against
 
-    definitions = load_definitions(definition_paths(paths, project))
+    where = definition_paths(paths, project)
+    definitions = load_definitions(where)
+    refuse_empty_prune(definitions, scope, where)
     register_definition_secrets(definitions)
     return plan_against(client, definitions, prune=scope, parallelism=workers)
 

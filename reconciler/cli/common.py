@@ -8,13 +8,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import click
 
 from reconciler.api import PolytomicClient
 from reconciler.definitions.model import Definition
-from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, api_settings, load_project_config
+from reconciler.config import CONFIG_FILE, ApiSettings, PruneScope, ProjectConfig, api_settings, load_project_config
 from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
 from reconciler.secrets import redactor
 
@@ -54,6 +54,13 @@ def register_definition_secrets(definitions: Iterable[Definition]) -> None:
     for definition in definitions:
         for path in definition.sensitive_paths:
             register_value(paths.get(definition.spec, path))
+
+
+def refuse_empty_prune(definitions: Sequence[Definition], scope: PruneScope | None, paths: Sequence[str]) -> None:
+    """A mistyped or empty definitions path must not read as "delete everything in scope"."""
+    if scope is not None and not definitions:
+        raise ConfigError(f"no definitions were found in {', '.join(paths)}; refusing to plan deletions "
+                          "(--prune) against an empty set of files; nothing was sent")
 
 
 def in_github_actions() -> bool:

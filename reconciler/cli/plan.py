@@ -13,6 +13,7 @@ from reconciler.cli.common import (
     definition_paths,
     emit,
     emit_json,
+    refuse_empty_prune,
     register_definition_secrets,
     handle_errors,
     make_client,
@@ -63,7 +64,9 @@ def command(
     project = project_config()
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
-    definitions = load_definitions(definition_paths(paths, project))
+    where = definition_paths(paths, project)
+    definitions = load_definitions(where)
+    refuse_empty_prune(definitions, scope, where)
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:

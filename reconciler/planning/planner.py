@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 from reconciler.api.client import PolytomicClient
 from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
-from reconciler.errors import ApiError, PlanError
+from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
@@ -38,10 +38,6 @@ def plan_against(
     parallelism: int = 4,
 ) -> Plan:
     """The plan that makes the live organisation match ``definitions`` (see SPEC section 4)."""
-    if prune is not None and not definitions:
-        # A mistyped path must not read as "delete everything in scope".
-        raise PlanError("no definitions were found in the given paths; refusing to plan deletions "
-                        "(--prune) against an empty set of files")
     with Reads(client, definitions, parallelism) as reads:
         return _plan(client, reads, definitions, prune)
 
