@@ -37,12 +37,13 @@ def _duplicate_ids(definitions: Sequence[Definition]) -> list[DefinitionError]:
         if d.pinned_id:
             groups[d.pinned_id.lower()].append(d)
     problems = []
-    for pinned, group in groups.items():
+    for group in groups.values():
         if len(group) < 2:
             continue
         for d in group:
-            others = ", ".join(f"{o.label} at {o.position}" for o in group if o is not d)
-            problems.append(DefinitionError(f"id {pinned} is also pinned by {others}", d.position, "id", d.label))
+            others = ", ".join(f"{o.label} at {o.id_position or o.position}" for o in group if o is not d)
+            problems.append(DefinitionError(f"id {d.pinned_id} is also pinned by {others}",
+                                            d.id_position or d.position, "id", d.label))
     return problems
 
 

@@ -59,8 +59,15 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         # A substituted value is secret, and a name is printed in every plan and log line.
         found.append(("name", "${env:...} is not allowed in a name: names identify syncs and appear in "
                               "every plan; write the name literally"))
-    found += schema_problems(body, kind, hidden=hidden)
-    found += document_problems(body, kind)
+    # One message per value: a placeholder that could not be substituted is the problem (the
+    # schema would only complain about its literal text); where the schema refuses a value, the
+    # rules about its meaning (a reference outside an id field, ...) have nothing to add.
+    unresolved = {path for path, _ in found}
+    schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
+                    if path not in unresolved]
+    found += schema_found
+    refused = unresolved | {path for path, _ in schema_found}
+    found += [(path, message) for path, message in document_problems(body, kind, hidden) if path not in refused]
     problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
                 if not _under(path, doc.rejected)]
 
@@ -81,6 +88,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         positions={p: pos for p, pos in doc.values.items() if p and _in_spec(p)},
         sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
+        id_position=locate(doc, "id") if isinstance(pinned, str) else None,
     )
     return definition, problems
 

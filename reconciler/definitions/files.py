@@ -58,9 +58,11 @@ def _walk(given: str, base: Path, roots: Sequence[Path], problems: list[Definiti
         keep = []
         for name in sorted(dirnames):
             sub = here / name
+            if name.startswith("."):
+                continue  # hidden folders (.git, .cache, ...) are skipped, symlinked or not
             if sub.is_symlink():
                 _check_link(given, base, sub, roots, problems, directory=True)
-            elif not name.startswith("."):
+            else:
                 keep.append(name)
         dirnames[:] = keep
         for name in sorted(filenames):

@@ -38,10 +38,21 @@ def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
 
 def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolated) -> Any:
     if isinstance(value, dict):
-        return {k: _walk(v, f"{path}.{k}" if path else k, environ, result) for k, v in value.items()}
+        out = {}
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            if isinstance(key, str) and "${" in key:
+                # Never substituted, so it would reach the API as the literal text.
+                result.problems.append((child, "placeholders are replaced only in values, not in keys"))
+            out[key] = _walk(item, child, environ, result)
+        return out
     if isinstance(value, list):
         return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
+        return value
+    malformed = _malformed(value)
+    if malformed is not None:
+        result.problems.append((path, malformed))
         return value
     used_env = False
 
@@ -75,3 +86,33 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
         result.sensitive.add(path)
         result.templates[path] = value
     return out
+
+
+def _malformed(text: str) -> str | None:
+    """Why a ``${`` in ``text`` does not start a well-formed placeholder, if one does not.
+
+    Checked on the text as written, before substitution: substituted values are never read again.
+    """
+    at = 0
+    while (start := text.find("${", at)) != -1:
+        match = PLACEHOLDER.match(text, start)
+        if match is not None:
+            at = match.end()
+            continue
+        depth, end = 0, None
+        for i in range(start + 1, len(text)):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    end = i + 1
+                    break
+        if end is None:
+            return (f"unclosed placeholder {text[start:]!r}: add the closing '}}' "
+                    "(or leave out '${' if this is plain text)")
+        whole = text[start:end]
+        if "${" in whole[2:]:
+            return f"placeholder {whole!r} cannot hold another placeholder; write the name literally"
+        return f"placeholder {whole!r} may not contain '{{' or '}}'"
+    return None

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
+from reconciler.definitions import yamlsafe
 from reconciler.definitions.crossfile import cross_file_problems
-from reconciler.definitions.document import build
+from reconciler.definitions.document import build, resource_label
 from reconciler.definitions.files import discover
-from reconciler.definitions.model import Definition
+from reconciler.definitions.model import KINDS, Definition
 from reconciler.definitions.yamlsafe import decode, load_documents
 from reconciler.errors import DefinitionError, InvalidDefinitions, Position
 
@@ -48,9 +51,12 @@ def validate_paths(paths: Sequence[str], environ: Mapping[str, str] | None = Non
     definitions: list[Definition] = []
     for source in files:
         try:
-            data = source.path.read_bytes()
+            data = _read(source.path)
         except OSError as exc:
             problems.append(DefinitionError(f"cannot read file: {exc.strerror}", Position(source.display, 1, 1)))
+            continue
+        if data is None:
+            problems.append(DefinitionError("not a regular file; refusing to read it", Position(source.display, 1, 1)))
             continue
         text, error = decode(data, source.display)
         if error is not None or text is None:
@@ -58,6 +64,8 @@ def validate_paths(paths: Sequence[str], environ: Mapping[str, str] | None = Non
             continue
         count = 0
         for doc, found in load_documents(text, source.display):
+            if doc is not None:
+                found = _with_resource(found, doc.value)
             problems += found
             if doc is None:
                 continue
@@ -73,8 +81,47 @@ def validate_paths(paths: Sequence[str], environ: Mapping[str, str] | None = Non
     return ValidationResult(
         files=len(files),
         definitions=tuple(definitions),
-        problems=tuple(sorted(problems, key=sort_key)),
+        problems=tuple(sorted((_one_line(p) for p in problems), key=sort_key)),
     )
+
+
+_BREAKS = {"\r": "\\r", "\n": "\\n", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_line(problem: DefinitionError) -> DefinitionError:
+    """The problem with line breaks in names, keys and file names written as escapes: one line each."""
+    def clean(text: str) -> str:
+        for raw, escaped in _BREAKS.items():
+            text = text.replace(raw, escaped)
+        return text
+
+    parts = (problem.message, problem.path, problem.resource)
+    if not any(raw in text for text in (*parts, problem.position.file if problem.position else "") for raw in _BREAKS):
+        return problem
+    pos = problem.position
+    return DefinitionError(clean(problem.message), pos and Position(clean(pos.file), pos.line, pos.column),
+                           clean(problem.path), clean(problem.resource))
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, at most one more than the size limit; None for a FIFO, device, socket, ...
+
+    Opened without blocking (a FIFO named ``x.yaml`` would otherwise wait for a writer forever).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(yamlsafe.MAX_FILE_BYTES + 1)
+
+
+def _with_resource(found: list[DefinitionError], value: object) -> list[DefinitionError]:
+    """YAML-level problems inside a sync name it, like every other problem of that document."""
+    if not isinstance(value, dict) or value.get("kind") not in KINDS:
+        return found
+    label = resource_label(value["kind"], value.get("name"))
+    return [DefinitionError(p.message, p.position, p.path, label) if p.path and not p.resource else p
+            for p in found]
 
 
 def load_definitions(paths: Sequence[str], environ: Mapping[str, str] | None = None) -> list[Definition]:

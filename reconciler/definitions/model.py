@@ -36,6 +36,8 @@ class Definition:
     sensitive_paths: frozenset[str] = frozenset()
     # field path -> the original string with its ${env:...} placeholders, for saved plans
     templates: Mapping[str, str] = field(default_factory=dict)
+    # where the pinned ``id`` is written (None when not pinned)
+    id_position: Position | None = None
 
     @property
     def label(self) -> str:

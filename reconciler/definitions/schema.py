@@ -9,7 +9,7 @@ import re
 import sysconfig
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable
+from typing import Any, Callable, Container, Iterable, Mapping
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -73,7 +73,26 @@ def format_checker(*, references: bool) -> FormatChecker:
 # JSON integers only: 1.0 or true are not integers on the wire.
 _TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
     "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
-_Validator = jsonschema.validators.extend(Draft202012Validator, type_checker=_TYPES)
+
+
+def _ecma_pattern(pattern: str) -> str:
+    """A schema ``pattern`` for Python's ``re`` with JSON Schema's (ECMA-262) meaning of ``$``.
+
+    In Python ``$`` also matches before a final newline, so ``id: |`` (a block scalar, which keeps
+    its newline) would pass ``^...$``; ECMA-262's ``$`` is the end of the text only.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterable[ValidationError]:
+    if validator.is_type(instance, "string") and not re.search(_ecma_pattern(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, validators={"pattern": _pattern_keyword},
+                                          type_checker=_TYPES)
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,20 +115,27 @@ def _validator(kind: Kind, references: bool) -> Any:
 
 
 def schema_problems(document: Any, kind: Kind, *, references: bool = True,
-                    hidden: Container[str] = frozenset()) -> list[Problem]:
+                    hidden: Container[str] = frozenset(), written: Mapping[str, str] | None = None) -> list[Problem]:
     """Every schema problem of one document (reconciler keys included) as (path, message).
 
-    ``hidden`` paths hold sensitive values: their messages never quote the value.
+    ``hidden`` paths hold sensitive values: their messages never quote the value. ``written`` is
+    the source text of unquoted scalars by path (``010``, ``yes``), quoted in type hints as is.
     """
-    problems: list[Problem] = []
     errors = sorted(_validator(kind, references).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    # jsonschema reports one error per missing key, each describing them all: keep one of each
+    return list(dict.fromkeys(_describe_all(errors, hidden, written or {})))
+
+
+def _describe_all(errors: Iterable[ValidationError], hidden: Container[str],
+                  written: Mapping[str, str]) -> list[Problem]:
+    errors = list(errors)
     mistyped = {path_of(e) for e in errors if e.validator == "type"}
+    problems: list[Problem] = []
     for error in errors:
         if error.validator != "type" and path_of(error) in mistyped:
             continue  # one message per value: the wrong type says it all
-        problems.extend(_describe(error, hidden))
-    # jsonschema reports one error per missing key, each describing them all: keep one of each
-    return list(dict.fromkeys(problems))
+        problems.extend(_describe(error, hidden, written))
+    return problems
 
 
 def join(path: str, key: str | int) -> str:
@@ -156,11 +182,15 @@ def suggest(word: str, options: Iterable[str]) -> str | None:
     return matches[0]
 
 
-def _describe(error: ValidationError, hidden: Container[str]) -> list[Problem]:
+def _describe(error: ValidationError, hidden: Container[str], written: Mapping[str, str]) -> list[Problem]:
     path = path_of(error)
     value = error.instance
     secret = path in hidden
     shown = "the value" if secret else repr(value)
+    if error.validator == "oneOf":
+        return _one_of(error, path, value, shown, hidden, written)
+    if error.validator == "type":
+        return _type(error, path, value, shown, written.get(path))
     handler = _HANDLERS.get(str(error.validator))
     if handler is not None:
         return handler(error, path, value, shown)
@@ -192,12 +222,13 @@ def _enum(error: ValidationError, path: str, value: Any, shown: str) -> list[Pro
     return [(path, text)]
 
 
-def _type(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+def _type(error: ValidationError, path: str, value: Any, shown: str, source: str | None = None) -> list[Problem]:
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
     text = f"must be {words}, not {type_name(value)}"
     if "string" in wanted and isinstance(value, (int, float, bool)) and shown != "the value":
-        text += f" (put it in quotes: \"{value}\")"
+        # Quote what was written: YAML reads 010 as 8 and yes as true.
+        text += f" (put it in quotes: \"{value if source is None else source}\")"
     return [(path, text)]
 
 
@@ -215,13 +246,14 @@ def _pattern(error: ValidationError, path: str, value: Any, shown: str) -> list[
     return [(path, f"{shown} does not match {error.validator_value}")]
 
 
-def _one_of(error: ValidationError, path: str, value: Any, shown: str) -> list[Problem]:
+def _one_of(error: ValidationError, path: str, value: Any, shown: str, hidden: Container[str],
+            written: Mapping[str, str]) -> list[Problem]:
     if isinstance(value, dict):
-        nested = [e for e in error.context or [] if e.schema.get("type") != "string"
-                  and e.relative_schema_path and e.relative_schema_path[0] == 1]
-        out: list[Problem] = []
-        for sub in nested:
-            out.extend(_describe(sub, frozenset()))
+        # The errors inside the mapping branch (whatever the type of the value they are about).
+        branches = [i for i, option in enumerate(error.validator_value) if option.get("type") == "object"]
+        nested = [e for e in error.context or []
+                  if e.relative_schema_path and e.relative_schema_path[0] in branches]
+        out = _describe_all(nested, hidden, written)
         if out:
             return out
     return [(path, f"must be a name (string) or a mapping of settings, not {type_name(value)}")]
@@ -235,9 +267,7 @@ _HANDLERS: dict[str, Callable[[ValidationError, str, Any, str], list[Problem]]] 
     "additionalProperties": _additional,
     "required": _required,
     "enum": _enum,
-    "type": _type,
     "format": _format,
     "pattern": _pattern,
-    "oneOf": _one_of,
     "const": _const,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Container, Iterator
 
 from reconciler.definitions.interpolate import REFERENCE, REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
@@ -22,31 +22,37 @@ _REFERENCE_SLOTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def document_problems(doc: dict[str, Any], kind: Kind) -> list[Problem]:
-    """Every semantic problem of one document (already interpolated) as (path, message)."""
+def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset()) -> list[Problem]:
+    """Every semantic problem of one document (already interpolated) as (path, message).
+
+    ``hidden`` paths hold sensitive values (``${env:...}`` substitutions): messages never quote them.
+    """
     problems: list[Problem] = []
     name = doc.get("name")
     if isinstance(name, str) and not name.strip():
         problems.append(("name", "must not be empty"))
     if kind == "ModelSync":
-        problems += _model_sync(doc)
+        problems += _model_sync(doc, hidden)
     else:
-        problems += _bulk_sync(doc)
-    problems += _references(doc, kind)
-    problems += _ignore_changes(doc, kind)
+        problems += _bulk_sync(doc, hidden)
+    misplaced = _references(doc, kind, hidden)
+    # A reference where none belongs is the one message about that value.
+    wrong = {path for path, _ in misplaced}
+    problems = [p for p in problems if p[0] not in wrong] + misplaced
+    problems += _ignore_changes(doc, kind, hidden)
     return problems
 
 
 # -- model syncs ------------------------------------------------------------------------------
 
 
-def _model_sync(doc: dict[str, Any]) -> list[Problem]:
+def _model_sync(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     mode = doc.get("mode")
     if mode in MODES_NEEDING_IDENTITY and "identity" not in doc:
         problems.append(("mode", f"{mode!r} needs an identity (how target records are matched)"))
-    problems += _filters(doc)
-    problems += _fields(doc)
+    problems += _filters(doc, hidden)
+    problems += _fields(doc, hidden)
     for i, item in enumerate(_list(doc.get("overrides"))):
         if isinstance(item, dict) and "field" not in item and "field_id" not in item:
             problems.append((f"overrides[{i}]", "needs either field or field_id"))
@@ -55,7 +61,7 @@ def _model_sync(doc: dict[str, Any]) -> list[Problem]:
         problems += _target(target)
     schedule = doc.get("schedule")
     if isinstance(schedule, dict):
-        problems += schedule_problems(schedule, "schedule")
+        problems += schedule_problems(schedule, "schedule", hidden)
     return problems
 
 
@@ -82,7 +88,7 @@ def _label_sequence() -> Iterator[str]:
         yield label
 
 
-def _filters(doc: dict[str, Any]) -> list[Problem]:
+def _filters(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     filters = _list(doc.get("filters"))
     seen: dict[str, int] = {}
@@ -94,21 +100,28 @@ def _filters(doc: dict[str, Any]) -> list[Problem]:
         label = item.get("label")
         if isinstance(label, str):
             if label in seen:
-                problems.append((f"filters[{i}].label", f"label {label!r} is already used by filters[{seen[label]}]"))
+                path = f"filters[{i}].label"
+                what = "this label" if path in hidden else f"label {label!r}"
+                problems.append((path, f"{what} is already used by filters[{seen[label]}]"))
             else:
                 seen[label] = i
     logic = doc.get("filter_logic")
     if isinstance(logic, str) and logic.strip():
-        labels = set(filter_labels(filters))
-        for word in re.findall(r"[A-Za-z0-9_]+", logic):
+        labels = filter_labels(filters)
+        secret_labels = {label for i, label in enumerate(labels) if f"filters[{i}].label" in hidden}
+        shown_labels = sorted(set(labels) - secret_labels) + (["(sensitive)"] if secret_labels else [])
+        known = ", ".join(shown_labels) or "none"
+        for word in dict.fromkeys(re.findall(r"[A-Za-z0-9_]+", logic)):  # each missing label once
             if word.upper() in LOGIC_WORDS or word in labels:
                 continue
-            known = ", ".join(sorted(labels)) or "none"
+            if "filter_logic" in hidden:
+                problems.append(("filter_logic", f"names a label which no filter has (labels: {known})"))
+                break
             problems.append(("filter_logic", f"names label {word!r}, which no filter has (labels: {known})"))
     return problems
 
 
-def _fields(doc: dict[str, Any]) -> list[Problem]:
+def _fields(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     targets: dict[str, str] = {}
     for key in ("fields", "override_fields"):
@@ -123,7 +136,8 @@ def _fields(doc: dict[str, Any]) -> list[Problem]:
             target = item.get("target")
             if isinstance(target, str):
                 if target in targets:
-                    problems.append((f"{path}.target", f"target field {target!r} is already mapped by {targets[target]}"))
+                    what = "this target field" if f"{path}.target" in hidden else f"target field {target!r}"
+                    problems.append((f"{path}.target", f"{what} is already mapped by {targets[target]}"))
                 else:
                     targets[target] = path
     return problems
@@ -140,8 +154,8 @@ def _target(target: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def schedule_problems(schedule: dict[str, Any], path: str) -> list[Problem]:
-    """The fields each frequency needs, and hour/minute/day ranges."""
+def schedule_problems(schedule: dict[str, Any], path: str, hidden: Container[str] = frozenset()) -> list[Problem]:
+    """The fields each frequency needs, and hour/minute/day ranges (sensitive values never quoted)."""
     problems: list[Problem] = []
     frequency = schedule.get("frequency")
 
@@ -154,8 +168,11 @@ def schedule_problems(schedule: dict[str, Any], path: str) -> list[Problem]:
         need("minute")
     if frequency == "weekly":
         need("day_of_week")
-    if frequency == "runafter":
-        run_after = schedule.get("run_after")
+    run_after = schedule.get("run_after")
+    # A run_after (or its id lists) of the wrong type, null included, is the schema's one message.
+    well_typed = run_after is None and "run_after" not in schedule or isinstance(run_after, dict) and all(
+        isinstance(run_after.get(k, []), list) for k in ("sync_ids", "bulk_sync_ids"))
+    if frequency == "runafter" and well_typed:
         run_after = run_after if isinstance(run_after, dict) else {}
         if not (run_after.get("sync_ids") or run_after.get("bulk_sync_ids")):
             problems.append((join(path, "frequency"),
@@ -167,35 +184,40 @@ def schedule_problems(schedule: dict[str, Any], path: str) -> list[Problem]:
         value = schedule.get(key)
         if frequency not in ("hourly", "daily", "weekly") or not isinstance(value, str) or value == "":
             continue
-        if not (value.isdigit() and low <= int(value) <= high):
-            problems.append((join(path, key), f"must be a number from {low} to {high} (got {value!r})"))
+        # ASCII digits only: str.isdigit() is also true for '²' or '٣', which int() refuses or misreads.
+        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+            got = "" if join(path, key) in hidden else f" (got {value!r})"
+            problems.append((join(path, key), f"must be a number from {low} to {high}{got}"))
     day = schedule.get("day_of_week")
     if isinstance(day, str) and day and day.lower() not in DAYS:
-        problems.append((join(path, "day_of_week"), f"must be a day name such as 'monday' (got {day!r})"))
+        got = "" if join(path, "day_of_week") in hidden else f" (got {day!r})"
+        problems.append((join(path, "day_of_week"), f"must be a day name such as 'monday'{got}"))
     return problems
 
 
 # -- bulk syncs -------------------------------------------------------------------------------
 
 
-def _bulk_sync(doc: dict[str, Any]) -> list[Problem]:
+def _bulk_sync(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     schedule = doc.get("default_schedule")
     if isinstance(schedule, dict):
-        problems += schedule_problems(schedule, "default_schedule")
+        problems += schedule_problems(schedule, "default_schedule", hidden)
     for i, item in enumerate(_list(doc.get("additional_schedules"))):
         if isinstance(item, dict):
-            problems += schedule_problems(item, f"additional_schedules[{i}]")
+            problems += schedule_problems(item, f"additional_schedules[{i}]", hidden)
     seen: dict[str, int] = {}
     for i, item in enumerate(_list(doc.get("schemas"))):
         sid = item if isinstance(item, str) else item.get("id") if isinstance(item, dict) else None
-        if isinstance(item, dict) and not sid:
+        if isinstance(item, str) and not item or isinstance(item, dict) and item.get("id", "") == "":
             problems.append((f"schemas[{i}]", "needs an id (the source schema, e.g. public.users)"))
             continue
         if not isinstance(sid, str):
             continue
         if sid in seen:
-            problems.append((f"schemas[{i}]", f"schema {sid!r} is already listed at schemas[{seen[sid]}]"))
+            secret = f"schemas[{i}]" in hidden or f"schemas[{i}].id" in hidden
+            what = "this schema" if secret else f"schema {sid!r}"
+            problems.append((f"schemas[{i}]", f"{what} is already listed at schemas[{seen[sid]}]"))
         else:
             seen[sid] = i
     return problems
@@ -223,10 +245,17 @@ def reference_slot(path: str) -> str | None:
     return None
 
 
-def _references(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
     for path, text in _strings(doc):
-        if path == "id" or path.startswith("ignore_changes") or not REFERENCE_ANYWHERE.search(text):
+        if not REFERENCE_ANYWHERE.search(text):
+            continue
+        if path in hidden and path != "encryption_passphrase":  # (always hidden, even when literal)
+            # Substituted from the environment: the planner must not resolve it (nor print it).
+            problems.append((path, "the value of ${env:...} holds a ${connection:...}-style placeholder; values "
+                                   "from the environment are used as they are, never resolved again"))
+            continue
+        if path == "id" or path.startswith("ignore_changes"):
             continue
         slot = reference_slot(path)
         match = REFERENCE.match(text)
@@ -275,7 +304,7 @@ def _object_branch(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _ignore_changes(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+def _ignore_changes(doc: dict[str, Any], kind: Kind, hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     schema = kind_schema(kind)
     api_fields = {k: v for k, v in schema["properties"].items() if k not in ("kind", "id", "ignore_changes")}
@@ -283,6 +312,7 @@ def _ignore_changes(doc: dict[str, Any], kind: Kind) -> list[Problem]:
     for i, path in enumerate(_list(doc.get("ignore_changes"))):
         if isinstance(path, str) and not field_path_known(api_schema, path):
             top = sorted(api_fields)
-            problems.append((f"ignore_changes[{i}]", f"{path!r} is not a field of a {kind} "
+            shown = "the value" if f"ignore_changes[{i}]" in hidden else repr(path)
+            problems.append((f"ignore_changes[{i}]", f"{shown} is not a field of a {kind} "
                                                       f"(top-level fields: {', '.join(top)})"))
     return problems

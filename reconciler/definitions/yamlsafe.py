@@ -7,6 +7,7 @@ accepted (no object tags), duplicate keys are errors, and alias expansion has a 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -23,6 +24,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 _CORE = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 _MERGE = f"{_CORE}merge"
+#: Tags a key may carry (keys are kept as the text written: ``1`` and ``"1"`` are the same key).
+_KEY_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _scalars = yaml.SafeLoader("")  # used only for its scalar constructors
 
 
@@ -36,6 +40,8 @@ class Document:
     keys: dict[str, Position] = field(default_factory=dict)
     #: paths whose value was refused (an unsupported tag): no further messages about them
     rejected: set[str] = field(default_factory=set)
+    #: the text as written of each number, boolean and null (``010``, ``yes``), for hints
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 class _Budget(Exception):
@@ -49,7 +55,12 @@ class _Builder:
         self.file = file
         self.doc = doc
         self.count = 0
+        self.chars = 0
         self.problems: list[DefinitionError] = []
+        self.built: set[int] = set()
+        #: whether an alias was expanded (a node built twice): the budget message says so
+        self.aliased = False
+        self.reported: set[tuple[str, Position]] = set()
 
     def pos(self, node: Node) -> Position:
         mark = node.start_mark
@@ -59,6 +70,10 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise _Budget
+        if id(node) in self.built:
+            self.aliased = True
+        else:
+            self.built.add(id(node))
         self.doc.values.setdefault(path, self.pos(node))
         tag = node.tag
         if tag not in _PLAIN_TAGS:
@@ -67,6 +82,13 @@ class _Builder:
         if (tag == _CORE + "map") != isinstance(node, MappingNode) or (tag == _CORE + "seq") != isinstance(node, SequenceNode):
             return self.refuse(node, path, f"YAML tag {_short(tag)} does not fit this value")
         if isinstance(node, ScalarNode):
+            # Text counts too: without aliases it cannot exceed the file; with them, 50 aliases
+            # of a 1 MB string would be a 50 MB request body.
+            self.chars += len(node.value)
+            if self.chars > MAX_FILE_BYTES:
+                raise _Budget
+            if tag != _CORE + "str":
+                self.doc.texts.setdefault(path, node.value)
             try:
                 return self.scalar(node, path)
             except (ValueError, KeyError, TypeError, yaml.YAMLError):
@@ -78,13 +100,17 @@ class _Builder:
 
     def refuse(self, node: Node, path: str, message: str) -> None:
         """Record a problem for a value we will not build; no further messages about its path."""
-        self.problems.append(DefinitionError(message, self.pos(node), path))
+        self.problem(message, self.pos(node), path)  # once, even when an alias repeats the value
         self.doc.rejected.add(path)
         return None
 
     def scalar(self, node: ScalarNode, path: str) -> Any:
         tag = node.tag
         if tag == _CORE + "str" or tag == _CORE + "timestamp":
+            lone = _SURROGATE.search(node.value)
+            if lone is not None:  # from a "\ud83d" escape: no UTF-8 (so no JSON body) can carry it
+                return self.refuse(node, path, f"'\\u{ord(lone.group()):04x}' is not a character: a surrogate escape "
+                                               "needs its pair (or write the character itself)")
             return node.value  # timestamps stay text, as the API wants them
         if tag == _CORE + "int":
             return _scalars.construct_yaml_int(node)
@@ -100,45 +126,69 @@ class _Builder:
 
     def mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        explicit: dict[str, Position] = {}
-        merged: list[MappingNode] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merged.extend(self.merge_sources(value_node, path))
-                continue
-            if not isinstance(key_node, ScalarNode):
-                self.problems.append(DefinitionError(
-                    "mapping keys must be plain text, not a list or mapping", self.pos(key_node), path))
-                continue
-            key = key_node.value
+        explicit, merged = self.pairs(node, path)
+        for key, key_node, value_node in explicit:
             child = f"{path}.{key}" if path else key
-            if key in explicit:
-                first = explicit[key]
-                self.problems.append(DefinitionError(
-                    f"duplicate key {key!r} (first given at line {first.line}); YAML would silently "
-                    "keep only the last one", self.pos(key_node), child))
-                continue
-            explicit[key] = self.pos(key_node)
             self.doc.keys[child] = self.pos(key_node)
             out[key] = self.build(value_node, child)
-        for source in merged:
-            for key_node, value_node in source.value:
-                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
-                    continue
-                key = key_node.value
-                if key not in out:
-                    child = f"{path}.{key}" if path else key
-                    self.doc.keys.setdefault(child, self.pos(key_node))
-                    out[key] = self.build(value_node, child)
+        for key, key_node, value_node in merged:
+            if key not in out:  # explicit keys win, then earlier merged mappings (YAML's merge rule)
+                child = f"{path}.{key}" if path else key
+                self.doc.keys.setdefault(child, self.pos(key_node))
+                out[key] = self.build(value_node, child)
         return out
+
+    def pairs(self, node: MappingNode, path: str) -> tuple[list[tuple[str, Node, Node]], list[tuple[str, Node, Node]]]:
+        """(explicit, merged) keys of a mapping as (key, key node, value node); merges resolved, nested ones too.
+
+        Duplicate keys (``<<`` included), tagged keys and keys that are not text are problems.
+        """
+        explicit: list[tuple[str, Node, Node]] = []
+        merged: list[tuple[str, Node, Node]] = []
+        first: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem("mapping keys must be plain text, not a list or mapping", self.pos(key_node), path)
+                continue
+            key = "<<" if key_node.tag == _MERGE else key_node.value
+            child = f"{path}.{key}" if path else key
+            if key in first:
+                self.problem(f"duplicate key {key!r} (first given at line {first[key].line}); YAML would "
+                             "silently keep only the last one", self.pos(key_node), child)
+                continue
+            first[key] = self.pos(key_node)
+            if key_node.tag == _MERGE:
+                for source in self.merge_sources(value_node, path):
+                    if id(source) in self.built:
+                        self.aliased = True
+                    self.built.add(id(source))
+                    self.count += len(source.value)  # walked again at each merge: part of the budget
+                    if self.count > MAX_VALUES:
+                        raise _Budget
+                    inner, inner_merged = self.pairs(source, path)
+                    merged.extend(inner)
+                    merged.extend(inner_merged)
+                continue
+            if key_node.tag not in _KEY_TAGS:
+                self.problem(f"unsupported YAML tag {_short(key_node.tag)}: keys are plain text",
+                             self.pos(key_node), child)
+                self.doc.rejected.add(child)
+                continue
+            explicit.append((key, key_node, value_node))
+        return explicit, merged
+
+    def problem(self, message: str, position: Position, path: str) -> None:
+        """Record a problem once (a merged mapping is walked at every place it is merged)."""
+        if (message, position) not in self.reported:
+            self.reported.add((message, position))
+            self.problems.append(DefinitionError(message, position, path))
 
     def merge_sources(self, node: Node, path: str) -> list[MappingNode]:
         if isinstance(node, MappingNode):
             return [node]
         if isinstance(node, SequenceNode) and all(isinstance(n, MappingNode) for n in node.value):
             return list(node.value)
-        self.problems.append(DefinitionError("'<<' merge needs a mapping or a list of mappings",
-                                             self.pos(node), path))
+        self.problem("'<<' merge needs a mapping or a list of mappings", self.pos(node), path)
         return []
 
 
@@ -149,7 +199,9 @@ def _short(tag: str) -> str:
 def decode(data: bytes, file: str) -> tuple[str | None, DefinitionError | None]:
     """UTF-8 text of a file (a BOM is dropped), or the error pointing at the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
-        return None, DefinitionError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+        mb, rest = divmod(MAX_FILE_BYTES, 1024 * 1024)
+        limit = f"{mb} MB" if mb and not rest else f"{MAX_FILE_BYTES} bytes"
+        return None, DefinitionError(f"file is larger than {limit}; definition files are small",
                                      Position(file, 1, 1))
     try:
         return data.decode("utf-8-sig"), None
@@ -184,8 +236,16 @@ def load_documents(text: str, file: str) -> Iterator[tuple[Document | None, list
         mark = exc.problem_mark or exc.context_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
         yield None, [DefinitionError(_yaml_message(exc), pos)]
+    except yaml.reader.ReaderError as exc:
+        # Characters YAML does not allow (control characters, ...): point at the character itself.
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        yield None, [DefinitionError(
+            f"character 0x{code:x} is not allowed in YAML (a control character?); remove it, or write it "
+            "as an escape such as \\x07 inside double quotes", Position(file, line, column))]
     except yaml.YAMLError as exc:
-        yield None, [DefinitionError(f"invalid YAML: {exc}", Position(file, 1, 1))]
+        yield None, [DefinitionError(f"invalid YAML: {' '.join(str(exc).split())}", Position(file, 1, 1))]
     except RecursionError:
         yield None, [DefinitionError("YAML nesting is too deep", Position(file, 1, 1))]
 
@@ -199,9 +259,13 @@ def _document(node: Node | None, file: str) -> tuple[Document | None, list[Defin
     try:
         doc.value = builder.build(node, "")
     except _Budget:
+        if not builder.aliased:
+            return None, [DefinitionError(
+                f"the document has more than {MAX_VALUES} values; refusing to load "
+                "(split it into several documents or files)", start)]
         return None, [DefinitionError(
-            f"YAML aliases expand to more than {MAX_VALUES} values; refusing to load "
-            "(an alias bomb such as 'billion laughs'?)", start)]
+            f"YAML aliases expand to more than {MAX_VALUES} values or {MAX_FILE_BYTES // (1024 * 1024)} MB of text; "
+            "refusing to load (an alias bomb such as 'billion laughs'?)", start)]
     except RecursionError:
         return None, [DefinitionError("YAML nesting is too deep (or an alias refers to itself)", start)]
     return doc, builder.problems
