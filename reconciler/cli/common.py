@@ -76,17 +76,26 @@ def report_definition_errors(problems: list[DefinitionError]) -> None:
             emit(github_annotation(problem))
 
 
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """A workflow-command property value: ``:`` and ``,`` would end it early."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def github_annotation(problem: DefinitionError) -> str:
+    """``::error file=...,line=...,col=...::message``, escaped as GitHub's toolkit does."""
     message = problem.message
-    if problem.resource:
-        message = f"{problem.resource}: {problem.path + ': ' if problem.path else ''}{message}"
-    elif problem.path:
+    if problem.path:
         message = f"{problem.path}: {message}"
-    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if problem.position is None:
-        return f"::error::{message}"
+    if problem.resource:
+        message = f"{problem.resource}: {message}"
     pos = problem.position
-    return f"::error file={pos.file},line={pos.line},col={pos.column}::{message}"
+    if pos is None:
+        return f"::error::{_escape_data(message)}"
+    return f"::error file={_escape_property(pos.file)},line={pos.line},col={pos.column}::{_escape_data(message)}"
 
 
 def handle_errors(fn: F) -> F:

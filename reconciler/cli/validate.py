@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from reconciler.cli.common import definition_paths, emit, emit_json, handle_errors, in_github_actions, project_config
+from reconciler.cli.common import (
+    definition_paths,
+    emit,
+    emit_json,
+    github_annotation,
+    handle_errors,
+    in_github_actions,
+    project_config,
+)
 from reconciler.definitions.load import ValidationResult, validate_paths
 from reconciler.errors import DefinitionError
 
@@ -23,28 +31,6 @@ def problem_record(problem: DefinitionError) -> dict[str, object]:
         "path": problem.path,
         "message": problem.message,
     }
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    """A workflow-command property value: ``:`` and ``,`` would end it early."""
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_annotation(problem: DefinitionError) -> str:
-    """``::error file=...,line=...,col=...::message``, escaped as GitHub's toolkit does."""
-    message = problem.message
-    if problem.path:
-        message = f"{problem.path}: {message}"
-    if problem.resource:
-        message = f"{problem.resource}: {message}"
-    pos = problem.position
-    if pos is None:
-        return f"::error::{_escape_data(message)}"
-    return f"::error file={_escape_property(pos.file)},line={pos.line},col={pos.column}::{_escape_data(message)}"
 
 
 def _report(result: ValidationResult, fmt: str) -> None:

@@ -17,6 +17,7 @@ from reconciler.emulator.errors import invalid
 
 Problems = list[tuple[str, str]]
 
+RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 MODEL_SYNC_MODES = ["create", "update", "updateOrCreate", "replace", "append", "remove", "snapshot"]
@@ -44,7 +45,8 @@ def is_uuid(value: Any) -> bool:
 
 
 def is_datetime(value: Any) -> bool:
-    if not isinstance(value, str) or "T" not in value.upper():
+    """An RFC 3339 date-time with an offset (what the API's ``format: date-time`` means)."""
+    if not isinstance(value, str) or not RFC3339_RE.match(value):
         return False
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
@@ -286,7 +288,7 @@ def schedule_problems(schedule: dict[str, Any], path: str) -> Problems:
         value = schedule.get(key)
         if frequency not in ("hourly", "daily", "weekly") or value in (None, ""):
             continue
-        if not (value.isdigit() and low <= int(value) <= high):
+        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
             problems.append((_join(path, key), f"must be a number from {low} to {high} (got {value!r})"))
     day = schedule.get("day_of_week")
     if day not in (None, "") and day.lower() not in _DAYS:

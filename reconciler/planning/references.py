@@ -83,8 +83,9 @@ def _map(value: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         if "${" not in value:
             return value
-        out = fn(value)
-        return Secret(out) if isinstance(value, Secret) else out
+        if isinstance(value, Secret):
+            return value  # an environment value is used as given, never resolved (nor quoted in a problem)
+        return fn(value)
     if isinstance(value, Mapping):
         return {k: _map(v, fn) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
