@@ -72,12 +72,13 @@ def _list(value: Any) -> list[Any]:
 def filter_labels(filters: list[Any]) -> list[str]:
     """The label of each filter as the API assigns them: given, else the next unused A, B, ... AA."""
     given = {f["label"] for f in filters if isinstance(f, dict) and isinstance(f.get("label"), str)}
-    fresh = (label for label in _label_sequence() if label not in given)
+    fresh = (label for label in label_sequence() if label not in given)
     return [f["label"] if isinstance(f, dict) and isinstance(f.get("label"), str) else next(fresh)
             for f in filters]
 
 
-def _label_sequence() -> Iterator[str]:
+def label_sequence() -> Iterator[str]:
+    """``A``, ``B``, ... ``Z``, ``AA``, ``AB``, ...: the order in which the API labels filters."""
     n = 0
     while True:
         n += 1

@@ -17,9 +17,10 @@ Two projections of one sync, both plain dicts:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from reconciler.definitions.model import Kind
+from reconciler.definitions.semantic import label_sequence
 
 MODEL_REQUEST_KEYS = (
     "active", "encryption_passphrase", "fields", "filter_logic", "filters", "identity", "mode", "name",
@@ -119,25 +120,13 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     return clean(out)
 
 
-def filter_labels() -> Iterator[str]:
-    """``A``, ``B``, ... ``Z``, ``AA``, ``AB``, ...: the order in which the server labels filters."""
-    n = 0
-    while True:
-        n += 1
-        label, k = "", n
-        while k:
-            k, r = divmod(k - 1, 26)
-            label = chr(65 + r) + label
-        yield label
-
-
 def implied_labels(filters: list[Any]) -> list[Any]:
     """Filters with the label the server gives each unlabeled one: the first label no filter of
     the sync uses, in list order. ``filter_logic`` names filters by label, so under a logic an
     unlabeled filter's position is part of its meaning (reordering the filters in the UI swaps
     the labels and changes the condition while ``filter_logic`` reads the same)."""
     used = {f["label"] for f in filters if isinstance(f, Mapping) and f.get("label") is not None}
-    fresh = (label for label in filter_labels() if label not in used)
+    fresh = (label for label in label_sequence() if label not in used)
     return [{**f, "label": next(fresh)} if isinstance(f, Mapping) and f.get("label") is None else f
             for f in filters]
 
