@@ -25,8 +25,12 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.load import load_definitions
 from reconciler.errors import ConfigError, PlanError
 from reconciler.planning.model import Change, Plan
+from reconciler.planning.planner import plan_against
+from reconciler.planning.saved import load_plan
+from reconciler.render.text import render_plan
 from reconciler.secrets import redactor
 
 ENV_RETRY_BASE_DELAY = "RECONCILER_RETRY_BASE_DELAY"
@@ -179,9 +183,6 @@ def _env_float(environ: Mapping[str, str], name: str) -> float | None:
 
 
 def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, scope: Any, workers: int) -> Plan:
-    from reconciler.definitions.load import load_definitions
-    from reconciler.planning.planner import plan_against
-
     where = definition_paths(paths, project)
     definitions = load_definitions(where)
     refuse_empty_prune(definitions, scope, where)
@@ -190,14 +191,10 @@ def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, s
 
 
 def _load_saved_plan(path: str) -> Plan:
-    from reconciler.planning.saved import load_plan
-
     return load_plan(path, os.environ)
 
 
 def _render_plan(plan: Plan) -> str:
-    from reconciler.render.text import render_plan
-
     return render_plan(plan).rstrip("\n")
 
 

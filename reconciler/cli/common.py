@@ -13,9 +13,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 import click
 
 from reconciler.api import PolytomicClient
+from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
 from reconciler.definitions.model import Definition
-from reconciler.config import CONFIG_FILE, ApiSettings, PruneScope, ProjectConfig, api_settings, load_project_config
 from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
+from reconciler.planning import paths as field_paths
 from reconciler.secrets import redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,11 +50,9 @@ def register_value(value: Any) -> None:
 
 def register_definition_secrets(definitions: Iterable[Definition]) -> None:
     """Defence in depth: the sensitive values of loaded definitions are known to the redactor."""
-    from reconciler.planning import paths
-
     for definition in definitions:
         for path in definition.sensitive_paths:
-            register_value(paths.get(definition.spec, path))
+            register_value(field_paths.get(definition.spec, path))
 
 
 def refuse_empty_prune(definitions: Sequence[Definition], scope: PruneScope | None, paths: Sequence[str]) -> None:

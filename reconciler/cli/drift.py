@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.load import load_definitions
 from reconciler.reports import render_drift
 from reconciler.reports.drift import collect_drift
 
@@ -36,8 +37,6 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
 
     Read-only (only GET requests). Exit 0 in sync, 2 when drift exists, 1 on error.
     """
-    from reconciler.definitions.load import load_definitions  # written concurrently; import when used
-
     project = project_config()
     definitions = load_definitions(definition_paths(paths, project))
     settings = settings_from(api_url, api_version, project)

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import api_options, emit, handle_errors, make_client, project_config, settings_from, verbose_option
+from reconciler.cli.common import (
+    api_options,
+    emit,
+    handle_errors,
+    make_client,
+    project_config,
+    settings_from,
+    verbose_option,
+)
 from reconciler.reports.export import build_export, read_live_syncs, schema_ref, write_export
 
 

@@ -8,19 +8,26 @@ from typing import Any
 
 import click
 
+from reconciler.apply.prune import require_scope
 from reconciler.cli.common import (
     api_options,
     definition_paths,
     emit,
     emit_json,
-    refuse_empty_prune,
-    register_definition_secrets,
     handle_errors,
     make_client,
     project_config,
+    refuse_empty_prune,
+    register_definition_secrets,
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.load import load_definitions
+from reconciler.planning.planner import plan_against
+from reconciler.planning.saved import save_plan
+from reconciler.render.json_plan import plan_json
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 FORMATS = ("text", "json", "markdown")
@@ -56,11 +63,6 @@ def command(
     Read-only. Exit 0 on success, 1 on error (invalid files, API errors, plan errors such as an
     ambiguous live name); with --detailed-exitcode, 2 when there are changes.
     """
-    from reconciler.apply.prune import require_scope
-    from reconciler.definitions.load import load_definitions
-    from reconciler.planning.planner import plan_against
-    from reconciler.planning.saved import save_plan
-
     project = project_config()
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
@@ -72,8 +74,6 @@ def command(
     with make_client(settings, parallelism=workers) as client:
         plan = plan_against(client, definitions, prune=scope, parallelism=workers)
     if fmt == "json":
-        from reconciler.render.json_plan import plan_json
-
         emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
     else:
         emit(_render(plan, fmt).rstrip("\n"))
@@ -88,11 +88,7 @@ def command(
 
 def _render(plan: Any, fmt: str) -> str:
     if fmt == "markdown":
-        from reconciler.render.markdown import render_markdown
-
         return render_markdown(plan)
-    from reconciler.render.text import render_plan
-
     return render_plan(plan, color=_colour())
 
 

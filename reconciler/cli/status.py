@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.load import load_definitions
 from reconciler.reports import render_status
 from reconciler.reports.status import collect_status
 
@@ -35,8 +36,6 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
 
     Definitions are matched to live syncs by pinned id, else by name (per kind). Exit 0, or 1 on error.
     """
-    from reconciler.definitions.load import load_definitions  # written concurrently; import when used
-
     project = project_config()
     definitions = load_definitions(definition_paths(paths, project))
     settings = settings_from(api_url, api_version, project)

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Mapping
 
+from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
 from reconciler.planning.model import ACTIONS, Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged
@@ -222,8 +223,6 @@ class _FileSecrets:
         self.loaded: dict[str, Any] = {}
 
     def value(self, file: str, kind: str, name: str, path: str, label: str) -> str:
-        from reconciler.definitions.load import load_definitions
-
         if file not in self.loaded:
             try:
                 self.loaded[file] = load_definitions([file], environ=self.environ)

@@ -9,6 +9,7 @@ from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError, Position
 from reconciler.planning.model import Change, Plan, Problem, Unmanaged
+from reconciler.planning.planner import plan_against
 from reconciler.reports.executions import Execution
 from reconciler.reports.health import HealthIssue, assess
 from reconciler.reports.status import list_live, read_status
@@ -169,8 +170,6 @@ def active_states(client: PolytomicClient, kinds: Sequence[Kind]) -> dict[tuple[
 
 def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4) -> DriftReport:
     """Plan (read-only, no prune), then read the status of every managed live sync."""
-    from reconciler.planning.planner import plan_against
-
     plan = plan_against(client, definitions, prune=None, parallelism=parallelism)
     targets = health_targets(plan, definitions)
     wanted = sorted({t.definition.kind for t in targets if t.definition.spec.get("active") is True})

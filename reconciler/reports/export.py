@@ -27,6 +27,7 @@ import yaml
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Kind
 from reconciler.errors import ReconcilerError
+from reconciler.planning.normalize import request_body_from_live
 
 SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -110,8 +111,6 @@ def build_export(live_syncs: Sequence[tuple[Kind, Mapping[str, Any]]], project: 
 
 def default_projector() -> Projector:
     """The planner's projection of a live object onto the create request."""
-    from reconciler.planning.normalize import request_body_from_live
-
     return request_body_from_live
 
 

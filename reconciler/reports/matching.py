@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from reconciler.definitions.model import Definition, Kind
+from reconciler.planning.identity import match
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ def match_definitions(
     never shows a sync the plan would not manage: a pinned id that matches no live sync, an id
     pinned twice, or a name whose live sync another file pins is a problem, not a silent match.
     """
-    from reconciler.planning.identity import match
-
     matching = match(definitions, live)
     matches = [Match(m.definition, None if m.problem else m.item, m.problem) for m in matching.matches]
     return tuple(sorted(matches, key=lambda m: (m.definition.kind, m.definition.name)))

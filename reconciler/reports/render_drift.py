@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from reconciler.planning.model import Change
-from reconciler.reports.drift import DriftReport, UnhealthySync
-from reconciler.reports.executions import Counts, Execution
 from reconciler.render.json_plan import diff_json, problem_json, unmanaged_json
 from reconciler.render.markdown import code, escape
 from reconciler.render.values import diff_line, position_json, problem_text
+from reconciler.reports.drift import DriftReport, UnhealthySync
+from reconciler.reports.executions import Counts, Execution
 
 FORMAT_VERSION = 1
 MARKER = "<!-- reconciler-drift -->"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.render.values import position_json
 from reconciler.reports.executions import Execution
 from reconciler.reports.render_drift import execution_json
 from reconciler.reports.status import StatusReport, StatusRow
-from reconciler.render.values import position_json
 
 FORMAT_VERSION = 1
 _COLUMNS = ("KIND", "NAME", "SYNC ID", "STATE", "CURRENT", "LAST", "STARTED", "COMPLETED",
