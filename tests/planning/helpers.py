@@ -28,6 +28,9 @@ from tests.support.emulator import (
     reconciler_command,
 )
 
+PLAN_FILTER = {"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": "pro"}
+ACTIVE_FILTER = {"field": {"model_id": USERS_MODEL, "field": "is_active"}, "function": "True"}
+
 
 def users_sync(name: str, **extra: Any) -> dict[str, Any]:
     """A ModelSync request body: warehouse users to Salesforce contacts."""

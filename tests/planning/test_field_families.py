@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from tests.planning.helpers import (
+    ACTIVE_FILTER,
+    PLAN_FILTER,
     accounts_to_hubspot,
     bulk,
     bulk_def,
@@ -23,8 +25,6 @@ from tests.planning.helpers import (
 )
 from tests.support.emulator import HUBSPOT, S3, USERS_MODEL, Emulator
 
-PLAN_FILTER = {"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": "pro"}
-ACTIVE_FILTER = {"field": {"model_id": USERS_MODEL, "field": "is_active"}, "function": "True"}
 OVERRIDE = {"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": "legacy",
             "override": "standard"}
 RICH = users_sync(

@@ -13,6 +13,8 @@ from reconciler.config import PruneScope
 from reconciler.errors import PlanError
 from reconciler.planning.saved import load_plan, save_plan
 from tests.planning.helpers import (
+    ACTIVE_FILTER,
+    PLAN_FILTER,
     accounts_to_hubspot,
     bulk,
     bulk_def,
@@ -27,8 +29,6 @@ from tests.planning.helpers import (
 )
 from tests.support.emulator import SALESFORCE, USERS_MODEL, Emulator
 
-PLAN_FILTER = {"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": "pro"}
-ACTIVE_FILTER = {"field": {"model_id": USERS_MODEL, "field": "is_active"}, "function": "True"}
 
 
 def _edited(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
