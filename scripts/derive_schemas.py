@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OPENAPI = ROOT.parent / "shared" / "reference" / "polytomic-openapi.json"
+DEFAULT_OPENAPI = ROOT / "reference" / "polytomic-openapi.json"
 DEFAULT_OUT = ROOT / "schemas"
 # Draft 7: every keyword used is in it, and it is what editors support best.
 DRAFT = "http://json-schema.org/draft-07/schema#"

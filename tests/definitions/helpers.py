@@ -9,7 +9,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "syncs"
 SCHEMAS = ROOT / "schemas"
-OPENAPI = ROOT.parent / "shared" / "reference" / "polytomic-openapi.json"
+OPENAPI = ROOT / "reference" / "polytomic-openapi.json"
 DEMO_ENV = {"DEMO_ENCRYPTION_PASSPHRASE": "demo-passphrase-not-a-real-secret"}
 _REF = re.compile(r"^\$\{(connection|model|sync|bulk_sync):(.+)\}$")
 

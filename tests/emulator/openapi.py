@@ -19,9 +19,9 @@ URI = "urn:polytomic-openapi"
 
 
 def openapi_path() -> Path:
-    """`$POLYTOMIC_OPENAPI`, else `<repo>/../shared/reference/polytomic-openapi.json`."""
+    """`$POLYTOMIC_OPENAPI`, else `<repo>/reference/polytomic-openapi.json`."""
     env = os.environ.get("POLYTOMIC_OPENAPI")
-    return Path(env) if env else ROOT.parent / "shared" / "reference" / "polytomic-openapi.json"
+    return Path(env) if env else ROOT / "reference" / "polytomic-openapi.json"
 
 
 @cache

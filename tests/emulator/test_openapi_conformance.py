@@ -29,10 +29,6 @@ from tests.support.emulator import (
     Emulator,
 )
 
-pytestmark = pytest.mark.skipif(not openapi.openapi_path().exists(),
-                                reason=f"OpenAPI reference file not found at {openapi.openapi_path()} "
-                                       "(set POLYTOMIC_OPENAPI)")
-
 
 class Driver:
     """Calls the emulator and records every exchange."""
