@@ -8,7 +8,6 @@ import subprocess
 import sys
 from types import ModuleType
 
-import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from tests.definitions.helpers import OPENAPI, ROOT, SCHEMAS
