@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.emulator import Emulator, start_emulator
+from tests.support.inprocess import InProcessEmulator
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +20,17 @@ def emulator(emulator_process: Emulator) -> Emulator:
     """A running emulator, reset to the freshly seeded demo organisation before each test."""
     emulator_process.reset()
     return emulator_process
+
+
+@pytest.fixture(scope="session")
+def inprocess_session() -> Iterator[InProcessEmulator]:
+    emu = InProcessEmulator()
+    yield emu
+    emu.close()
+
+
+@pytest.fixture
+def inprocess(inprocess_session: InProcessEmulator) -> InProcessEmulator:
+    """The emulator in this process (through the client's transport seam), reset before each test."""
+    inprocess_session.reset()
+    return inprocess_session

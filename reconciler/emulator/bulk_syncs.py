@@ -7,14 +7,22 @@ import copy
 import uuid
 from typing import Any
 
-from reconciler.emulator import catalog
+from reconciler.emulator import bulk_schemas, catalog
 from reconciler.emulator.context import Ctx, Reply, Route
 from reconciler.emulator.errors import ApiError, invalid, not_found
 from reconciler.emulator.model_syncs import set_active
-from reconciler.emulator.validation import BULK_SYNC_REQUEST, Problems, is_uuid, require, schedule_problems
+from reconciler.emulator.validation import (
+    BULK_SYNC_REQUEST,
+    Problems,
+    is_uuid,
+    require,
+    run_after_problems,
+    schedule_problems,
+)
 
 KIND = "bulk"
-SCHEDULE_TIME_KEYS = ("day_of_month", "day_of_week", "frequency", "hour", "minute", "month")
+SCHEDULE_TIME_KEYS = ("connection_id", "day_of_month", "day_of_week", "frequency", "hour", "job_id", "minute",
+                      "month", "run_after", "run_after_success_only")
 ADDITIONAL_KEYS = (*SCHEDULE_TIME_KEYS, "resync_mode", "schemas", "selective_mode")
 DEFAULTS: dict[str, Any] = {
     "active": False, "additional_schedules": [], "automatically_add_new_fields": "all",
@@ -23,11 +31,6 @@ DEFAULTS: dict[str, Any] = {
     "disable_record_timestamps": False, "normalize_names": "enabled", "policies": [],
     "source_configuration": {},
 }
-
-
-def output_name(schema_id: str) -> str:
-    """The destination object name of a source schema (`public.users` → `public_users`)."""
-    return schema_id.replace(".", "_").replace(" ", "_").lower()
 
 
 def _schedule(raw: dict[str, Any], keys: tuple[str, ...], previous: dict[str, Any] | None,
@@ -47,40 +50,6 @@ def _schedule(raw: dict[str, Any], keys: tuple[str, ...], previous: dict[str, An
     return out
 
 
-def _selection(raw: list[Any] | None, available: list[str], problems: Problems) -> list[dict[str, Any]]:
-    """Per source schema: enabled flag and configuration (`schemas` omitted = all selected)."""
-    chosen: dict[str, dict[str, Any]] = {}
-    if raw is not None:
-        for i, item in enumerate(raw):
-            config = {"id": item} if isinstance(item, str) else dict(item)
-            sid = config.get("id")
-            if not sid:
-                problems.append((f"schemas[{i}].id", "is required"))
-                continue
-            if sid not in available:
-                problems.append((f"schemas[{i}]", f"the source connection has no schema {sid!r} "
-                                                  f"(available: {', '.join(available) or 'none'})"))
-                continue
-            if sid in chosen:
-                problems.append((f"schemas[{i}]", f"schema {sid!r} is listed more than once"))
-                continue
-            chosen[sid] = config
-    out = []
-    for sid in available:
-        config = chosen.get(sid)
-        enabled = raw is None or (config is not None and config.get("enabled") is not False)
-        out.append({
-            "id": sid, "enabled": enabled,
-            "partition_key": (config or {}).get("partition_key") or "",
-            "tracking_field": (config or {}).get("tracking_field") or "",
-            "data_cutoff_timestamp": (config or {}).get("data_cutoff_timestamp"),
-            "disable_data_cutoff": bool((config or {}).get("disable_data_cutoff")),
-            "fields": copy.deepcopy((config or {}).get("fields") or []),
-            "filters": copy.deepcopy((config or {}).get("filters") or []),
-        })
-    return out
-
-
 def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None
           ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate a create/update request; return the sync to store and its schema selection."""
@@ -97,19 +66,23 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None
     if catalog.connection(ctx.store, ctx.org_id, body["destination_connection_id"]) is None:
         problems.append(("destination_connection_id",
                          f"connection {body['destination_connection_id']} not found"))
+    self_id = previous["id"] if previous else None
     problems += schedule_problems(body["default_schedule"], "default_schedule")
+    problems += run_after_problems(ctx.store, ctx.org_id, body["default_schedule"], "default_schedule", self_id)
     available = catalog.bulk_schemas(source) if source else []
     additional_raw = body.get("additional_schedules") or []
     previous_additional = {s["id"]: s for s in (previous or {}).get("additional_schedules") or []}
     for i, item in enumerate(additional_raw):
         problems += schedule_problems(item, f"additional_schedules[{i}]")
+        problems += run_after_problems(ctx.store, ctx.org_id, item, f"additional_schedules[{i}]", self_id)
         if "id" in item and item["id"] not in previous_additional:
             problems.append((f"additional_schedules[{i}].id", f"schedule {item['id']} is not a schedule of this sync"))
         for j, sid in enumerate(item.get("schemas") or []):
             if source is not None and sid not in available:
                 problems.append((f"additional_schedules[{i}].schemas[{j}]",
                                  f"the source connection has no schema {sid!r}"))
-    selection = _selection(body.get("schemas"), available, problems) if source else []
+    before = ctx.store.get_sync_extra(previous["id"]).get("schemas") if previous else None
+    selection = bulk_schemas.selection(ctx, body.get("schemas"), available, problems, before) if source else []
     if problems:
         raise invalid(problems, 422)
 
@@ -197,15 +170,19 @@ def activate_bulk(ctx: Ctx) -> Reply:
 
 
 def list_schemas(ctx: Ctx) -> Reply:
-    sync = _load(ctx)
-    extra = ctx.store.get_sync_extra(sync["id"])
-    items = [{"id": s["id"], "enabled": s["enabled"], "output_name": output_name(s["id"]),
-              "user_output_name": "", "partition_key": s.get("partition_key") or "",
-              "tracking_field": s.get("tracking_field") or "",
-              "data_cutoff_timestamp": s.get("data_cutoff_timestamp"),
-              "disable_data_cutoff": bool(s.get("disable_data_cutoff"))}
-             for s in extra.get("schemas", [])]
-    return 200, {"data": items}
+    return bulk_schemas.list_schemas(ctx, _load(ctx))
+
+
+def get_schema(ctx: Ctx) -> Reply:
+    return bulk_schemas.get_schema(ctx, _load(ctx))
+
+
+def put_schema(ctx: Ctx) -> Reply:
+    return bulk_schemas.put_schema(ctx, KIND, _load(ctx))
+
+
+def patch_schemas(ctx: Ctx) -> Reply:
+    return bulk_schemas.patch_schemas(ctx, KIND, _load(ctx))
 
 
 ROUTES = [
@@ -216,4 +193,7 @@ ROUTES = [
     Route("DELETE", "/api/bulk/syncs/{id}", delete_bulk),
     Route("POST", "/api/bulk/syncs/{id}/activate", activate_bulk),
     Route("GET", "/api/bulk/syncs/{id}/schemas", list_schemas),
+    Route("PATCH", "/api/bulk/syncs/{id}/schemas", patch_schemas),
+    Route("GET", "/api/bulk/syncs/{id}/schemas/{schema_id}", get_schema),
+    Route("PUT", "/api/bulk/syncs/{id}/schemas/{schema_id}", put_schema),
 ]

@@ -20,6 +20,7 @@ from reconciler.emulator.validation import (
     Problems,
     is_uuid,
     require,
+    run_after_problems,
     schedule_problems,
 )
 
@@ -187,17 +188,7 @@ def _schedule(raw: dict[str, Any], ctx: Ctx, self_id: str | None, res: _Resolver
     out.setdefault("frequency", "manual")
     for key in SCHEDULE_NULLABLE:
         out.setdefault(key, None)
-    run_after = raw.get("run_after") or {}
-    for key, kind, what in (("sync_ids", "model", "model sync"), ("bulk_sync_ids", "bulk", "bulk sync")):
-        ids = run_after.get(key) or []
-        if not ids:
-            continue
-        known = ctx.store.sync_ids(kind, ctx.org_id)
-        for i, sid in enumerate(ids):
-            if sid == self_id:
-                res.problems.append((f"schedule.run_after.{key}[{i}]", "a sync cannot run after itself"))
-            elif sid not in known:
-                res.problems.append((f"schedule.run_after.{key}[{i}]", f"{what} {sid} not found"))
+    res.problems.extend(run_after_problems(ctx.store, ctx.org_id, raw, "schedule", self_id))
     return out
 
 

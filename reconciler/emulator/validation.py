@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.emulator.errors import invalid
+from reconciler.emulator.store import Store
 
 Problems = list[tuple[str, str]]
 
@@ -224,8 +225,12 @@ START_REQUEST = Obj({"identities": Arr(Str(), nullable=True), "resync": Bool(), 
 
 _SCHEDULE_TIMES = {"day_of_month": Str(), "day_of_week": Str(), "frequency": Str(enum=FREQUENCIES),
                    "hour": Str(), "id": UUID, "minute": Str(), "month": Str()}
-BULK_DEFAULT_SCHEDULE = Obj(_SCHEDULE_TIMES, ("frequency",))
-BULK_ADDITIONAL_SCHEDULE = Obj({**_SCHEDULE_TIMES, "resync_mode": Str(enum=BULK_RESYNC_MODES),
+# What `runafter` and `dbtcloud` schedules need (the bulk request schemas do not list them, but the
+# frequencies are documented for bulk syncs too): accepted, never required of a bulk schedule.
+_SCHEDULE_TRIGGERS = {"connection_id": UUID, "job_id": Int(nullable=True), "run_after": RUN_AFTER,
+                      "run_after_success_only": Bool(nullable=True)}
+BULK_DEFAULT_SCHEDULE = Obj({**_SCHEDULE_TIMES, **_SCHEDULE_TRIGGERS}, ("frequency",))
+BULK_ADDITIONAL_SCHEDULE = Obj({**_SCHEDULE_TIMES, **_SCHEDULE_TRIGGERS, "resync_mode": Str(enum=BULK_RESYNC_MODES),
                                 "schemas": Arr(Str()),
                                 "selective_mode": Str(enum=BULK_SELECTIVE_MODES)}, ("frequency",))
 FIELD_CONFIGURATION = Obj({"enabled": Bool(nullable=True), "id": Str(),
@@ -237,6 +242,21 @@ SCHEMA_CONFIGURATION = Obj({
     "disable_data_cutoff": Bool(nullable=True), "enabled": Bool(nullable=True),
     "fields": Arr(OneOf(Str(), FIELD_CONFIGURATION)), "filters": Arr(BULK_FILTER), "id": Str(),
     "partition_key": Str(nullable=True), "tracking_field": Str(nullable=True)})
+UPDATE_BULK_FIELD = Obj({"enabled": Bool(), "id": Str(), "obfuscated": Bool(), "user_output_name": Str()})
+#: UpdateBulkSchema (`PUT /api/bulk/syncs/{id}/schemas/{schema_id}`).
+UPDATE_BULK_SCHEMA = Obj({
+    "data_cutoff_timestamp": Str(nullable=True, fmt="date-time"), "disable_data_cutoff": Bool(),
+    "enabled": Bool(), "fields": Arr(UPDATE_BULK_FIELD, nullable=True),
+    "filters": Arr(BULK_FILTER, nullable=True), "partition_key": Str(), "tracking_field": Str(),
+    "user_output_name": Str()})
+BULK_FIELD = Obj({"enabled": Bool(), "id": Str(), "obfuscated": Bool(), "output_name": Str(),
+                  "user_output_name": Str()})
+#: UpdateBulkSyncSchemasRequest (`PATCH /api/bulk/syncs/{id}/schemas`): BulkSchema items.
+BULK_SCHEMA_PATCH = Obj({"schemas": Arr(Obj({
+    "data_cutoff_timestamp": Str(nullable=True, fmt="date-time"), "disable_data_cutoff": Bool(),
+    "enabled": Bool(), "fields": Arr(BULK_FIELD), "filters": Arr(BULK_FILTER), "id": Str(),
+    "output_name": Str(), "partition_key": Str(), "tracking_field": Str(), "user_output_name": Str()}),
+    nullable=True)})
 
 #: CreateBulkSyncRequest and UpdateBulkSyncRequest (identical in 2025-09-18).
 BULK_SYNC_REQUEST = Obj({
@@ -293,4 +313,22 @@ def schedule_problems(schedule: dict[str, Any], path: str) -> Problems:
     day = schedule.get("day_of_week")
     if day not in (None, "") and day.lower() not in _DAYS:
         problems.append((_join(path, "day_of_week"), f"must be a day name such as 'monday' (got {day!r})"))
+    return problems
+
+
+def run_after_problems(store: Store, org_id: str, schedule: dict[str, Any], path: str,
+                       self_id: str | None) -> Problems:
+    """Each `run_after` id must be a model sync / bulk sync of the organisation, not the sync itself."""
+    problems: Problems = []
+    run_after = schedule.get("run_after") or {}
+    for key, kind, what in (("sync_ids", "model", "model sync"), ("bulk_sync_ids", "bulk", "bulk sync")):
+        ids = run_after.get(key) or []
+        if not ids:
+            continue
+        known = store.sync_ids(kind, org_id)
+        for i, sid in enumerate(ids):
+            if sid == self_id:
+                problems.append((f"{path}.run_after.{key}[{i}]", "a sync cannot run after itself"))
+            elif sid not in known:
+                problems.append((f"{path}.run_after.{key}[{i}]", f"{what} {sid} not found"))
     return problems

@@ -16,6 +16,7 @@ Two projections of one sync, both plain dicts:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -47,7 +48,8 @@ BULK_DEFAULTS: dict[str, Any] = {
 }
 FIELD_DEFAULTS: dict[str, Any] = {"new": False, "encryption_enabled": False}
 SCHEDULE_DEFAULTS: dict[str, Any] = {"frequency": "manual"}
-BULK_SCHEDULE_KEYS = ("day_of_month", "day_of_week", "frequency", "hour", "minute", "month")
+BULK_SCHEDULE_KEYS = ("connection_id", "day_of_month", "day_of_week", "frequency", "hour", "job_id", "minute", "month",
+                      "run_after", "run_after_success_only")
 BULK_ADDITIONAL_KEYS = (*BULK_SCHEDULE_KEYS, "resync_mode", "schemas", "selective_mode")
 SCHEMA_CONFIG_KEYS = ("partition_key", "tracking_field", "data_cutoff_timestamp", "disable_data_cutoff")
 # target.configuration defaults per connection type (merged under the request's keys by the server).
@@ -103,10 +105,7 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
         sched = {**SCHEDULE_DEFAULTS, **schedule}
         if sched.get("frequency") is None:
             sched["frequency"] = "manual"
-        run_after = sched.get("run_after")
-        if isinstance(run_after, Mapping):
-            sched["run_after"] = {k: sorted(v) if isinstance(v, list) else v for k, v in run_after.items()}
-        out["schedule"] = sched
+        out["schedule"] = _sorted_run_after(sched)
     target = body.get("target")
     if isinstance(target, Mapping):
         out["target"] = {k: v for k, v in target.items() if k != "create"}
@@ -118,6 +117,15 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
         if out["identity"].get("new_field") is None:
             out["identity"]["new_field"] = False
     return clean(out)
+
+
+def _sorted_run_after(schedule: dict[str, Any]) -> dict[str, Any]:
+    """A schedule with its ``run_after`` id lists sorted (their order means nothing)."""
+    run_after = schedule.get("run_after")
+    if isinstance(run_after, Mapping):
+        schedule = {**schedule, "run_after": {k: sorted(v, key=str) if isinstance(v, list) else v
+                                              for k, v in run_after.items()}}
+    return schedule
 
 
 def implied_labels(filters: list[Any]) -> list[Any]:
@@ -145,7 +153,7 @@ def _bulk_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["policies"] = sorted(str(p) for p in out["policies"] or [])
     schedule = body.get("default_schedule")
     if isinstance(schedule, Mapping):
-        out["default_schedule"] = {k: schedule[k] for k in BULK_SCHEDULE_KEYS if k in schedule}
+        out["default_schedule"] = _sorted_run_after({k: schedule[k] for k in BULK_SCHEDULE_KEYS if k in schedule})
     out["additional_schedules"] = [_additional(s) for s in out["additional_schedules"] or []]
     if body.get("schemas") is not None:
         out["schemas"] = selected_schemas(body["schemas"])
@@ -157,16 +165,18 @@ def _bulk_view(body: Mapping[str, Any]) -> dict[str, Any]:
 def _additional(item: Any) -> Any:
     if not isinstance(item, Mapping):
         return item
-    out = {k: item[k] for k in BULK_ADDITIONAL_KEYS if k in item}
+    out = _sorted_run_after({k: item[k] for k in BULK_ADDITIONAL_KEYS if k in item})
     if isinstance(out.get("schemas"), list):
         out["schemas"] = sorted(out["schemas"])
     return out
 
 
 def selected_schemas(items: Any) -> list[dict[str, Any]]:
-    """A bulk ``schemas`` request value as the selected schemas with their readable configuration.
+    """A bulk ``schemas`` request value as the selected schemas with their configuration.
 
-    Per-schema ``fields``/``filters`` cannot be read back and are not compared.
+    ``fields`` become a mapping ``field id -> {enabled, obfuscated}`` of the fields listed (no list,
+    or an empty one, means every field enabled: :func:`align_schemas` expands it against the live
+    schema); ``filters`` are sorted (their order means nothing).
     """
     out = []
     for item in items or []:
@@ -178,8 +188,61 @@ def selected_schemas(items: Any) -> list[dict[str, Any]]:
             value = config.get(key)
             if value not in (None, "", False):
                 entry[key] = value
+        fields = config.get("fields")
+        if isinstance(fields, list) and fields:
+            entry["fields"] = _field_settings(fields)
+        if isinstance(config.get("filters"), list) and config["filters"]:
+            entry["filters"] = sorted(config["filters"], key=_sort_key)
         out.append(entry)
     return out
+
+
+def _field_settings(fields: list[Any]) -> dict[str, Any]:
+    """``field id -> {enabled, obfuscated}`` from a request's field list (strings or FieldConfiguration)."""
+    out: dict[str, Any] = {}
+    for item in fields:
+        config = {"id": item} if isinstance(item, str) else item if isinstance(item, Mapping) else {}
+        if not isinstance(config.get("id"), str):
+            continue
+        enabled = config.get("enabled") is not False
+        out[config["id"]] = {"enabled": enabled, "obfuscated": enabled and bool(config.get("obfuscate"))}
+    return out
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def align_schemas(desired_view: Mapping[str, Any], live_view: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both views with each schema's ``fields`` over the live schema's fields: a file without a
+    field list enables them all, a list disables the fields it does not name. Where the live
+    fields are unknown (not read), fields are not compared."""
+    desired, live = dict(desired_view), dict(live_view)
+    have = {s["id"]: s for s in live.get("schemas") or [] if isinstance(s, Mapping) and "id" in s}
+    if not isinstance(desired.get("schemas"), list):
+        return desired, live
+    schemas = []
+    for item in desired["schemas"]:
+        match = have.get(item.get("id")) if isinstance(item, Mapping) else None
+        if match is None:
+            schemas.append(item)
+            continue
+        item = dict(item)
+        known = match.get("fields")
+        if not isinstance(known, Mapping):
+            item.pop("fields", None)
+        else:
+            wanted = item.get("fields")
+            off = {"enabled": False, "obfuscated": False}
+            if not isinstance(wanted, Mapping):
+                item["fields"] = {f: {"enabled": True, "obfuscated": False} for f in known}
+            else:
+                expanded = {f: wanted.get(f, off) for f in known}
+                expanded.update({f: v for f, v in wanted.items() if f not in known and v != off})
+                item["fields"] = expanded
+        schemas.append(item)
+    desired["schemas"] = schemas
+    return desired, live
 
 
 def live_schemas(listing: Any) -> list[dict[str, Any]]:
@@ -306,10 +369,19 @@ def live_request(kind: Kind, live: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: live[k] for k in keys if k in live}
     if kind == "BulkSync":
         if "schemas" in live:
-            out["schemas"] = [
-                {"id": s["id"], **{k: s[k] for k in SCHEMA_CONFIG_KEYS if k in s}}
-                for s in live["schemas"] or [] if isinstance(s, Mapping) and s.get("enabled") and s.get("id")
-            ]
+            out["schemas"] = [_live_schema(s) for s in live["schemas"] or []
+                              if isinstance(s, Mapping) and s.get("enabled") and s.get("id")]
+    return out
+
+
+def _live_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A selected live schema as a request item keeping every field's settings (when they were read)."""
+    out: dict[str, Any] = {"id": schema["id"], **{k: schema[k] for k in SCHEMA_CONFIG_KEYS if k in schema}}
+    if isinstance(schema.get("fields"), list):
+        out["fields"] = [{"id": f["id"], "enabled": bool(f.get("enabled")), "obfuscate": bool(f.get("obfuscated"))}
+                         for f in schema["fields"] if isinstance(f, Mapping) and isinstance(f.get("id"), str)]
+    if schema.get("filters"):
+        out["filters"] = list(schema["filters"])
     return out
 
 
@@ -379,4 +451,13 @@ def _bulk_request(live: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _schema_config(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in SCHEMA_CONFIG_KEYS if item.get(k) not in (None, "", False)}
+    """A live schema's non-default settings as request keys (``fields`` only when not all enabled)."""
+    out = {k: item[k] for k in SCHEMA_CONFIG_KEYS if item.get(k) not in (None, "", False)}
+    fields = [f for f in item.get("fields") or [] if isinstance(f, Mapping) and isinstance(f.get("id"), str)]
+    if any(not f.get("enabled") or f.get("obfuscated") for f in fields):
+        enabled = [f for f in fields if f.get("enabled")]
+        out["fields"] = ([f["id"] if not f.get("obfuscated") else {"id": f["id"], "obfuscate": True} for f in enabled]
+                         or [{"id": f["id"], "enabled": False} for f in fields])
+    if item.get("filters"):
+        out["filters"] = [dict(f) for f in item["filters"] if isinstance(f, Mapping)]
+    return out

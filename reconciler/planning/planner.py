@@ -9,7 +9,9 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 - ``GET /api/syncs/{id}`` only for syncs the files could own (and prune deletions) when list items
   are light, started while the listing is still paged (:mod:`reconciler.planning.prefetch`);
 - ``GET /api/bulk/syncs/{id}/schemas`` for each matched bulk sync (a file without ``schemas`` asks
-  for every schema of the source: a schema deselected in the UI is drift).
+  for every schema of the source: a schema deselected in the UI is drift), and
+  ``GET /api/bulk/syncs/{id}/schemas/{schema_id}`` for each selected schema (fields, filters):
+  :mod:`reconciler.planning.bulk_schemas`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
+from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
@@ -145,7 +148,7 @@ def _read_full(
 
     def read_bulk(sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
         live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
-        return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)} if schemas else live
+        return {**live, "schemas": read_schemas(client, sync_id)} if schemas else live
 
     out: dict[tuple[Kind, str], dict[str, Any]] = {}
     pending: dict[tuple[Kind, str], Future[dict[str, Any]]] = {}
@@ -252,6 +255,7 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
         elif everything:
             desired_view["schemas"] = everything
     live_view = normalize.align_timestamps(d.kind, desired_view, live_view)
+    desired_view, live_view = normalize.align_schemas(desired_view, live_view)
     for path in d.ignore_changes:
         if path in paired:
             continue  # the body carries the paired live item's value (the views' orders differ)

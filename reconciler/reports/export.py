@@ -27,6 +27,7 @@ import yaml
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Kind
 from reconciler.errors import ReconcilerError
+from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.normalize import request_body_from_live
 
 SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
@@ -88,7 +89,7 @@ def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str
         return client.get_model_sync(item["id"])
     live = client.get_bulk_sync(item["id"])
     if "schemas" not in live:
-        live = {**live, "schemas": client.get_bulk_sync_schemas(item["id"])}
+        live = {**live, "schemas": read_schemas(client, item["id"])}
     return live
 
 

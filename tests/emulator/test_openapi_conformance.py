@@ -163,6 +163,14 @@ def test_broad_sample_of_requests_and_responses(emulator: Emulator) -> None:
         call("GET", f"/api/bulk/syncs/{bulk_id}")
         call("GET", f"/api/bulk/syncs/{bulk_id}/schemas")
         call("GET", f"/api/bulk/syncs/{bulk_id}/status")
+    call("GET", f"/api/bulk/syncs/{bulk_ids[1]}/schemas/public.events")
+    call("PUT", f"/api/bulk/syncs/{bulk_ids[1]}/schemas/public.users",
+         {"enabled": True, "user_output_name": "people", "partition_key": "id", "data_cutoff_timestamp": None,
+          "fields": [{"id": "email", "enabled": True, "obfuscated": True, "user_output_name": "mail"}],
+          "filters": [{"field_id": "plan", "function": "Equality", "value": "pro"}]})
+    call("PATCH", f"/api/bulk/syncs/{bulk_ids[1]}/schemas",
+         {"schemas": [{"id": "public.events", "tracking_field": "occurred_at"}, {"id": "public.orders", "enabled": True}]})
+    call("GET", f"/api/bulk/syncs/{bulk_ids[2]}/schemas/Account")
     call("GET", "/api/bulk/syncs")
     call("GET", "/api/bulk/syncs", params={"active": "true"})
     call("PUT", f"/api/bulk/syncs/{bulk_ids[1]}", bulk_bodies[0])
