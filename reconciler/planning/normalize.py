@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from reconciler.definitions.model import Kind
+from reconciler.planning import paths
 from reconciler.definitions.semantic import label_sequence
 
 MODEL_REQUEST_KEYS = (
@@ -352,6 +353,40 @@ def align_filter(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> 
     if "field" in desired and "field_id" not in desired:
         out.pop("field_id", None)
     return out
+
+
+# ---- ignore_changes -----------------------------------------------------------------------
+
+
+def _is_override(item: Any) -> bool:
+    return isinstance(item, Mapping) and "override_value" in item
+
+
+def carried_value(kind: Kind, live: Mapping[str, Any], path: str) -> Any:
+    """The live value an ignored ``path`` keeps in the update body (None: the key is left out).
+
+    The API returns ``override_fields`` merged into ``fields``: ignoring one of them carries
+    only its own entries back (else the overrides are deleted or sent twice). Carried filters
+    keep their labels, which a ``filter_logic`` names.
+    """
+    current = request_body_from_live(kind, live)
+    if kind == "ModelSync" and path in ("fields", "override_fields"):
+        wanted = path == "override_fields"
+        items = [f for f in current.get("fields") or [] if _is_override(f) == wanted]
+        return items or None
+    if kind == "ModelSync" and path == "filters" and isinstance(live.get("filters"), list):
+        return [_request_filter(f, True) for f in live["filters"]] or None
+    return paths.get(current, path, paths.get(live_request(kind, live), path))
+
+
+def drop_ignored(kind: Kind, view_: dict[str, Any], path: str) -> None:
+    """Remove an ignored ``path`` from a comparable view (in place); in a model-sync view the
+    override fields live inside ``fields``, so ignoring either list drops only its entries."""
+    if kind == "ModelSync" and path in ("fields", "override_fields") and isinstance(view_.get("fields"), list):
+        keep_overrides = path == "fields"
+        view_["fields"] = [f for f in view_["fields"] if _is_override(f) == keep_overrides]
+        return
+    paths.remove(view_, path)
 
 
 # ---- live object -> request body ----------------------------------------------------------

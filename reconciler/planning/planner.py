@@ -259,8 +259,8 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     for path in d.ignore_changes:
         if path in paired:
             continue  # the body carries the paired live item's value (the views' orders differ)
-        paths.remove(desired_view, path)
-        paths.remove(live_view, path)
+        normalize.drop_ignored(d.kind, desired_view, path)
+        normalize.drop_ignored(d.kind, live_view, path)
     diffs = diff_views(d.kind, live_view, desired_view)
     action = "update" if diffs else "no-op"
     if diffs:
@@ -298,13 +298,10 @@ def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any
     if not d.ignore_changes:
         return desired
     body = copy.deepcopy(desired)
-    current = normalize.request_body_from_live(d.kind, live)
-    live_full = normalize.live_request(d.kind, live)
     for path in d.ignore_changes:
         if _keeps_file_value(d.kind, path):
             continue
-        where = paired.get(path, path)
-        value = paths.get(current, where, paths.get(live_full, where))
+        value = normalize.carried_value(d.kind, live, paired.get(path, path))
         if value is None:
             paths.remove(body, path)
         else:
