@@ -24,11 +24,11 @@ from reconciler.api.client import PolytomicClient
 from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
-from reconciler.planning import normalize, paths
+from reconciler.planning import normalize, paths, target_create
 from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
-from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
@@ -67,6 +67,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     catalog = _Catalog(client, definitions, ok)
 
     changes: list[Change] = []
+    hints: list[Hint] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -83,6 +84,8 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             problems.extend(_problem(d, text) for text in exc.problems)
             continue
         changes.append(change)
+        hint = target_create.hint(d, live) if live is not None else None
+        hints += [hint] if hint else []
 
     referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
@@ -109,6 +112,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
+        hints=tuple(sorted(hints, key=lambda h: (h.kind or "", h.name or "", h.message))),
     )
 
 
@@ -239,6 +243,7 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     sync_id = str(live["id"])
     paired = _paired_paths(d, desired, live)
     body = _with_ignored(d, desired, live, paired)
+    body = target_create.update_body(body, live) if d.kind == "ModelSync" else body
     secrets = _secret_sources(d, body)
     desired_view = normalize.view(d.kind, body)
     live_req = normalize.live_request(d.kind, live)

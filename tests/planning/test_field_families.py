@@ -207,10 +207,10 @@ def test_write_only_values_are_shown_masked_when_an_update_sends_them_again(emul
     change = only(plan(emulator, [model(_edited(body, active=True), sensitive=["encryption_passphrase"])]))
     assert changed_paths(change) == ["active"]
     write_only = {d.path: d for d in change.diffs if d.write_only}
-    assert set(write_only) == {"encryption_passphrase", "target.create"}
+    assert set(write_only) == {"encryption_passphrase"}  # target.create is sent on create only
     assert write_only["encryption_passphrase"].sensitive
     assert change.body is not None and change.body["encryption_passphrase"] == "pass-1234"  # re-sent
-    assert change.body["target"]["create"] == {"name": "acme_accounts"}
+    assert "create" not in change.body["target"] and change.body["target"]["object"]  # the live object kept
 
 
 def test_target_configuration_defaults_are_not_drift(emulator: Emulator) -> None:
