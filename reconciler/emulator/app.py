@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator import bulk_syncs, catalog, controls, executions, model_syncs
+from reconciler.emulator import bulk_syncs, catalog, controls, executions, model_syncs, reorder
 from reconciler.emulator.auth import DEFAULT_VERSION, KNOWN_VERSIONS, authenticate, check_version
 from reconciler.emulator.context import Ctx, Route, Router, Settings
 from reconciler.emulator.errors import ApiError, error_body
@@ -133,6 +133,8 @@ class EmulatorApp:
             answer = self._fault_answer(decision.terminal, decision)
         else:
             answer = await self._process(request, route, params, key, decision)
+            if decision.reorder is not None and 200 <= answer.status < 300:
+                answer.body = reorder.reordered(answer.body, path, decision.reorder.rng)
             if decision.after_commit is not None:
                 if decision.after_commit.status == 0:
                     entry.status = 0

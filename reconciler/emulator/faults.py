@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-ACTIONS = ("latency", "error", "rate_limit", "drop", "after_commit")
+ACTIONS = ("latency", "error", "rate_limit", "drop", "after_commit", "reorder")
 RULE_KEYS = {"method", "path", "nth", "times", "probability", "action", "status", "body",
              "retry_after", "latency_ms", "rate", "burst", "seed"}
 
@@ -164,6 +164,7 @@ class Decision:
     terminal: Rule | None = None  # error, rate_limit or drop: the request is not handled
     retry_after: float | None = None
     after_commit: Rule | None = None
+    reorder: Rule | None = None  # answer with order-free lists permuted (emulator/reorder.py)
 
     @property
     def label(self) -> str | None:
@@ -174,6 +175,8 @@ class Decision:
             names.append(self.terminal.action)
         if self.after_commit:
             names.append("after_commit")
+        if self.reorder:
+            names.append("reorder")
         return ",".join(names) or None
 
 
@@ -216,6 +219,8 @@ class Faults:
                 decision.latency += rule.latency_ms / 1000
             elif rule.action == "after_commit":
                 decision.after_commit = decision.after_commit or rule
+            elif rule.action == "reorder":
+                decision.reorder = decision.reorder or rule
             else:
                 decision.terminal = rule
                 decision.retry_after = rule.retry_after
