@@ -91,7 +91,8 @@ class _Resolver:
         return None
 
     def field_by_id(self, field_id: str, path: str) -> dict[str, Any] | None:
-        """The model field with this id, in any model of the organisation."""
+        """The model field with this id, in any model of the organisation, or (what the OpenAPI
+        file says `field_id` is) with this name in a model the sync's fields use."""
         if self._field_index is None:
             self._field_index = {}
             for model in self.store.list_catalog("models", self.org_id):
@@ -99,7 +100,10 @@ class _Resolver:
                     self._field_index[fld["id"]] = (model["id"], fld)
         found = self._field_index.get(field_id)
         if found is None:
-            self.problems.append((path, f"no model field has id {field_id!r}"))
+            found = next(((mid, fld) for mid in sorted(self.model_ids) for fld in (self.model(mid) or {}).get("fields", [])
+                          if fld["name"] == field_id), None)
+        if found is None:
+            self.problems.append((path, f"no model field has id or name {field_id!r}"))
             return None
         self.model_ids.add(found[0])
         return found[1]

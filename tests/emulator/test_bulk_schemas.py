@@ -3,7 +3,7 @@ replacing one schema, PATCH patching several; "omitting fields enables all field
 
 from __future__ import annotations
 
-from tests.emulator.helpers import bulk_body
+from tests.emulator.helpers import bulk_body, sync_body
 from tests.support.inprocess import InProcessEmulator
 
 USERS_FIELDS = ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value",
@@ -95,3 +95,11 @@ def test_bulk_schedules_accept_runafter_and_dbtcloud_fields(inprocess: InProcess
     unknown = inprocess.api("POST", "/api/bulk/syncs", json=bulk_body(default_schedule={
         "frequency": "runafter", "run_after": {"bulk_sync_ids": ["00000000-0000-4000-8000-000000000000"]}}))
     assert unknown.status_code == 422 and "not found" in unknown.text
+
+
+def test_filter_field_id_takes_a_field_name_as_the_openapi_file_says(inprocess: InProcessEmulator) -> None:
+    ok = inprocess.api("POST", "/api/syncs", json=sync_body(filters=[{"field_id": "plan", "function": "IsNotNull"}]))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["data"]["filters"][0]["field_id"] == "plan"
+    bad = inprocess.api("POST", "/api/syncs", json=sync_body(filters=[{"field_id": "nope", "function": "IsNull"}]))
+    assert bad.status_code == 422 and "filters[0].field_id" in bad.text
