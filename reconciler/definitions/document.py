@@ -67,7 +67,8 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
                     if path not in unresolved]
     found += schema_found
     refused = unresolved | {path for path, _ in schema_found}
-    found += [(path, message) for path, message in document_problems(body, kind, hidden) if path not in refused]
+    found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals)
+              if path not in refused]
     problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
                 if not _under(path, doc.rejected)]
 
@@ -89,6 +90,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
+        literal_paths=frozenset(p for p in filled.literals if _in_spec(p)),
     )
     return definition, problems
 

@@ -1,4 +1,9 @@
-"""``${env:NAME}`` substitution; ``${connection|model|sync|bulk_sync:NAME}`` left for the planner."""
+"""``${env:NAME}`` substitution; ``${connection|model|sync|bulk_sync:NAME}`` left for the planner.
+
+``$${`` writes a literal ``${``: the text after it is data, never a placeholder. A string that
+held such an escape is listed in :attr:`Interpolated.literals` (its value is final: the planner
+resolves nothing in it). ``export`` writes every live ``${`` this way (:func:`escape`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from typing import Any, Mapping
 from reconciler.secrets import redactor
 
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+#: An escaped ``$${`` (a literal ``${``), else a placeholder; scanned left to right.
+_TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
+ESCAPE = "$${"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Reference kinds resolved against the live organisation at plan time.
 REFERENCE_KINDS = ("connection", "model", "sync", "bulk_sync")
@@ -25,6 +33,8 @@ class Interpolated:
     value: Any
     sensitive: set[str] = field(default_factory=set)
     templates: dict[str, str] = field(default_factory=dict)
+    #: field paths of strings written with a ``$${`` escape: literal text, resolved no further
+    literals: set[str] = field(default_factory=set)
     #: (field path, message)
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -40,10 +50,14 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
+            wrong = isinstance(key, str) and "${" in key and _unescaped(key)
+            if isinstance(key, str) and not wrong:
+                key = key.replace(ESCAPE, "${")
             child = f"{path}.{key}" if path else key
-            if isinstance(key, str) and "${" in key:
+            if wrong:
                 # Never substituted, so it would reach the API as the literal text.
-                result.problems.append((child, "placeholders are replaced only in values, not in keys"))
+                result.problems.append((child, "placeholders are replaced only in values, not in keys "
+                                               "(write '$${' for a literal '${')"))
             out[key] = _walk(item, child, environ, result)
         return out
     if isinstance(value, list):
@@ -54,10 +68,13 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if malformed is not None:
         result.problems.append((path, malformed))
         return value
-    used_env = False
+    used_env = escaped = False
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal used_env
+        nonlocal used_env, escaped
+        if match.group(0) == ESCAPE:
+            escaped = True
+            return "${"
         body = match.group(1)
         kind, sep, name = body.partition(":")
         if not sep or not name:
@@ -81,11 +98,18 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
                                       "use env, connection, model, sync or bulk_sync"))
         return match.group(0)
 
-    out = PLACEHOLDER.sub(replace, value)
+    out = _TOKEN.sub(replace, value)
+    if escaped:
+        result.literals.add(path)
     if used_env:
         result.sensitive.add(path)
         result.templates[path] = value
     return out
+
+
+def _unescaped(text: str) -> bool:
+    """Whether ``text`` holds a ``${`` that is not part of a ``$${`` escape."""
+    return any(match.group(0) != ESCAPE for match in _TOKEN.finditer(text)) or "${" in _TOKEN.sub("", text)
 
 
 def _malformed(text: str) -> str | None:
@@ -95,6 +119,9 @@ def _malformed(text: str) -> str | None:
     """
     at = 0
     while (start := text.find("${", at)) != -1:
+        if start > 0 and text[start - 1] == "$":  # ``$${``: a literal ``${``
+            at = start + 2
+            continue
         match = PLACEHOLDER.match(text, start)
         if match is not None:
             at = match.end()
@@ -110,9 +137,25 @@ def _malformed(text: str) -> str | None:
                     break
         if end is None:
             return (f"unclosed placeholder {text[start:]!r}: add the closing '}}' "
-                    "(or leave out '${' if this is plain text)")
+                    "(or write '$${' for a literal '${')")
         whole = text[start:end]
         if "${" in whole[2:]:
             return f"placeholder {whole!r} cannot hold another placeholder; write the name literally"
         return f"placeholder {whole!r} may not contain '{{' or '}}'"
     return None
+
+
+def escape(text: str) -> str:
+    """``text`` as a file value that interpolates back to exactly ``text`` (every ``${`` escaped)."""
+    return text.replace("${", ESCAPE)
+
+
+def escape_all(value: Any) -> Any:
+    """A copy of ``value`` (dicts, lists, strings) with :func:`escape` applied to every string."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {escape(k) if isinstance(k, str) else k: escape_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_all(v) for v in value]
+    return value

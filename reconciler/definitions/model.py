@@ -38,6 +38,8 @@ class Definition:
     templates: Mapping[str, str] = field(default_factory=dict)
     # where the pinned ``id`` is written (None when not pinned)
     id_position: Position | None = None
+    # field paths of strings written with a ``$${`` escape: literal data, never resolved
+    literal_paths: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:

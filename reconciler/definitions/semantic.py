@@ -22,10 +22,12 @@ _REFERENCE_SLOTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset()) -> list[Problem]:
+def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
+                      literal: Container[str] = frozenset()) -> list[Problem]:
     """Every semantic problem of one document (already interpolated) as (path, message).
 
     ``hidden`` paths hold sensitive values (``${env:...}`` substitutions): messages never quote them.
+    ``literal`` paths were written with a ``$${`` escape: their ``${`` is text, not a reference.
     """
     problems: list[Problem] = []
     name = doc.get("name")
@@ -35,7 +37,7 @@ def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = 
         problems += _model_sync(doc, hidden)
     else:
         problems += _bulk_sync(doc, hidden)
-    misplaced = _references(doc, kind, hidden)
+    misplaced = _references(doc, kind, hidden, literal)
     # A reference where none belongs is the one message about that value.
     wrong = {path for path, _ in misplaced}
     problems = [p for p in problems if p[0] not in wrong] + misplaced
@@ -246,10 +248,17 @@ def reference_slot(path: str) -> str | None:
     return None
 
 
-def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset()) -> list[Problem]:
+def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
+                literal: Container[str] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
     for path, text in _strings(doc):
         if not REFERENCE_ANYWHERE.search(text):
+            continue
+        if path in literal:
+            slot = reference_slot(path)
+            if slot is not None:  # (the schema let it through as a reference)
+                problems.append((path, f"must be a UUID or exactly one ${{{slot}:NAME}} reference; "
+                                       "'$${' made this one literal text"))
             continue
         if path in hidden and path != "encryption_passphrase":  # (always hidden, even when literal)
             # Substituted from the environment: the planner must not resolve it (nor print it).

@@ -81,7 +81,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         try:
             change = _change(d, live, resolver, catalog)
         except _Unresolved as exc:
-            problems.extend(_problem(d, text) for text in exc.problems)
+            problems.extend(_problem(d, text, path) for path, text in exc.problems)
             continue
         changes.append(change)
         hint = target_create.hint(d, live) if live is not None else None
@@ -226,13 +226,13 @@ def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[s
 
 
 class _Unresolved(Exception):
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
 
 
 def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, catalog: _Catalog) -> Change:
     marked = mark(d.spec, d.sensitive_paths)
-    desired, depends, problems = resolver.resolve(marked)
+    desired, depends, problems = resolver.resolve(marked, d.literal_paths)
     if problems:
         raise _Unresolved(problems)
     if live is None:
@@ -399,5 +399,7 @@ def _under(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent + ".") or path.startswith(parent + "[")
 
 
-def _problem(d: Definition, message: str) -> Problem:
-    return Problem(message=str(masked(message)), kind=d.kind, name=d.name, source=d.position)
+def _problem(d: Definition, message: str, path: str = "") -> Problem:
+    """A problem of one definition, at the position of ``path`` when given (else the document's)."""
+    where = d.position_of(path) if path else d.position
+    return Problem(message=str(masked(message)), kind=d.kind, name=d.name, source=where)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
+from reconciler.definitions.schema import suggest
 from reconciler.planning.secrets import Secret
 
 REF = re.compile(r"\$\{(connection|model|sync|bulk_sync):([^}]+)\}")
@@ -33,12 +34,15 @@ class Resolver:
     syncs: Mapping[tuple[str, str], list[str]] = field(default_factory=dict)  # (Kind, name) -> live ids
     pending: frozenset[str] = frozenset()  # "Kind/name" of syncs this plan creates
 
-    def resolve(self, value: Any) -> tuple[Any, list[str], list[str]]:
-        """(value with references resolved, dependency keys, problems)."""
-        depends: list[str] = []
-        problems: list[str] = []
+    def resolve(self, value: Any, literal: Collection[str] = frozenset()
+                ) -> tuple[Any, list[str], list[tuple[str, str]]]:
+        """(value with references resolved, dependency keys, (field path, problem) pairs).
 
-        def one(match: re.Match[str]) -> str:
+        Strings at ``literal`` paths (written with ``$${``) are data and resolved no further."""
+        depends: list[str] = []
+        problems: list[tuple[str, str]] = []
+
+        def one(path: str, match: re.Match[str]) -> str:
             scheme, name = match.group(1), match.group(2)
             if scheme in SYNC_KIND:
                 kind = SYNC_KIND[scheme]
@@ -47,19 +51,26 @@ class Resolver:
                     depends.append(key)
                     return match.group(0)
                 ids = self.syncs.get((kind, name), [])
+                known = [n for k, n in self.syncs if k == kind] + [p.split("/", 1)[1] for p in self.pending
+                                                                  if p.startswith(f"{kind}/")]
                 what = f"live {kind}"
             else:
-                ids = list((self.connections if scheme == "connection" else self.models).get(name, []))
+                names = self.connections if scheme == "connection" else self.models
+                ids = list(names.get(name, []))
+                known = list(names)
                 what = f"live {scheme}"
             if len(ids) == 1:
                 return ids[0]
             if not ids:
-                problems.append(f"{match.group(0)}: no {what} is named {name!r}")
+                hint = suggest(name, sorted(known))
+                problems.append((path, f"{match.group(0)}: no {what} is named {name!r}"
+                                       + (f" (did you mean {hint!r}?)" if hint else "")))
             else:
-                problems.append(f"{match.group(0)}: {len(ids)} {what}s are named {name!r} ({', '.join(sorted(ids))})")
+                problems.append((path, f"{match.group(0)}: {len(ids)} {what}s are named {name!r} "
+                                       f"({', '.join(sorted(ids))})"))
             return match.group(0)
 
-        resolved = _map(value, lambda text: REF.sub(one, text))
+        resolved = _map(value, "", frozenset(literal), lambda path, text: REF.sub(lambda m: one(path, m), text))
         return resolved, sorted(set(depends)), sorted(set(problems))
 
 
@@ -79,17 +90,17 @@ def by_name(items: list[Mapping[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
-def _map(value: Any, fn: Callable[[str], str]) -> Any:
+def _map(value: Any, path: str, literal: frozenset[str], fn: Callable[[str, str], str]) -> Any:
     if isinstance(value, str):
-        if "${" not in value:
+        if "${" not in value or path in literal:
             return value
         if isinstance(value, Secret):
             return value  # an environment value is used as given, never resolved (nor quoted in a problem)
-        return fn(value)
+        return fn(path, value)
     if isinstance(value, Mapping):
-        return {k: _map(v, fn) for k, v in value.items()}
+        return {k: _map(v, f"{path}.{k}" if path else str(k), literal, fn) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_map(v, fn) for v in value]
+        return [_map(v, f"{path}[{i}]", literal, fn) for i, v in enumerate(value)]
     return value
 
 

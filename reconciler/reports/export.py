@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 import yaml
 
 from reconciler.api.client import PolytomicClient, map_concurrent
+from reconciler.definitions.interpolate import escape_all
 from reconciler.definitions.model import Kind
 from reconciler.errors import ReconcilerError
 from reconciler.planning.bulk_schemas import read_schemas
@@ -123,7 +124,8 @@ def export_document(
     env_prefix: str,
 ) -> tuple[dict[str, Any], tuple[Placeholder, ...]]:
     """The definition document for one live sync: ``kind``, ``id``, ``name``, then sorted fields."""
-    body = project(kind, live)
+    # Live values are data: every ``${`` in them is written as ``$${`` so nothing is interpolated.
+    body = escape_all(project(kind, live))
     body.pop("encryption_passphrase", None)
     placeholders: list[Placeholder] = []
     if kind == "ModelSync" and _reveals_passphrase(live):
@@ -286,6 +288,22 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+
+def _needs_escapes(text: str) -> bool:
+    """Whether a string must be written double-quoted to read back unchanged (and visibly):
+    characters YAML folds or treats as line breaks (U+0085, U+2028, U+2029, tabs, CR), and
+    control, format (invisible, bidirectional) and unassigned characters."""
+    return any(ch in "\x85\u2028\u2029\t\r" or unicodedata.category(ch) in ("Cc", "Cf", "Cn", "Co", "Zl", "Zp")
+               for ch in text)
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if _needs_escapes(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str, force: bool = False) -> list[Path]:

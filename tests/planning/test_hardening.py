@@ -191,7 +191,7 @@ def test_a_reference_to_the_old_name_of_a_sync_renamed_by_the_plan_is_a_problem(
     by_old = users_sync("Downstream", schedule={"frequency": "runafter", "run_after": {"sync_ids": ["${sync:Old upstream}"]}})
     result = plan(emulator, [upstream, model(by_old)])
     # after apply renames it, "Old upstream" names nothing: the reference would stop resolving
-    assert [p.message for p in result.problems] == ["${sync:Old upstream}: no live ModelSync is named 'Old upstream'"]
+    assert [p.message for p in result.problems] == ["${sync:Old upstream}: no live ModelSync is named 'Old upstream' (did you mean 'New upstream'?)"]
     by_new = users_sync("Downstream", schedule={"frequency": "runafter", "run_after": {"sync_ids": ["${sync:New upstream}"]}})
     result = plan(emulator, [upstream, model(by_new)])
     assert not result.problems
