@@ -109,10 +109,20 @@ def _read(path: Path) -> bytes | None:
     Opened without blocking (a FIFO named ``x.yaml`` would otherwise wait for a writer forever).
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        return handle.read(yamlsafe.MAX_FILE_BYTES + 1)
+        chunks: list[bytes] = []
+        left = yamlsafe.MAX_FILE_BYTES + 1
+        while left > 0:  # bounded: each round reads at least one byte or stops
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _with_resource(found: list[DefinitionError], value: object) -> list[DefinitionError]:

@@ -9,15 +9,16 @@ import re
 import sysconfig
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-
+from reconciler.definitions import schemacheck
 from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
 from reconciler.errors import ConfigError
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document needs explaining (it is slow to import)
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 #: Where the committed schemas are: the repository's ``schemas/`` (editable install), else the
 #: copy a regular install puts under ``<prefix>/share/reconciler/schemas``.
@@ -52,27 +53,27 @@ def is_datetime(value: str) -> bool:
     return True
 
 
-def format_checker(*, references: bool) -> FormatChecker:
-    """``uuid`` (also a ``${connection:NAME}``-style reference when ``references``) and ``date-time``."""
-    checker = FormatChecker(formats=())
-
-    @checker.checks("uuid")
-    def _uuid(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
+def conforms(value: Any, name: str, *, references: bool) -> bool:
+    """The formats we check: ``uuid`` (also a ``${connection:NAME}``-style reference when
+    ``references``) and ``date-time``; any other format, and any value that is not text, passes."""
+    if not isinstance(value, str):
+        return True
+    if name == "uuid":
         # Any reference text is left to the semantic check, which explains the exact rule.
         return is_uuid(value) or (references and bool(REFERENCE_ANYWHERE.search(value)))
+    if name == "date-time":
+        return is_datetime(value)
+    return True
 
-    @checker.checks("date-time")
-    def _datetime(value: object) -> bool:
-        return not isinstance(value, str) or is_datetime(value)
 
+def format_checker(*, references: bool) -> FormatChecker:
+    """jsonschema's format checker for :func:`conforms`."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name in ("uuid", "date-time"):
+        checker.checks(name)(functools.partial(conforms, name=name, references=references))
     return checker
-
-
-# JSON integers only: 1.0 or true are not integers on the wire.
-_TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
-    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
 
 
 def _ecma_pattern(pattern: str) -> str:
@@ -87,12 +88,22 @@ def _ecma_pattern(pattern: str) -> str:
 
 
 def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterable[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and not re.search(_ecma_pattern(pattern), instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = jsonschema.validators.extend(Draft202012Validator, validators={"pattern": _pattern_keyword},
-                                          type_checker=_TYPES)
+@functools.lru_cache(maxsize=None)
+def _validator_class() -> Any:
+    import jsonschema
+    from jsonschema import Draft202012Validator
+
+    # JSON integers only: 1.0 or true are not integers on the wire.
+    types = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))
+    return jsonschema.validators.extend(Draft202012Validator, validators={"pattern": _pattern_keyword},
+                                        type_checker=types)
 
 
 @functools.lru_cache(maxsize=None)
@@ -111,7 +122,17 @@ def kind_schema(kind: Kind) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=None)
 def _validator(kind: Kind, references: bool) -> Any:
-    return _Validator(kind_schema(kind), format_checker=format_checker(references=references))
+    return _validator_class()(kind_schema(kind), format_checker=format_checker(references=references))
+
+
+@functools.lru_cache(maxsize=None)
+def fast_check(kind: Kind, references: bool) -> schemacheck.Check | None:
+    """The yes/no check that spares jsonschema for valid documents (None: the schema is beyond it)."""
+    try:
+        return schemacheck.build(kind_schema(kind), formats=functools.partial(conforms, references=references),
+                                 pattern=_ecma_pattern)
+    except schemacheck.Unsupported:
+        return None
 
 
 def schema_problems(document: Any, kind: Kind, *, references: bool = True,
@@ -121,6 +142,9 @@ def schema_problems(document: Any, kind: Kind, *, references: bool = True,
     ``hidden`` paths hold sensitive values: their messages never quote the value. ``written`` is
     the source text of unquoted scalars by path (``010``, ``yes``), quoted in type hints as is.
     """
+    quick = fast_check(kind, references)
+    if quick is not None and quick(document):
+        return []
     errors = sorted(_validator(kind, references).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     # jsonschema reports one error per missing key, each describing them all: keep one of each
     return list(dict.fromkeys(_describe_all(errors, hidden, written or {})))
