@@ -187,7 +187,7 @@ def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, s
     definitions = load_definitions(where)
     refuse_empty_prune(definitions, scope, where)
     register_definition_secrets(definitions)
-    return plan_against(client, definitions, prune=scope, parallelism=workers)
+    return plan_against(client, definitions, prune=scope, parallelism=workers, owns=project.owns)
 
 
 def _load_saved_plan(path: str) -> Plan:

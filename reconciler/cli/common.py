@@ -162,9 +162,13 @@ class _ScrubFilter(logging.Filter):
 
 def project_config() -> ProjectConfig:
     try:
-        return load_project_config(Path.cwd())
+        project = load_project_config(Path.cwd())
     except OSError as exc:  # unreadable reconciler.yaml: permissions, I/O error
-        raise ConfigError(f"{Path.cwd() / CONFIG_FILE}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(f"{exc.filename or Path.cwd() / CONFIG_FILE}: cannot be read "
+                          f"({exc.strerror or type(exc).__name__})") from None
+    for message in project.deprecations:
+        emit(f"Warning: {message}", err=True)
+    return project
 
 
 def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str]:

@@ -41,7 +41,7 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     definitions = load_definitions(definition_paths(paths, project))
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
-        report = collect_drift(client, definitions, parallelism=project.parallelism)
+        report = collect_drift(client, definitions, parallelism=project.parallelism, owns=project.owns)
     if fmt == "json":
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:

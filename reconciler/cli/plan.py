@@ -72,7 +72,7 @@ def command(
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers)
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=project.owns)
     if fmt == "json":
         emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
     else:

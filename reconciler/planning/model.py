@@ -83,6 +83,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """Advice where users often go wrong (a likely rename, unknown values, ...); never an error."""
+
+    message: str
+    kind: Kind | None = None
+    name: str | None = None
+    source: Position | None = None
+
+
+@dataclass(frozen=True)
 class Summary:
     create: int
     update: int
@@ -106,6 +116,8 @@ class Plan:
     changes: tuple[Change, ...] = ()  # one per definition (and per prune delete), sorted by (kind, name)
     unmanaged: tuple[Unmanaged, ...] = ()
     problems: tuple[Problem, ...] = ()
+    hints: tuple[Hint, ...] = ()
+    unowned: int = 0  # unmanaged live syncs outside what this run owns: counted, not listed
 
     @property
     def summary(self) -> Summary:

@@ -26,6 +26,7 @@ from reconciler.planning import normalize, paths
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.ownership import owned_unmanaged, ownership_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
@@ -36,13 +37,19 @@ def plan_against(
     *,
     prune: PruneScope | None = None,
     parallelism: int = 4,
+    owns: PruneScope | None = None,
 ) -> Plan:
-    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4)."""
+    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4).
+
+    ``prune``: unmanaged syncs it covers are deleted; ``owns``: only unmanaged syncs it covers are
+    reported (the others are counted); None: all of them.
+    """
     with Reads(client, definitions, parallelism) as reads:
-        return _plan(client, reads, definitions, prune)
+        return _plan(client, reads, definitions, prune, owns)
 
 
-def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None) -> Plan:
+def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None,
+          owns: PruneScope | None) -> Plan:
     live_items: dict[Kind, list[Mapping[str, Any]]] = {
         "ModelSync": client.list_model_syncs(on_items=reads.offer),
         "BulkSync": client.list_bulk_syncs(),
@@ -102,10 +109,14 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
          if str(item["id"]) not in deleting),
         key=lambda u: (u.kind, u.name, u.sync_id),
     ))
+    unmanaged, unowned = owned_unmanaged(unmanaged, owns)
+    hints = ownership_hints(unmanaged, unowned, owns)
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
+        hints=hints,
+        unowned=unowned,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanaged
+from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, Unmanaged
 from reconciler.render.values import position_json, shown
 
 FORMAT_VERSION = 1
@@ -29,6 +29,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "changes": [_change(c) for c in plan.changes],
         "unmanaged": [unmanaged_json(u) for u in plan.unmanaged],
         "errors": [problem_json(p) for p in plan.problems],
+        "not_owned": plan.unowned,
+        "hints": [problem_json(h) for h in plan.hints],
     }
 
 
@@ -63,6 +65,6 @@ def unmanaged_json(item: Unmanaged) -> dict[str, Any]:
     return {"kind": item.kind, "name": item.name, "sync_id": item.sync_id}
 
 
-def problem_json(problem: Problem) -> dict[str, Any]:
+def problem_json(problem: Problem | Hint) -> dict[str, Any]:
     return {"message": problem.message, "kind": problem.kind, "name": problem.name,
             "source": position_json(problem.source)}

@@ -30,6 +30,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         for item in plan.unmanaged:
             lines.append(f"{paint('?', '?')} {label(item.kind, item.name)} ({item.sync_id})")
         lines.append("")
+    if plan.hints:
+        lines += [f"Hint: {problem_text(hint)}" for hint in plan.hints]
+        lines.append("")
     if plan.problems:
         lines.append(paint("!", "Errors (these syncs are not planned):"))
         for problem in plan.problems:

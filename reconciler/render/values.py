@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from reconciler.errors import Position
-from reconciler.planning.model import Change, FieldDiff, Problem
+from reconciler.planning.model import Change, FieldDiff, Hint, Problem
 
 SENSITIVE = "(sensitive)"
 WRITE_ONLY = "(write-only)"
@@ -62,7 +62,7 @@ def position_json(position: Position | None) -> dict[str, Any] | None:
     return {"file": position.file, "line": position.line, "column": position.column}
 
 
-def problem_text(problem: Problem) -> str:
+def problem_text(problem: Problem | Hint) -> str:
     parts = [str(problem.source)] if problem.source is not None else []
     if problem.kind and problem.name is not None:
         parts.append(label(problem.kind, problem.name))
