@@ -25,11 +25,13 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.definitions.load import load_definitions
 from reconciler.errors import ConfigError, PlanError
 from reconciler.planning.model import Change, Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import load_plan
+from reconciler.planning.unknowns import require_known
 from reconciler.render.text import render_plan
 from reconciler.secrets import redactor
 
@@ -184,7 +186,8 @@ def _env_float(environ: Mapping[str, str], name: str) -> float | None:
 
 def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, scope: Any, workers: int) -> Plan:
     where = definition_paths(paths, project)
-    definitions = load_definitions(where)
+    definitions = load_definitions(where, UnsetAllowed(os.environ))
+    require_known(definitions)  # every missing variable named at once, before any request
     refuse_empty_prune(definitions, scope, where)
     register_definition_secrets(definitions)
     return plan_against(client, definitions, prune=scope, parallelism=workers, owns=project.owns)

@@ -14,6 +14,7 @@ import click
 
 from reconciler.api import PolytomicClient
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
+from reconciler.definitions.interpolate import UnknownValue
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
 from reconciler.planning import paths as field_paths
@@ -38,6 +39,8 @@ def emit_json(document: Any, **dumps: Any) -> None:
 
 def register_value(value: Any) -> None:
     """Every string inside ``value`` becomes known to the redactor."""
+    if isinstance(value, UnknownValue):
+        return  # no value: its text only says which variable is not set
     if isinstance(value, str):
         redactor.add(value)
     elif isinstance(value, Mapping):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -17,6 +18,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.definitions.load import load_definitions
 from reconciler.reports import render_drift
 from reconciler.reports.drift import collect_drift
@@ -38,7 +40,7 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     Read-only (only GET requests). Exit 0 in sync, 2 when drift exists, 1 on error.
     """
     project = project_config()
-    definitions = load_definitions(definition_paths(paths, project))
+    definitions = load_definitions(definition_paths(paths, project), UnsetAllowed(os.environ))
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
         report = collect_drift(client, definitions, parallelism=project.parallelism, owns=project.owns)

@@ -22,9 +22,12 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.definitions.load import load_definitions
+from reconciler.errors import ConfigError
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
+from reconciler.planning.unknowns import missing_variables
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
@@ -67,8 +70,11 @@ def command(
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
     where = definition_paths(paths, project)
-    definitions = load_definitions(where)
+    definitions = load_definitions(where, UnsetAllowed(os.environ))
     refuse_empty_prune(definitions, scope, where)
+    if out and missing_variables(definitions):
+        raise ConfigError(f"not saving a plan with unknown values ({', '.join(missing_variables(definitions))} "
+                          "not set): a saved plan is for apply, which needs them; nothing was sent")
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:

@@ -62,7 +62,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     # One message per value: a placeholder that could not be substituted is the problem (the
     # schema would only complain about its literal text); where the schema refuses a value, the
     # rules about its meaning (a reference outside an id field, ...) have nothing to add.
-    unresolved = {path for path, _ in found}
+    unresolved = {path for path, _ in found} | set(filled.unknown)  # an unknown value cannot be judged
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
                     if path not in unresolved]
     found += schema_found
@@ -72,7 +72,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
                 if not _under(path, doc.rejected)]
 
     passphrase = body.get(ALWAYS_SENSITIVE)
-    unresolved = {path for path, _ in filled.problems}
+    unresolved = {path for path, _ in filled.problems} | set(filled.unknown)
     if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:  # not a failed ${env:...}
         redactor.add(passphrase)
     name = body.get("name")
@@ -89,6 +89,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
+        unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
     )
     return definition, problems
 

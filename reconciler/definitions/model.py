@@ -38,6 +38,8 @@ class Definition:
     templates: Mapping[str, str] = field(default_factory=dict)
     # where the pinned ``id`` is written (None when not pinned)
     id_position: Position | None = None
+    # field path -> the unset ${env:...} variables that make its value unknown (read-only commands)
+    unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

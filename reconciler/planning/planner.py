@@ -27,6 +27,7 @@ from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
+from reconciler.planning.unknowns import planned, unknown_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
@@ -82,7 +83,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             continue
         # (a sync deleted between the listing and the read is simply not live any more: a create)
         try:
-            change = _change(d, live, resolver, catalog)
+            change = _change(planned(d), live, resolver, catalog)
         except _Unresolved as exc:
             problems.extend(_problem(d, text) for text in exc.problems)
             continue
@@ -110,7 +111,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         key=lambda u: (u.kind, u.name, u.sync_id),
     ))
     unmanaged, unowned = owned_unmanaged(unmanaged, owns)
-    hints = ownership_hints(unmanaged, unowned, owns)
+    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok])
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
