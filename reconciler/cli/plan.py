@@ -22,8 +22,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.definitions.interpolate import UnsetAllowed
-from reconciler.definitions.load import load_definitions
+from reconciler.cli.narrow import selected, target_option
 from reconciler.errors import ConfigError
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
@@ -48,6 +47,7 @@ FORMATS = ("text", "json", "markdown")
               help="Plan deletion of unmanaged syncs inside the prune scope of reconciler.yaml.")
 @click.option("--parallelism", type=click.IntRange(min=1), default=None,
               help="Live syncs read at once (default: reconciler.yaml, else 4).")
+@target_option
 @api_options
 @verbose_option
 @handle_errors
@@ -58,6 +58,7 @@ def command(
     detailed_exitcode: bool,
     prune: bool,
     parallelism: int | None,
+    targets: tuple[str, ...],
     api_url: str | None,
     api_version: str | None,
 ) -> None:
@@ -69,16 +70,16 @@ def command(
     project = project_config()
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
-    where = definition_paths(paths, project)
-    definitions = load_definitions(where, UnsetAllowed(os.environ))
-    refuse_empty_prune(definitions, scope, where)
+    selection, owns = selected(paths, targets, project, prune=prune)
+    definitions = list(selection.definitions)
+    refuse_empty_prune(definitions, scope, definition_paths(paths, project))
     if out and missing_variables(definitions):
         raise ConfigError(f"not saving a plan with unknown values ({', '.join(missing_variables(definitions))} "
                           "not set): a saved plan is for apply, which needs them; nothing was sent")
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=project.owns)
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns)
     if fmt == "json":
         emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
     else:
