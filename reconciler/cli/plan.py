@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -24,6 +23,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.narrow import selected, target_option
 from reconciler.errors import ConfigError
+from reconciler.planning.model import Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
 from reconciler.planning.unknowns import missing_variables
@@ -80,10 +80,7 @@ def command(
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
         plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns)
-    if fmt == "json":
-        emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
-    else:
-        emit(_render(plan, fmt).rstrip("\n"))
+    show_plan(plan, fmt)
     if out:
         save_plan(plan, out)
         if fmt == "text":
@@ -93,10 +90,14 @@ def command(
     sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
 
 
-def _render(plan: Any, fmt: str) -> str:
-    if fmt == "markdown":
-        return render_markdown(plan)
-    return render_plan(plan, color=_colour())
+def show_plan(plan: Plan, fmt: str) -> None:
+    """Print the plan in ``fmt`` (also ``reconciler show``)."""
+    if fmt == "json":
+        emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
+    elif fmt == "markdown":
+        emit(render_markdown(plan).rstrip("\n"))
+    else:
+        emit(render_plan(plan, color=_colour()).rstrip("\n"))
 
 
 def _colour() -> bool:
