@@ -10,6 +10,7 @@ import click
 from reconciler.config import Ownership, ProjectConfig
 from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.planning.ownership import NARROWED
+from reconciler.planning.rotation import check_names
 from reconciler.planning.targeting import Selection, refuse_prune, select
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,10 +24,19 @@ def target_option(fn: F) -> F:
     )(fn)
 
 
+def resend_option(fn: F) -> F:
+    return click.option(
+        "--resend-write-only", "resend", multiple=True, metavar="NAME",
+        help="Send the write-only values (encryption_passphrase) of this sync again, e.g. after rotating "
+             "them (repeatable; see write_only_rotated_at in docs/definitions.md).",
+    )(fn)
+
+
 def selected(paths: tuple[str, ...], targets: tuple[str, ...], project: ProjectConfig, *,
-             prune: bool = False) -> tuple[Selection, Ownership | None]:
+             prune: bool = False, resend: tuple[str, ...] = ()) -> tuple[Selection, Ownership | None]:
     """The definitions to plan, read with unset variables allowed, and the ownership to plan them with."""
     selection = select(paths, targets, project.definitions, UnsetAllowed(os.environ))
     if prune:
         refuse_prune(selection)
+    check_names(selection.definitions, resend)
     return selection, NARROWED if selection.narrowed else project.owns

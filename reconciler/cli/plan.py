@@ -21,7 +21,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.cli.narrow import selected, target_option
+from reconciler.cli.narrow import resend_option, selected, target_option
 from reconciler.errors import ConfigError
 from reconciler.planning.model import Plan
 from reconciler.planning.planner import plan_against
@@ -48,6 +48,7 @@ FORMATS = ("text", "json", "markdown")
 @click.option("--parallelism", type=click.IntRange(min=1), default=None,
               help="Live syncs read at once (default: reconciler.yaml, else 4).")
 @target_option
+@resend_option
 @api_options
 @verbose_option
 @handle_errors
@@ -59,6 +60,7 @@ def command(
     prune: bool,
     parallelism: int | None,
     targets: tuple[str, ...],
+    resend: tuple[str, ...],
     api_url: str | None,
     api_version: str | None,
 ) -> None:
@@ -70,7 +72,7 @@ def command(
     project = project_config()
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
-    selection, owns = selected(paths, targets, project, prune=prune)
+    selection, owns = selected(paths, targets, project, prune=prune, resend=resend)
     definitions = list(selection.definitions)
     refuse_empty_prune(definitions, scope, definition_paths(paths, project))
     if out and missing_variables(definitions):
@@ -79,7 +81,8 @@ def command(
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns)
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns,
+                            resend_write_only=frozenset(resend))
     show_plan(plan, fmt)
     if out:
         save_plan(plan, out)

@@ -90,6 +90,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
         unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
+        rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
     )
     return definition, problems
 

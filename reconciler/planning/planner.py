@@ -25,8 +25,9 @@ from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
-from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
+from reconciler.planning.rotation import resend
 from reconciler.planning.unknowns import planned, unknown_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
@@ -39,18 +40,20 @@ def plan_against(
     prune: PruneScope | None = None,
     parallelism: int = 4,
     owns: PruneScope | None = None,
+    resend_write_only: frozenset[str] = frozenset(),
 ) -> Plan:
     """The plan that makes the live organisation match ``definitions`` (see SPEC section 4).
 
     ``prune``: unmanaged syncs it covers are deleted; ``owns``: only unmanaged syncs it covers are
-    reported (the others are counted); None: all of them.
+    reported (the others are counted); None: all of them. ``resend_write_only``: names of syncs
+    whose write-only values are sent again (:mod:`reconciler.planning.rotation`).
     """
     with Reads(client, definitions, parallelism) as reads:
-        return _plan(client, reads, definitions, prune, owns)
+        return _plan(client, reads, definitions, prune, owns, resend_write_only)
 
 
 def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None,
-          owns: PruneScope | None) -> Plan:
+          owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
     live_items: dict[Kind, list[Mapping[str, Any]]] = {
         "ModelSync": client.list_model_syncs(on_items=reads.offer),
         "BulkSync": client.list_bulk_syncs(),
@@ -72,6 +75,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     catalog = _Catalog(client, definitions, ok)
 
     changes: list[Change] = []
+    rotations: list[Hint] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -87,6 +91,8 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         except _Unresolved as exc:
             problems.extend(_problem(d, text) for text in exc.problems)
             continue
+        change, hints = resend(change, d, live, d.name in resend_write_only)
+        rotations.extend(hints)
         changes.append(change)
 
     referenced = _referenced(ok, syncs) if deletions else {}
@@ -111,7 +117,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         key=lambda u: (u.kind, u.name, u.sync_id),
     ))
     unmanaged, unowned = owned_unmanaged(unmanaged, owns)
-    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok])
+    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok]) + tuple(rotations)
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
