@@ -15,6 +15,7 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 from __future__ import annotations
 
 import copy
+import dataclasses
 from concurrent.futures import Future
 from typing import Any, Mapping, Sequence
 
@@ -24,6 +25,7 @@ from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
 from reconciler.planning.diff import LIST_RULES, diff_views
+from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
@@ -31,6 +33,7 @@ from reconciler.planning.rotation import resend
 from reconciler.planning.unknowns import planned, unknown_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
+from reconciler.planning.refnames import referenced_names
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
 
 def plan_against(
@@ -76,6 +79,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
 
     changes: list[Change] = []
     rotations: list[Hint] = []
+    created: list[tuple[Definition, Change]] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -94,6 +98,8 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         change, hints = resend(change, d, live, d.name in resend_write_only)
         rotations.extend(hints)
         changes.append(change)
+        if change.action == "create":
+            created.append((d, change))
 
     referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
@@ -118,6 +124,11 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     ))
     unmanaged, unowned = owned_unmanaged(unmanaged, owns)
     hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok]) + tuple(rotations)
+    listed = {u.sync_id for u in unmanaged}
+    candidates = [(k, i) for k, i in matching.unmanaged if str(i["id"]) in listed]
+    if any(d.kind == "ModelSync" for d, _ in created) and any(k == "ModelSync" for k, _ in candidates):
+        catalog.ensure_connections(client)  # comparing a model sync needs its connection's defaults
+    hints += rename_hints(client, created, candidates, lambda d, live: _same_but_name(d, live, resolver, catalog))
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
@@ -198,6 +209,10 @@ class _Catalog:
         self.connections = client.list_connections() if "connection" in schemes or compares_model else []
         self.models = client.list_models() if "model" in schemes else []
 
+    def ensure_connections(self, client: PolytomicClient) -> None:
+        if not self.connections:
+            self.connections = client.list_connections()
+
     def connections_by_name(self) -> dict[str, list[str]]:
         return by_name(self.connections)
 
@@ -246,11 +261,12 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     desired, depends, problems = resolver.resolve(marked)
     if problems:
         raise _Unresolved(problems)
+    names = referenced_names(marked, resolver)
     if live is None:
         secrets = _secret_sources(d, desired)
         return Change(kind=d.kind, name=d.name, action="create", source=d.position,
                       diffs=tuple(_create_diffs(d.kind, desired)), body=plain(desired),
-                      depends_on=tuple(depends), secrets=secrets)
+                      depends_on=tuple(depends), secrets=secrets, names=names)
     sync_id = str(live["id"])
     paired = _paired_paths(d, desired, live)
     body = _with_ignored(d, desired, live, paired)
@@ -281,7 +297,17 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
         diffs += _write_only_diffs(d.kind, body)
     return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,
                   diffs=tuple(sorted(diffs, key=lambda x: x.path)), fingerprint=fingerprint(_fingerprinted(d.kind, live)),
-                  body=plain(body), depends_on=tuple(depends), secrets=secrets)
+                  body=plain(body), depends_on=tuple(depends), secrets=secrets, names=names)
+
+
+def _same_but_name(d: Definition, live: Mapping[str, Any], resolver: Resolver, catalog: _Catalog) -> bool:
+    """Whether ``d`` would change nothing on ``live`` but its name (a likely rename)."""
+    name = str(live.get("name"))
+    renamed = dataclasses.replace(d, name=name, spec={**d.spec, "name": name})
+    try:
+        return _change(planned(renamed), dict(live), resolver, catalog).action == "no-op"
+    except _Unresolved:
+        return False
 
 
 def _fingerprinted(kind: Kind, live: Mapping[str, Any]) -> Mapping[str, Any]:

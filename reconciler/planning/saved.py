@@ -121,6 +121,7 @@ def _change_doc(change: Change) -> dict[str, Any]:
             for d in change.diffs
         ],
         "body": body,
+        "names": dict(change.names),
         "secrets": [
             {k: v for k, v in (("path", s.path), ("template", s.template), ("file", s.file)) if v is not None}
             for s in change.secrets
@@ -201,6 +202,7 @@ def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSe
         body=body,
         depends_on=tuple(item.get("depends_on") or ()),
         secrets=secrets,
+        names={str(k): str(v) for k, v in (item.get("names") or {}).items()},
     )
 
 
