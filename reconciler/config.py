@@ -18,20 +18,27 @@ DEFAULT_API_URL = "https://app.polytomic.com"
 DEFAULT_API_VERSION = "2025-09-18"
 DEFAULT_DEFINITIONS = ("syncs",)
 DEFAULT_PARALLELISM = 4
-_CONFIG_KEYS = {"definitions", "api_url", "api_version", "parallelism", "prune"}
+_CONFIG_KEYS = ("api_url", "api_version", "definitions", "owns", "parallelism", "prune")
+_OWNS_KEYS = ("all", "name_prefix", "names")
+OWNS_HELP = 'owns: {name_prefix: "..."}, owns: {names: [...]} or owns: {all: true}'
 
 
 @dataclass(frozen=True)
-class PruneScope:
-    """Which unmanaged live syncs ``apply --prune`` may delete."""
+class Ownership:
+    """Which live syncs this repository owns: reported when unmanaged, and what ``--prune`` may delete."""
 
     name_prefix: str | None = None
     all: bool = False
+    names: frozenset[str] = frozenset()
 
     def covers(self, name: str) -> bool:
-        if self.all:
+        if self.all or name in self.names:
             return True
         return self.name_prefix is not None and name.startswith(self.name_prefix)
+
+
+#: The former name: the prune scope is the ownership scope (``prune:`` is a deprecated ``owns:``).
+PruneScope = Ownership
 
 
 @dataclass(frozen=True)
@@ -40,14 +47,35 @@ class ProjectConfig:
     api_url: str | None = None
     api_version: str | None = None
     parallelism: int = DEFAULT_PARALLELISM
-    prune: PruneScope | None = None
+    owns: Ownership | None = None
     path: Path | None = None
+    deprecations: tuple[str, ...] = ()  # messages for the user about settings that still work
+
+    @property
+    def prune(self) -> Ownership | None:
+        """The prune scope: what this repository owns."""
+        return self.owns
+
+
+def find_config(start: Path | str = ".") -> Path | None:
+    """``reconciler.yaml`` in ``start`` or the nearest parent, up to the repository root (``.git``)."""
+    here = Path(start).absolute()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 def load_project_config(root: Path | str = ".") -> ProjectConfig:
-    """Read ``reconciler.yaml`` in ``root``; defaults when there is none."""
-    path = Path(root) / CONFIG_FILE
-    if not path.is_file():
+    """Read ``reconciler.yaml`` found from ``root`` upwards (see :func:`find_config`); defaults when there is none.
+
+    ``definitions`` in a file found in a parent folder are taken relative to that folder.
+    """
+    path = find_config(root)
+    if path is None:
         return ProjectConfig()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -55,9 +83,7 @@ def load_project_config(root: Path | str = ".") -> ProjectConfig:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping of settings")
-    unknown = sorted(set(raw) - _CONFIG_KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_CONFIG_KEYS))}")
+    _refuse_unknown(raw, _CONFIG_KEYS, path, "setting")
     definitions = raw.get("definitions", list(DEFAULT_DEFINITIONS))
     if isinstance(definitions, str):
         definitions = [definitions]
@@ -66,14 +92,34 @@ def load_project_config(root: Path | str = ".") -> ProjectConfig:
     parallelism = raw.get("parallelism", DEFAULT_PARALLELISM)
     if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
         raise ConfigError(f"{path}: parallelism must be a whole number of at least 1")
+    owns, deprecations = _ownership(raw, path)
     return ProjectConfig(
-        definitions=tuple(definitions),
+        definitions=tuple(_relative(d, path.parent, Path(root)) for d in definitions),
         api_url=_opt_str(raw, "api_url", path),
         api_version=_opt_str(raw, "api_version", path),
         parallelism=parallelism,
-        prune=_prune(raw.get("prune"), path),
+        owns=owns,
         path=path,
+        deprecations=deprecations,
     )
+
+
+def _relative(definition: str, base: Path, root: Path) -> str:
+    """A ``definitions`` entry as a path from ``root`` (the working folder) when the file is elsewhere."""
+    if Path(definition).is_absolute() or base.resolve() == root.absolute().resolve():
+        return definition
+    return os.path.relpath(base / definition, root.absolute())
+
+
+def _refuse_unknown(raw: Mapping[str, Any], allowed: tuple[str, ...], path: Path, what: str) -> None:
+    from reconciler.definitions.schema import suggest  # the one home of "did you mean"
+
+    problems = []
+    for key in sorted(str(k) for k in raw if k not in allowed):
+        hint = suggest(key, allowed)
+        problems.append(f"unknown {what} {key!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)}; allowed: {', '.join(allowed)}")
 
 
 def _opt_str(raw: Mapping[str, Any], key: str, path: Path) -> str | None:
@@ -83,20 +129,35 @@ def _opt_str(raw: Mapping[str, Any], key: str, path: Path) -> str | None:
     return value
 
 
-def _prune(raw: Any, path: Path) -> PruneScope | None:
+def _ownership(raw: Mapping[str, Any], path: Path) -> tuple[Ownership | None, tuple[str, ...]]:
+    """``owns:``, or the deprecated ``prune:`` (same meaning, with a message saying so)."""
+    if "owns" in raw and "prune" in raw:
+        raise ConfigError(f"{path}: give owns: only (prune: is its deprecated name), not both")
+    if "prune" in raw:
+        message = (f"{path}: `prune:` is deprecated: rename it to `owns:` (same values); it says which live "
+                   "syncs this repository owns, which is also what --prune may delete")
+        return _owns(raw["prune"], path, "prune"), (message,)
+    return _owns(raw.get("owns"), path, "owns"), ()
+
+
+def _owns(raw: Any, path: Path, key: str) -> Ownership | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) - {"name_prefix", "all"} or not raw:
-        raise ConfigError(f'{path}: prune must be {{name_prefix: "..."}} or {{all: true}}')
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"{path}: {key} must be a mapping: {OWNS_HELP}")
+    _refuse_unknown(raw, _OWNS_KEYS, path, f"key in {key}:")
     prefix = raw.get("name_prefix")
     everything = raw.get("all", False)
+    names = raw.get("names", [])
     if prefix is not None and (not isinstance(prefix, str) or not prefix):
-        raise ConfigError(f"{path}: prune.name_prefix must be a non-empty string")
+        raise ConfigError(f"{path}: {key}.name_prefix must be a non-empty string")
     if not isinstance(everything, bool):
-        raise ConfigError(f"{path}: prune.all must be true or false")
-    if prefix is None and not everything:
-        raise ConfigError(f'{path}: prune needs name_prefix: "..." or all: true')
-    return PruneScope(name_prefix=prefix, all=everything)
+        raise ConfigError(f"{path}: {key}.all must be true or false")
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f"{path}: {key}.names must be a list of sync names")
+    if prefix is None and not everything and not names:
+        raise ConfigError(f"{path}: {key} needs name_prefix, names or all: true ({OWNS_HELP})")
+    return Ownership(name_prefix=prefix, all=everything, names=frozenset(names))
 
 
 @dataclass(frozen=True)

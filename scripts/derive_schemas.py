@@ -6,7 +6,7 @@
 Reads ``CreateSyncRequest`` and ``CreateBulkSyncRequest`` from the OpenAPI file, resolves every
 ``$ref``, keeps types (with nullability), enums, formats, defaults and required lists, drops the
 API's prose, closes every object the API defines with ``additionalProperties: false`` and adds the
-reconciler-only keys (``kind``, ``id``, ``ignore_changes``). ``--check`` exits 1 when the committed
+reconciler-only keys (``kind``, ``id``, ``ignore_changes``, ``write_only_rotated_at``). ``--check`` exits 1 when the committed
 files differ from what would be written now.
 """
 
@@ -66,6 +66,9 @@ _OUR_KEYS = {
            "description": "Pin this definition to one live sync by id (adoption, rename-safe)."},
     "ignore_changes": {"type": "array", "items": {"type": "string"},
                        "description": "Field paths never compared and kept from the live sync on update."},
+    "write_only_rotated_at": {"type": "string", "format": "date-time",
+                              "description": "When write-only values (encryption_passphrase) were rotated: apply "
+                                             "sends them again unless the live sync was updated at or after this time."},
 }
 
 

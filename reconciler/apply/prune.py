@@ -7,7 +7,7 @@ from reconciler.errors import ConfigError, PlanError
 from reconciler.planning.model import Plan
 
 DEFAULT_MAX_DELETES = 10
-SCOPE_HELP = 'set prune: {name_prefix: "..."} or prune: {all: true} in reconciler.yaml'
+SCOPE_HELP = 'say what this repository owns with owns: {name_prefix: "..."}, owns: {names: [...]} or owns: {all: true} in reconciler.yaml'
 
 
 def require_scope(prune: bool, scope: PruneScope | None) -> PruneScope | None:

@@ -12,6 +12,7 @@ from reconciler.cli import drift as drift_cmd
 from reconciler.cli import emulator as emulator_cmd
 from reconciler.cli import export as export_cmd
 from reconciler.cli import plan as plan_cmd
+from reconciler.cli import show as show_cmd
 from reconciler.cli import status as status_cmd
 from reconciler.cli import validate as validate_cmd
 
@@ -44,5 +45,5 @@ def main() -> None:
     """Sync-as-code for Polytomic: keep model syncs and bulk syncs as YAML in git."""
 
 
-for _module in (validate_cmd, plan_cmd, apply_cmd, drift_cmd, status_cmd, export_cmd, emulator_cmd):
+for _module in (validate_cmd, plan_cmd, show_cmd, apply_cmd, drift_cmd, status_cmd, export_cmd, emulator_cmd):
     main.add_command(_module.command)

@@ -25,11 +25,12 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.definitions.load import load_definitions
+from reconciler.cli.narrow import resend_option, selected, target_option
 from reconciler.errors import ConfigError, PlanError
 from reconciler.planning.model import Change, Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import load_plan
+from reconciler.planning.unknowns import require_known
 from reconciler.render.text import render_plan
 from reconciler.secrets import redactor
 
@@ -57,11 +58,15 @@ _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
               help=f"Per-request timeout (env {ENV_TIMEOUT}; default 30).")
 @click.option("--retry-budget", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help=f"Total time spent retrying one request or change (env {ENV_RETRY_BUDGET}; default 120).")
+@target_option
+@resend_option
 @api_options
 @verbose_option
 @handle_errors
 def command(
     paths: tuple[str, ...],
+    targets: tuple[str, ...],
+    resend: tuple[str, ...],
     plan_file: str | None,
     auto_approve: bool,
     prune: bool,
@@ -81,8 +86,8 @@ def command(
     """
     project = project_config()
     scope = require_scope(prune, project.prune)
-    if plan_file and paths:
-        raise ConfigError("give either definition PATHs or --plan FILE, not both")
+    if plan_file and (paths or targets or resend):
+        raise ConfigError("give either definition PATHs (and --target, --resend-write-only) or --plan FILE, not both")
     workers = parallelism or project.parallelism
     settings = settings_from(api_url, api_version, project)
     settings = dataclasses.replace(settings, timeout=_timeout(timeout, os.environ, settings.timeout))
@@ -94,7 +99,7 @@ def command(
         if plan_file:
             plan = _load_saved_plan(plan_file)
         else:
-            plan = _fresh_plan(client, paths, project, scope, workers)
+            plan = _fresh_plan(client, paths, project, scope, workers, targets, resend)
         _register_sensitive(plan)
         if plan.problems:
             for problem in plan.problems:
@@ -182,12 +187,15 @@ def _env_float(environ: Mapping[str, str], name: str) -> float | None:
 # ---- planning ---------------------------------------------------------------------------------
 
 
-def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, scope: Any, workers: int) -> Plan:
-    where = definition_paths(paths, project)
-    definitions = load_definitions(where)
-    refuse_empty_prune(definitions, scope, where)
+def _fresh_plan(client: PolytomicClient, paths: tuple[str, ...], project: Any, scope: Any, workers: int,
+                targets: tuple[str, ...] = (), resend: tuple[str, ...] = ()) -> Plan:
+    selection, owns = selected(paths, targets, project, prune=scope is not None, resend=resend)
+    definitions = list(selection.definitions)
+    require_known(definitions)  # every missing variable named at once, before any request
+    refuse_empty_prune(definitions, scope, definition_paths(paths, project))
     register_definition_secrets(definitions)
-    return plan_against(client, definitions, prune=scope, parallelism=workers)
+    return plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns,
+                        resend_write_only=frozenset(resend))
 
 
 def _load_saved_plan(path: str) -> Plan:

@@ -14,6 +14,7 @@ import click
 
 from reconciler.api import PolytomicClient
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
+from reconciler.definitions.interpolate import UnknownValue
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
 from reconciler.planning import paths as field_paths
@@ -38,6 +39,8 @@ def emit_json(document: Any, **dumps: Any) -> None:
 
 def register_value(value: Any) -> None:
     """Every string inside ``value`` becomes known to the redactor."""
+    if isinstance(value, UnknownValue):
+        return  # no value: its text only says which variable is not set
     if isinstance(value, str):
         redactor.add(value)
     elif isinstance(value, Mapping):
@@ -162,9 +165,13 @@ class _ScrubFilter(logging.Filter):
 
 def project_config() -> ProjectConfig:
     try:
-        return load_project_config(Path.cwd())
+        project = load_project_config(Path.cwd())
     except OSError as exc:  # unreadable reconciler.yaml: permissions, I/O error
-        raise ConfigError(f"{Path.cwd() / CONFIG_FILE}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(f"{exc.filename or Path.cwd() / CONFIG_FILE}: cannot be read "
+                          f"({exc.strerror or type(exc).__name__})") from None
+    for message in project.deprecations:
+        emit(f"Warning: {message}", err=True)
+    return project
 
 
 def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str]:

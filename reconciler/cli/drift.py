@@ -8,7 +8,6 @@ import click
 
 from reconciler.cli.common import (
     api_options,
-    definition_paths,
     emit,
     emit_json,
     handle_errors,
@@ -17,7 +16,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.definitions.load import load_definitions
+from reconciler.cli.narrow import selected, target_option
 from reconciler.reports import render_drift
 from reconciler.reports.drift import collect_drift
 
@@ -29,19 +28,22 @@ _RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
               help="text for logs, json for machines (docs/drift-json.md), markdown for an issue body.")
+@target_option
 @api_options
 @verbose_option
 @handle_errors
-def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None) -> None:
+def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None,
+            targets: tuple[str, ...]) -> None:
     """Report drift: changes a plan would make, unmanaged live syncs, unhealthy managed syncs.
 
     Read-only (only GET requests). Exit 0 in sync, 2 when drift exists, 1 on error.
     """
     project = project_config()
-    definitions = load_definitions(definition_paths(paths, project))
+    selection, owns = selected(paths, targets, project)
+    definitions = list(selection.definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
-        report = collect_drift(client, definitions, parallelism=project.parallelism)
+        report = collect_drift(client, definitions, parallelism=project.parallelism, owns=owns)
     if fmt == "json":
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:

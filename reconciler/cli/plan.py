@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -22,9 +21,12 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.definitions.load import load_definitions
+from reconciler.cli.narrow import resend_option, selected, target_option
+from reconciler.errors import ConfigError
+from reconciler.planning.model import Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
+from reconciler.planning.unknowns import missing_variables
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
@@ -45,6 +47,8 @@ FORMATS = ("text", "json", "markdown")
               help="Plan deletion of unmanaged syncs inside the prune scope of reconciler.yaml.")
 @click.option("--parallelism", type=click.IntRange(min=1), default=None,
               help="Live syncs read at once (default: reconciler.yaml, else 4).")
+@target_option
+@resend_option
 @api_options
 @verbose_option
 @handle_errors
@@ -55,6 +59,8 @@ def command(
     detailed_exitcode: bool,
     prune: bool,
     parallelism: int | None,
+    targets: tuple[str, ...],
+    resend: tuple[str, ...],
     api_url: str | None,
     api_version: str | None,
 ) -> None:
@@ -66,17 +72,18 @@ def command(
     project = project_config()
     scope = require_scope(prune, project.prune)
     workers = parallelism or project.parallelism
-    where = definition_paths(paths, project)
-    definitions = load_definitions(where)
-    refuse_empty_prune(definitions, scope, where)
+    selection, owns = selected(paths, targets, project, prune=prune, resend=resend)
+    definitions = list(selection.definitions)
+    refuse_empty_prune(definitions, scope, definition_paths(paths, project))
+    if out and missing_variables(definitions):
+        raise ConfigError(f"not saving a plan with unknown values ({', '.join(missing_variables(definitions))} "
+                          "not set): a saved plan is for apply, which needs them; nothing was sent")
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers)
-    if fmt == "json":
-        emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
-    else:
-        emit(_render(plan, fmt).rstrip("\n"))
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns,
+                            resend_write_only=frozenset(resend))
+    show_plan(plan, fmt)
     if out:
         save_plan(plan, out)
         if fmt == "text":
@@ -86,10 +93,14 @@ def command(
     sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
 
 
-def _render(plan: Any, fmt: str) -> str:
-    if fmt == "markdown":
-        return render_markdown(plan)
-    return render_plan(plan, color=_colour())
+def show_plan(plan: Plan, fmt: str) -> None:
+    """Print the plan in ``fmt`` (also ``reconciler show``)."""
+    if fmt == "json":
+        emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
+    elif fmt == "markdown":
+        emit(render_markdown(plan).rstrip("\n"))
+    else:
+        emit(render_plan(plan, color=_colour()).rstrip("\n"))
 
 
 def _colour() -> bool:

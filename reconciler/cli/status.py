@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -17,6 +18,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.definitions.load import load_definitions
 from reconciler.reports import render_status
 from reconciler.reports.status import collect_status
@@ -37,7 +39,7 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     Definitions are matched to live syncs by pinned id, else by name (per kind). Exit 0, or 1 on error.
     """
     project = project_config()
-    definitions = load_definitions(definition_paths(paths, project))
+    definitions = load_definitions(definition_paths(paths, project), UnsetAllowed(os.environ))
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=project.parallelism) as client:
         report = collect_status(client, definitions, parallelism=project.parallelism)

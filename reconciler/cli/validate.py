@@ -16,8 +16,10 @@ from reconciler.cli.common import (
     in_github_actions,
     project_config,
 )
+from reconciler.definitions.interpolate import UnsetAllowed
 from reconciler.definitions.load import ValidationResult, validate_paths
 from reconciler.errors import DefinitionError
+from reconciler.planning.unknowns import missing_variables
 
 
 def problem_record(problem: DefinitionError) -> dict[str, object]:
@@ -58,6 +60,9 @@ def command(paths: tuple[str, ...], fmt: str) -> None:
 
     Offline: parse, schema, cross-file and semantic checks; no network. Exit 0 valid, 1 invalid.
     """
-    result = validate_paths(definition_paths(paths, project_config()), os.environ)
+    result = validate_paths(definition_paths(paths, project_config()), UnsetAllowed(os.environ))
     _report(result, fmt)
+    missing = missing_variables(result.definitions)
+    if missing:
+        emit(f"Note: not set, so their values are unknown (only apply needs them): {', '.join(missing)}", err=True)
     sys.exit(0 if result.ok else 1)

@@ -62,7 +62,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     # One message per value: a placeholder that could not be substituted is the problem (the
     # schema would only complain about its literal text); where the schema refuses a value, the
     # rules about its meaning (a reference outside an id field, ...) have nothing to add.
-    unresolved = {path for path, _ in found}
+    unresolved = {path for path, _ in found} | set(filled.unknown)  # an unknown value cannot be judged
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
                     if path not in unresolved]
     found += schema_found
@@ -73,7 +73,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
                 if not _under(path, doc.rejected)]
 
     passphrase = body.get(ALWAYS_SENSITIVE)
-    unresolved = {path for path, _ in filled.problems}
+    unresolved = {path for path, _ in filled.problems} | set(filled.unknown)
     if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:  # not a failed ${env:...}
         redactor.add(passphrase)
     name = body.get("name")
@@ -91,6 +91,8 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
         literal_paths=frozenset(p for p in filled.literals if _in_spec(p)),
+        unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
+        rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
     )
     return definition, problems
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from reconciler.secrets import redactor
 
@@ -26,6 +26,35 @@ REFERENCE = re.compile(r"^\$\{(connection|model|sync|bulk_sync):([^{}]+)\}$")
 REFERENCE_ANYWHERE = re.compile(r"\$\{(connection|model|sync|bulk_sync):")
 
 
+class UnknownValue(str):
+    """A value whose ``${env:...}`` variables are not set, in a read-only command: its text says so.
+
+    Never sent (``apply`` refuses it), never compared (the planner keeps the live value), never secret.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, names: list[str]) -> UnknownValue:
+        return cls(f"(unknown: {', '.join(names)} not set)")
+
+
+class UnsetAllowed(Mapping[str, str]):
+    """The environment for read-only commands: an unset variable makes its value unknown, not an error."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        return self.environ[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+
 @dataclass
 class Interpolated:
     """A document after ``${env:...}`` substitution."""
@@ -35,6 +64,8 @@ class Interpolated:
     templates: dict[str, str] = field(default_factory=dict)
     #: field paths of strings written with a ``$${`` escape: literal text, resolved no further
     literals: set[str] = field(default_factory=set)
+    #: field path -> the unset variables that make its value unknown (only with :class:`UnsetAllowed`)
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: (field path, message)
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -69,6 +100,7 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
         result.problems.append((path, malformed))
         return value
     used_env = escaped = False
+    unset: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
         nonlocal used_env, escaped
@@ -85,6 +117,9 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
             if not ENV_NAME.match(name):
                 result.problems.append((path, f"{name!r} is not a valid environment variable name"))
                 return match.group(0)
+            if name not in environ and isinstance(environ, UnsetAllowed):
+                unset.append(name)
+                return match.group(0)
             if name not in environ:
                 result.problems.append((path, f"environment variable {name} is not set (used as ${{env:{name}}})"))
                 return match.group(0)
@@ -99,6 +134,9 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
         return match.group(0)
 
     out = _TOKEN.sub(replace, value)
+    if unset:
+        result.unknown[path] = tuple(sorted(set(unset)))
+        return UnknownValue.of(sorted(set(unset)))
     if escaped:
         result.literals.add(path)
     if used_env:

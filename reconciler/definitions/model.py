@@ -11,7 +11,7 @@ Kind = Literal["ModelSync", "BulkSync"]
 KINDS: tuple[Kind, ...] = ("ModelSync", "BulkSync")
 
 # Keys that belong to reconciler, not to the API request body.
-RECONCILER_KEYS = ("kind", "id", "ignore_changes")
+RECONCILER_KEYS = ("kind", "id", "ignore_changes", "write_only_rotated_at")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class Definition:
     id_position: Position | None = None
     # field paths of strings written with a ``$${`` escape: literal data, never resolved
     literal_paths: frozenset[str] = frozenset()
+    # field path -> the unset ${env:...} variables that make its value unknown (read-only commands)
+    unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # ``write_only_rotated_at``: write-only values are sent again unless live was updated after it
+    rotated_at: str | None = None
 
     @property
     def label(self) -> str:

@@ -57,6 +57,8 @@ class Change:
     depends_on: tuple[str, ...] = ()
     # where the body's sensitive values come from, for saved plans (no values)
     secrets: tuple[SecretSource, ...] = field(default=(), repr=False, compare=False)
+    # live id -> the name the file's reference uses (``${model:Users}``), for text and Markdown
+    names: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -117,6 +119,7 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...] = ()
     problems: tuple[Problem, ...] = ()
     hints: tuple[Hint, ...] = ()
+    unowned: int = 0  # unmanaged live syncs outside what this run owns: counted, not listed
 
     @property
     def summary(self) -> Summary:

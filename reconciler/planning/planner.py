@@ -17,6 +17,7 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 from __future__ import annotations
 
 import copy
+import dataclasses
 from concurrent.futures import Future
 from typing import Any, Mapping, Sequence
 
@@ -27,10 +28,15 @@ from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths, target_create
 from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.diff import LIST_RULES, diff_views
+from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.ownership import owned_unmanaged, ownership_hints
+from reconciler.planning.rotation import resend
+from reconciler.planning.unknowns import planned, unknown_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
+from reconciler.planning.refnames import referenced_names
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
 
 def plan_against(
@@ -39,13 +45,21 @@ def plan_against(
     *,
     prune: PruneScope | None = None,
     parallelism: int = 4,
+    owns: PruneScope | None = None,
+    resend_write_only: frozenset[str] = frozenset(),
 ) -> Plan:
-    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4)."""
+    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4).
+
+    ``prune``: unmanaged syncs it covers are deleted; ``owns``: only unmanaged syncs it covers are
+    reported (the others are counted); None: all of them. ``resend_write_only``: names of syncs
+    whose write-only values are sent again (:mod:`reconciler.planning.rotation`).
+    """
     with Reads(client, definitions, parallelism) as reads:
-        return _plan(client, reads, definitions, prune)
+        return _plan(client, reads, definitions, prune, owns, resend_write_only)
 
 
-def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None) -> Plan:
+def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None,
+          owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
     live_items: dict[Kind, list[Mapping[str, Any]]] = {
         "ModelSync": client.list_model_syncs(on_items=reads.offer),
         "BulkSync": client.list_bulk_syncs(),
@@ -67,7 +81,9 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     catalog = _Catalog(client, definitions, ok)
 
     changes: list[Change] = []
-    hints: list[Hint] = []
+    rotations: list[Hint] = []
+    target_hints: list[Hint] = []
+    created: list[tuple[Definition, Change]] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -79,13 +95,17 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             continue
         # (a sync deleted between the listing and the read is simply not live any more: a create)
         try:
-            change = _change(d, live, resolver, catalog)
+            change = _change(planned(d), live, resolver, catalog)
         except _Unresolved as exc:
             problems.extend(_problem(d, text, path) for path, text in exc.problems)
             continue
+        change, hints = resend(change, d, live, d.name in resend_write_only)
+        rotations.extend(hints)
         changes.append(change)
         hint = target_create.hint(d, live) if live is not None else None
-        hints += [hint] if hint else []
+        target_hints += [hint] if hint else []
+        if change.action == "create":
+            created.append((d, change))
 
     referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
@@ -108,11 +128,20 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
          if str(item["id"]) not in deleting),
         key=lambda u: (u.kind, u.name, u.sync_id),
     ))
+    unmanaged, unowned = owned_unmanaged(unmanaged, owns)
+    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok]) + tuple(rotations)
+    hints += tuple(sorted(target_hints, key=lambda h: (h.kind or "", h.name or "", h.message)))
+    listed = {u.sync_id for u in unmanaged}
+    candidates = [(k, i) for k, i in matching.unmanaged if str(i["id"]) in listed]
+    if any(d.kind == "ModelSync" for d, _ in created) and any(k == "ModelSync" for k, _ in candidates):
+        catalog.ensure_connections(client)  # comparing a model sync needs its connection's defaults
+    hints += rename_hints(client, created, candidates, lambda d, live: _same_but_name(d, live, resolver, catalog))
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
         unmanaged=unmanaged,
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
-        hints=tuple(sorted(hints, key=lambda h: (h.kind or "", h.name or "", h.message))),
+        hints=hints,
+        unowned=unowned,
     )
 
 
@@ -187,6 +216,10 @@ class _Catalog:
         self.connections = client.list_connections() if "connection" in schemes or compares_model else []
         self.models = client.list_models() if "model" in schemes else []
 
+    def ensure_connections(self, client: PolytomicClient) -> None:
+        if not self.connections:
+            self.connections = client.list_connections()
+
     def connections_by_name(self) -> dict[str, list[str]]:
         return by_name(self.connections)
 
@@ -235,11 +268,12 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     desired, depends, problems = resolver.resolve(marked, d.literal_paths)
     if problems:
         raise _Unresolved(problems)
+    names = referenced_names(marked, resolver)
     if live is None:
         secrets = _secret_sources(d, desired)
         return Change(kind=d.kind, name=d.name, action="create", source=d.position,
                       diffs=tuple(_create_diffs(d.kind, desired)), body=plain(desired),
-                      depends_on=tuple(depends), secrets=secrets)
+                      depends_on=tuple(depends), secrets=secrets, names=names)
     sync_id = str(live["id"])
     paired = _paired_paths(d, desired, live)
     body = _with_ignored(d, desired, live, paired)
@@ -272,7 +306,17 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
         diffs += _write_only_diffs(d.kind, body)
     return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,
                   diffs=tuple(sorted(diffs, key=lambda x: x.path)), fingerprint=fingerprint(_fingerprinted(d.kind, live)),
-                  body=plain(body), depends_on=tuple(depends), secrets=secrets)
+                  body=plain(body), depends_on=tuple(depends), secrets=secrets, names=names)
+
+
+def _same_but_name(d: Definition, live: Mapping[str, Any], resolver: Resolver, catalog: _Catalog) -> bool:
+    """Whether ``d`` would change nothing on ``live`` but its name (a likely rename)."""
+    name = str(live.get("name"))
+    renamed = dataclasses.replace(d, name=name, spec={**d.spec, "name": name})
+    try:
+        return _change(planned(renamed), dict(live), resolver, catalog).action == "no-op"
+    except _Unresolved:
+        return False
 
 
 def _fingerprinted(kind: Kind, live: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -20,7 +20,7 @@ from typing import IO, Any, Mapping
 from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
-from reconciler.planning.model import ACTIONS, Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged
+from reconciler.planning.model import ACTIONS, Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged
 from reconciler.secrets import redactor
 
 FORMAT_VERSION = 1
@@ -41,6 +41,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "problems": [
             {"message": p.message, "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)} for p in plan.problems
         ],
+        "hints": [{"message": h.message, "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
+        "not_owned": plan.unowned,
     }
 
 
@@ -119,6 +121,7 @@ def _change_doc(change: Change) -> dict[str, Any]:
             for d in change.diffs
         ],
         "body": body,
+        "names": dict(change.names),
         "secrets": [
             {k: v for k, v in (("path", s.path), ("template", s.template), ("file", s.file)) if v is not None}
             for s in change.secrets
@@ -141,8 +144,10 @@ def _pos_doc(position: Position | None) -> dict[str, Any] | None:
 # ---- loading ----------------------------------------------------------------------------------
 
 
-def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str]) -> Plan:
-    """Read a saved plan and re-derive its sensitive values from ``environ`` (and definition files)."""
+def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, derive_secrets: bool = True) -> Plan:
+    """Read a saved plan and re-derive its sensitive values from ``environ`` (and definition files).
+
+    ``derive_secrets=False`` (``reconciler show``): the bodies keep no sensitive value at all."""
     where = str(path)
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -158,26 +163,29 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str]) -> Plan:
         raise PlanError(f"{where} has plan format version {raw.get('format_version')!r}; this reconciler reads "
                         f"version {FORMAT_VERSION}: run `reconciler plan --out` again")
     try:
-        files = _FileSecrets(environ)
+        files = _FileSecrets(environ) if derive_secrets else None
         changes = tuple(_change(item, environ, files) for item in raw.get("changes") or [])
         unmanaged = tuple(Unmanaged(u["kind"], u["sync_id"], u["name"]) for u in raw.get("unmanaged") or [])
         problems = tuple(
             Problem(p["message"], kind=p.get("kind"), name=p.get("name"), source=_pos(p.get("source")))
             for p in raw.get("problems") or []
         )
+        hints = tuple(Hint(h["message"], kind=h.get("kind"), name=h.get("name"), source=_pos(h.get("source")))
+                      for h in raw.get("hints") or [])
+        unowned = int(raw.get("not_owned") or 0)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"{where} is not a valid saved plan ({type(exc).__name__}: {exc})") from None
-    return Plan(changes=changes, unmanaged=unmanaged, problems=problems)
+    return Plan(changes=changes, unmanaged=unmanaged, problems=problems, hints=hints, unowned=unowned)
 
 
-def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets") -> Change:
+def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets | None") -> Change:
     action = item["action"]
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     secrets = tuple(SecretSource(path=s["path"], template=s.get("template"), file=s.get("file"))
                     for s in item.get("secrets") or [])
     body = item.get("body")
-    if isinstance(body, dict):
+    if isinstance(body, dict) and files is not None:
         for source in secrets:
             value = _derive(source, item, environ, files)
             if not paths.put(body, source.path, value):
@@ -194,6 +202,7 @@ def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSe
         body=body,
         depends_on=tuple(item.get("depends_on") or ()),
         secrets=secrets,
+        names={str(k): str(v) for k, v in (item.get("names") or {}).items()},
     )
 
 

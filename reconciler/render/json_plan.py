@@ -29,6 +29,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "changes": [_change(c) for c in plan.changes],
         "unmanaged": [unmanaged_json(u) for u in plan.unmanaged],
         "errors": [problem_json(p) for p in plan.problems],
+        "not_owned": plan.unowned,
         "hints": [problem_json(h) for h in plan.hints],
     }
 
@@ -46,14 +47,15 @@ def _change(change: Change) -> dict[str, Any]:
         "source": position_json(change.source),
         "depends_on": list(change.depends_on),
         "fingerprint": change.fingerprint,
-        "diffs": [diff_json(d) for d in change.diffs],
+        "diffs": [diff_json(d, created=change.action == "create") for d in change.diffs],
     }
 
 
-def diff_json(diff: FieldDiff) -> dict[str, Any]:
+def diff_json(diff: FieldDiff, *, created: bool = False) -> dict[str, Any]:
+    """One diff; a created sync had nothing before (not even a write-only value)."""
     return {
         "path": diff.path,
-        "before": shown(diff, diff.before),
+        "before": None if created else shown(diff, diff.before),
         "after": shown(diff, diff.after),
         "sensitive": diff.sensitive,
         "write_only": diff.write_only,

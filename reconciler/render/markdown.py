@@ -6,6 +6,7 @@ import html
 import re
 
 from reconciler.planning.model import Change, Plan
+from reconciler.render.names import named
 from reconciler.render.values import SYMBOL, diff_line, problem_text
 
 MARKER = "<!-- reconciler-plan -->"
@@ -64,7 +65,7 @@ def _section(change: Change) -> list[str]:
     where = f" · <code>{html.escape(str(change.source))}</code>" if change.source is not None else ""
     head = (f"<details><summary><code>{SYMBOL[change.action]}</code> <b>{change.action}</b> "
             f"{change.kind} <b>{html.escape(change.name)}</b>{ident}{where}</summary>")
-    body = [diff_line(change, d) for d in change.diffs]
+    body = [diff_line(change, named(change, d)) for d in change.diffs]
     body += [f"  (after {dep} is created)" for dep in change.depends_on]
     if not body:
         body = ["- (the whole sync)"] if change.action == "delete" else ["(no field changes)"]

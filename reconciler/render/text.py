@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from reconciler.planning.model import Change, Plan
+from reconciler.render.names import named
 from reconciler.render.values import SYMBOL, VERB, diff_line, label, problem_text
 
 Paint = Callable[[str, str], str]  # (symbol deciding the colour, text) -> text
@@ -51,7 +52,7 @@ def _change_block(change: Change, paint: Paint) -> list[str]:
     for dep in change.depends_on:
         out.append(f"    (after {dep} is created)")
     for diff in change.diffs:
-        line = diff_line(change, diff)
+        line = diff_line(change, named(change, diff))
         out.append(f"    {paint(line[0], line[0])}{line[1:]}")
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.definitions.interpolate import UnknownValue
 from reconciler.errors import Position
 from reconciler.planning.model import Change, FieldDiff, Hint, Problem
 
@@ -23,7 +24,7 @@ def shown(diff: FieldDiff, value: Any) -> Any:
 
 
 def as_text(value: Any) -> str:
-    if isinstance(value, str) and value in (SENSITIVE, WRITE_ONLY):
+    if isinstance(value, str) and (value in (SENSITIVE, WRITE_ONLY) or isinstance(value, UnknownValue)):
         return value
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "), default=str)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from reconciler.api.client import PolytomicClient, map_concurrent
+from reconciler.config import Ownership
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError, Position
 from reconciler.planning.model import Change, Plan, Problem, Unmanaged
@@ -168,9 +169,12 @@ def active_states(client: PolytomicClient, kinds: Sequence[Kind]) -> dict[tuple[
     return states
 
 
-def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4) -> DriftReport:
-    """Plan (read-only, no prune), then read the status of every managed live sync."""
-    plan = plan_against(client, definitions, prune=None, parallelism=parallelism)
+def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4,
+                  owns: Ownership | None = None) -> DriftReport:
+    """Plan (read-only, no prune), then read the status of every managed live sync.
+
+    Unmanaged syncs outside ``owns`` are not this repository's business: never drift."""
+    plan = plan_against(client, definitions, prune=None, parallelism=parallelism, owns=owns)
     targets = health_targets(plan, definitions)
     wanted = sorted({t.definition.kind for t in targets if t.definition.spec.get("active") is True})
     live_active = active_states(client, wanted) if wanted else {}

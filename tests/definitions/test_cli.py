@@ -123,9 +123,10 @@ def test_bad_paths_exit_1(tmp_path: Path) -> None:
 
 
 def test_unset_passphrase_variable_is_named_not_masked() -> None:
+    """validate is offline and needs no secret: an unset variable is named, its value unknown."""
     env = {k: v for k, v in os.environ.items() if k != "DEMO_ENCRYPTION_PASSPHRASE"}
     result = subprocess.run([*reconciler_command(), "validate", str(EXAMPLES)], env=env,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert ("encryption_passphrase: environment variable DEMO_ENCRYPTION_PASSPHRASE is not set "
-            "(used as ${env:DEMO_ENCRYPTION_PASSPHRASE})") in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ("Note: not set, so their values are unknown (only apply needs them): "
+                             "DEMO_ENCRYPTION_PASSPHRASE\n")

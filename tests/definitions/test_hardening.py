@@ -198,7 +198,7 @@ def test_every_problem_is_one_line_even_for_names_and_keys_with_line_breaks(tmp_
         "ModelSync \"Two\\nlines\": bad\\r\\nkey: unknown key 'bad\\r\\nkey' (allowed: active, encryption_passphrase, "
         "fields, filter_logic, filters, id, identity, ignore_changes, kind, mode, name, only_enrich_updates, "
         "organization_id, override_fields, overrides, policies, schedule, skip_initial_backfill, sync_all_records, "
-        "target)",
+        "target, write_only_rotated_at)",
     ]
 
 

@@ -13,11 +13,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.definitions.model import RECONCILER_KEYS
 from reconciler.definitions.schema import schema_problems
 from reconciler.emulator.validation import BULK_SYNC_REQUEST, SYNC_REQUEST, check
 from tests.definitions.helpers import SCHEMAS
 
-OURS = ("kind", "id", "ignore_changes")
+OURS = RECONCILER_KEYS  # ours, never sent
 EMULATOR = {"ModelSync": SYNC_REQUEST, "BulkSync": BULK_SYNC_REQUEST}
 FILES = {"ModelSync": "model-sync.schema.json", "BulkSync": "bulk-sync.schema.json"}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,7 +111,7 @@ def mutated(draw: Any, kind: str) -> dict[str, Any]:
     elif action == "delete":
         parent.pop(where[-1])
     elif isinstance(target, dict):
-        # Top level: only API keys (kind, id and ignore_changes are ours and never sent).
+        # Top level: only API keys (RECONCILER_KEYS are ours and never sent).
         keys = ["shedule", "name", "zz", "frequency"] + (["id"] if where else [])
         target[draw(st.sampled_from(keys))] = draw(REPLACEMENTS)
     return doc

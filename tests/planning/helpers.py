@@ -96,9 +96,9 @@ def client_for(emulator: Emulator) -> PolytomicClient:
 
 
 def plan(emulator: Emulator, definitions: Sequence[Definition], *, prune: PruneScope | None = None,
-         parallelism: int = 4) -> Plan:
+         parallelism: int = 4, **options: Any) -> Plan:
     with client_for(emulator) as client:
-        return plan_against(client, definitions, prune=prune, parallelism=parallelism)
+        return plan_against(client, definitions, prune=prune, parallelism=parallelism, **options)
 
 
 def path_of(kind: str) -> str:

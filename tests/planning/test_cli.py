@@ -93,7 +93,9 @@ def test_prune_needs_a_scope_and_plans_deletions_inside_it(emulator: Emulator, t
     document = json.loads(result.stdout)
     assert [(c["name"], c["action"], c["sync_id"]) for c in document["changes"]] == [
         ("tmp-doomed", "delete", doomed), ("tmp-kept", "no-op", document["changes"][1]["sync_id"])]
-    assert [u["name"] for u in document["unmanaged"]] == ["outside"]
+    # the deprecated prune: key is the ownership scope: "outside" is another team's, only counted
+    assert document["unmanaged"] == [] and document["not_owned"] == 1
+    assert "`prune:` is deprecated: rename it to `owns:`" in result.stderr
 
 
 def test_json_stays_valid_when_a_secret_reads_like_a_json_literal(emulator: Emulator, tmp_path: Path) -> None:

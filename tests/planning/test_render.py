@@ -108,7 +108,7 @@ def test_json_document() -> None:
     assert document["unmanaged"] == [{"kind": "ModelSync", "name": "Made in the UI", "sync_id": ID_3}]
     assert document["errors"][0]["source"] == {"file": "syncs/twin.yaml", "line": 1, "column": 1}
     assert set(document) == {"format_version", "document", "has_changes", "summary", "summary_line", "changes",
-                             "unmanaged", "errors", "hints"}
+                             "unmanaged", "errors", "not_owned", "hints"}
 
 
 def test_errors_without_changes_do_not_claim_everything_matches() -> None:

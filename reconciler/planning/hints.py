@@ -1,0 +1,66 @@
+"""Hints where users go wrong: a create that looks like the rename of an unmanaged live sync."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from reconciler.api.client import PolytomicClient, map_concurrent
+from reconciler.definitions.model import Definition, Kind
+from reconciler.errors import ApiError
+from reconciler.planning.model import Change, Hint
+from reconciler.planning.prefetch import is_full_model_item
+
+MAX_RENAME_READS = 10  # live syncs read to check a likely rename, per plan
+
+Same = Callable[[Definition, Mapping[str, Any]], bool]
+
+
+def read_full(client: PolytomicClient, kind: Kind, item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The full live object of a list item (with its schema selection for a bulk sync)."""
+    sync_id = str(item["id"])
+    if kind == "ModelSync":
+        return dict(item) if is_full_model_item(item) else client.get_model_sync(sync_id)
+    live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
+    return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)}
+
+
+def _plausible(kind: Kind, body: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
+    """What a list item tells cheaply (light items too) agrees with the create's body."""
+    if kind == "ModelSync":
+        target = body.get("target") if isinstance(body.get("target"), Mapping) else {}
+        checks = {"mode": body.get("mode"), "target_connection_id": target.get("connection_id"),
+                  "target_object": target.get("object")}
+    else:
+        checks = {k: body.get(k) for k in ("mode", "source_connection_id", "destination_connection_id")}
+    return all(item[k] == v for k, v in checks.items() if k in item and v is not None)
+
+
+def rename_hints(client: PolytomicClient, creates: Sequence[tuple[Definition, Change]],
+                 unmanaged: Sequence[tuple[Kind, Mapping[str, Any]]], same: Same, *, parallelism: int = 4,
+                 ) -> tuple[Hint, ...]:
+    """A hint for each create whose body matches one unmanaged live sync of its kind except for the name."""
+    pairs = [(d, item) for d, change in creates for kind, item in unmanaged
+             if kind == d.kind and change.body is not None and _plausible(kind, change.body, item)]
+    pairs = pairs[:MAX_RENAME_READS]
+
+    def check(pair: tuple[Definition, Mapping[str, Any]]) -> tuple[Definition, Mapping[str, Any]] | None:
+        d, item = pair
+        try:
+            live = read_full(client, d.kind, item)
+        except ApiError:
+            return None  # gone meanwhile, or unreadable: no hint, never an error
+        return (d, item) if same(d, live) else None
+
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for hit in map_concurrent(check, pairs, parallelism):
+        if hit is not None:
+            found.setdefault(hit[0].label, []).append(hit[1])
+    hints = []
+    for d, _ in creates:
+        matches = found.get(d.label, [])
+        if len(matches) == 1:
+            old = matches[0]
+            hints.append(Hint(f"looks like a rename: the unmanaged {d.kind} {old.get('name')!r} ({old.get('id')}) "
+                              f"matches it except the name; pin `id: {old.get('id')}` to rename it in place "
+                              "instead of creating a second sync", d.kind, d.name, d.position))
+    return tuple(hints)

@@ -1,0 +1,52 @@
+"""Values left unknown because their ``${env:...}`` variables are not set (read-only commands).
+
+Such a value is never compared: an update keeps the live value there, as for ``ignore_changes``
+(so it is never drift); a create shows it as ``(unknown: NAME not set)``. Only ``apply`` needs the
+values: :func:`require_known` names every missing variable before any request is made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from reconciler.definitions.model import Definition
+from reconciler.errors import ConfigError
+from reconciler.planning.model import Hint
+
+
+def planned(d: Definition) -> Definition:
+    """The definition as the planner compares it: unknown paths are not compared."""
+    if not d.unknown:
+        return d
+    extra = tuple(p for p in sorted(d.unknown) if p not in d.ignore_changes)
+    return dataclasses.replace(d, ignore_changes=(*d.ignore_changes, *extra))
+
+
+def _variables(d: Definition) -> list[str]:
+    return sorted({name for names in d.unknown.values() for name in names})
+
+
+def unknown_hints(definitions: Sequence[Definition]) -> tuple[Hint, ...]:
+    """One hint per definition with unknown values."""
+    out = []
+    for d in definitions:
+        if d.unknown:
+            where = ", ".join(f"{path} ({', '.join(names)})" for path, names in sorted(d.unknown.items()))
+            out.append(Hint(f"not compared, unknown until these environment variables are set: {where}; "
+                            "apply needs them", kind=d.kind, name=d.name, source=d.position))
+    return tuple(out)
+
+
+def missing_variables(definitions: Sequence[Definition]) -> list[str]:
+    return sorted({name for d in definitions for name in _variables(d)})
+
+
+def require_known(definitions: Sequence[Definition]) -> None:
+    """Refuse, before any request, definitions whose values are not all known (``apply``)."""
+    missing = missing_variables(definitions)
+    if not missing:
+        return
+    uses = sorted(f"{d.position_of(path)} {path}" for d in definitions for path in d.unknown)
+    raise ConfigError(f"apply needs environment variable{'s' if len(missing) != 1 else ''} "
+                      f"{', '.join(missing)}, not set (used at {'; '.join(uses)}); nothing was sent")

@@ -1,0 +1,94 @@
+"""Hints where users go wrong: likely renames, references shown by name, write-only values of a create."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import Ownership
+from reconciler.planning.hints import MAX_RENAME_READS
+from reconciler.planning.ownership import NARROWED
+from tests.planning.helpers import bulk, bulk_def, create, model, plan, run_cli, users_sync, write_yaml
+from tests.support.emulator import SALESFORCE, USERS_MODEL, Emulator
+
+
+def test_a_create_matching_an_unmanaged_sync_but_its_name_is_a_likely_rename(emulator: Emulator) -> None:
+    old = create(emulator, "ModelSync", users_sync("Users to SF", active=True))
+    create(emulator, "ModelSync", users_sync("Other schedule", schedule={"frequency": "hourly"}))
+    result = plan(emulator, [model(users_sync("Users to Salesforce", active=True))])
+    assert [c.action for c in result.changes] == ["create"]
+    renames = [h for h in result.hints if "looks like a rename" in h.message]
+    assert len(renames) == 1 and renames[0].name == "Users to Salesforce"
+    assert f"'Users to SF' ({old})" in renames[0].message and f"pin `id: {old}`" in renames[0].message
+
+
+def test_no_rename_hint_when_anything_else_differs(emulator: Emulator) -> None:
+    create(emulator, "ModelSync", users_sync("Users to SF", schedule={"frequency": "hourly"}))
+    create(emulator, "BulkSync", bulk("Lake copy", mode="snapshot"))
+    result = plan(emulator, [model(users_sync("Users to Salesforce")), bulk_def(bulk("Lake"))])
+    assert [c.action for c in result.changes] == ["create", "create"]
+    assert not [h for h in result.hints if "looks like a rename" in h.message]
+
+
+def test_a_bulk_sync_rename_is_found_too(emulator: Emulator) -> None:
+    old = create(emulator, "BulkSync", bulk("Lake copy"))
+    result = plan(emulator, [bulk_def(bulk("Lake"))])
+    assert any(f"pin `id: {old}`" in h.message for h in result.hints)
+
+
+def test_a_rename_out_of_owns_is_not_hinted(emulator: Emulator) -> None:
+    create(emulator, "ModelSync", users_sync("Users to SF"))
+    result = plan(emulator, [model(users_sync("Team users"))], owns=Ownership(name_prefix="Team "))
+    assert [c.action for c in result.changes] == ["create"]
+    assert not [h for h in result.hints if "rename" in h.message]
+    assert "Users to SF" not in str(plan(emulator, [model(users_sync("Team users"))], owns=NARROWED).hints)
+
+
+def test_rename_checks_read_a_bounded_number_of_syncs(emulator: Emulator) -> None:
+    for i in range(MAX_RENAME_READS + 5):
+        create(emulator, "ModelSync", users_sync(f"Look-alike {i:02d}", schedule={"frequency": "hourly"}))
+    emulator.clear_requests()
+    plan(emulator, [model(users_sync("Users to Salesforce"))])
+    reads = emulator.requests()["counts"].get("GET /api/syncs/{id}", 0)
+    assert reads == MAX_RENAME_READS
+
+
+def _referring(name: str) -> dict[str, Any]:
+    doc = {"kind": "ModelSync", **users_sync(name)}
+    doc["target"] = {"connection_id": "${connection:Salesforce CRM}", "object": "Contact"}
+    doc["identity"]["source"]["model_id"] = "${model:Users}"
+    doc["encryption_passphrase"] = "${env:PASS}"
+    return doc
+
+
+def test_references_render_by_name_in_text_and_markdown_ids_in_json(emulator: Emulator, tmp_path: Path) -> None:
+    write_yaml(tmp_path / "syncs", [_referring("Referring")])
+    env = {"PASS": "hint-secret-1234"}
+    text = run_cli(emulator, "plan", cwd=tmp_path, env=env).stdout
+    assert '+ target.connection_id: "Salesforce CRM"' in text and '+ identity.source.model_id: "Users"' in text
+    assert SALESFORCE not in text
+    markdown = run_cli(emulator, "plan", "--format", "markdown", cwd=tmp_path, env=env).stdout
+    assert '+ target.connection_id: "Salesforce CRM"' in markdown and SALESFORCE not in markdown
+    doc = json.loads(run_cli(emulator, "plan", "--format", "json", cwd=tmp_path, env=env).stdout)
+    diffs = {d["path"]: d for d in doc["changes"][0]["diffs"]}
+    assert diffs["target.connection_id"]["after"] == SALESFORCE
+    assert diffs["identity.source.model_id"]["after"] == USERS_MODEL
+    # a created write-only value had nothing before
+    assert diffs["encryption_passphrase"] == {"path": "encryption_passphrase", "before": None, "after": "(sensitive)",
+                                              "sensitive": True, "write_only": True}
+
+
+def test_an_update_shows_the_referenced_name_on_the_side_the_file_sets(emulator: Emulator, tmp_path: Path) -> None:
+    doc = _referring("Referring")
+    write_yaml(tmp_path / "syncs", [doc])
+    live = users_sync("Referring", encryption_passphrase="x-passphrase")
+    live["identity"]["source"]["model_id"] = USERS_MODEL
+    live["target"] = {"connection_id": SALESFORCE, "object": "Lead"}
+    create(emulator, "ModelSync", live)
+    text = run_cli(emulator, "plan", cwd=tmp_path, env={"PASS": "x-passphrase"}).stdout
+    assert '~ target.object: "Lead" -> "Contact"' in text
+    saved = run_cli(emulator, "plan", "--out", "p.json", cwd=tmp_path, env={"PASS": "x-passphrase"})
+    assert saved.returncode == 0, saved.stderr
+    assert json.loads((tmp_path / "p.json").read_text())["changes"][0]["names"] == {
+        SALESFORCE: "Salesforce CRM", USERS_MODEL: "Users"}

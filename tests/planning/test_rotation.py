@@ -1,0 +1,102 @@
+"""Write-only rotation: `write_only_rotated_at` in the file and `--resend-write-only NAME` send a passphrase again."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.planning.helpers import create, run_cli, users_sync
+from tests.support.emulator import Emulator, start_emulator
+
+OLD, NEW = "old-passphrase-5b1f", "new-passphrase-c3d8"
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
+    """An emulator on a database file, so that a test can read the write-only value it stored."""
+    db = tmp_path_factory.mktemp("rotation") / "emulator.db"
+    emu = start_emulator(db=str(db))
+    yield emu, db
+    emu.stop()
+
+
+def passphrase(db: Path, sync_id: str) -> str | None:
+    with sqlite3.connect(db) as conn:
+        (data,) = conn.execute("SELECT data FROM syncs WHERE id = ?", (sync_id,)).fetchone()
+    return json.loads(data).get("encryption_passphrase")
+
+
+def _project(emulator: Emulator, cwd: Path) -> str:
+    emulator.reset()
+    sync_id = create(emulator, "ModelSync", users_sync("Secured", encryption_passphrase=OLD))
+    doc = {"kind": "ModelSync", **users_sync("Secured"), "encryption_passphrase": "${env:PASS}"}
+    (cwd / "syncs").mkdir(exist_ok=True)
+    (cwd / "syncs" / "secured.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return sync_id
+
+
+def test_a_rotated_passphrase_alone_is_no_change(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, db = stored
+    sync_id = _project(emulator, tmp_path)
+    result = run_cli(emulator, "plan", cwd=tmp_path, env={"PASS": NEW})
+    assert "No changes." in result.stdout  # it cannot be read back: never a difference on its own
+    assert run_cli(emulator, "apply", "--auto-approve", cwd=tmp_path, env={"PASS": NEW}).returncode == 0
+    assert passphrase(db, sync_id) == OLD
+
+
+def test_resend_flag_sends_it_once(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, db = stored
+    sync_id = _project(emulator, tmp_path)
+    env = {"PASS": NEW}
+    planned = run_cli(emulator, "plan", "--resend-write-only", "Secured", cwd=tmp_path, env=env)
+    assert "~ encryption_passphrase: (sensitive, write-only) (sent again" in planned.stdout
+    assert "Plan: 0 to create, 1 to update" in planned.stdout and "--resend-write-only" in planned.stdout
+    applied = run_cli(emulator, "apply", "--resend-write-only", "Secured", "--auto-approve", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert passphrase(db, sync_id) == NEW
+    assert NEW not in planned.stdout + applied.stdout + applied.stderr
+    assert "No changes." in run_cli(emulator, "plan", cwd=tmp_path, env=env).stdout
+
+
+def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, db = stored
+    sync_id = _project(emulator, tmp_path)
+    rotated = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")  # after the live sync's last update
+    doc = yaml.safe_load((tmp_path / "syncs" / "secured.yaml").read_text())
+    (tmp_path / "syncs" / "secured.yaml").write_text(yaml.safe_dump({**doc, "write_only_rotated_at": rotated}))
+    env = {"PASS": NEW}
+    assert run_cli(emulator, "validate", cwd=tmp_path).returncode == 0
+    planned = run_cli(emulator, "plan", "--detailed-exitcode", cwd=tmp_path, env=env)
+    assert planned.returncode == 2 and f"write_only_rotated_at {rotated}" in planned.stdout
+    assert run_cli(emulator, "apply", "--auto-approve", cwd=tmp_path, env=env).returncode == 0
+    assert passphrase(db, sync_id) == NEW
+    again = run_cli(emulator, "plan", "--detailed-exitcode", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stdout  # the live sync was updated after: converged
+
+
+def test_rotation_through_a_saved_plan(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, db = stored
+    sync_id = _project(emulator, tmp_path)
+    env = {"PASS": NEW}
+    saved = run_cli(emulator, "plan", "--resend-write-only", "Secured", "--out", "p.json", cwd=tmp_path, env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert NEW not in (tmp_path / "p.json").read_text()
+    applied = run_cli(emulator, "apply", "--plan", "p.json", "--auto-approve", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert passphrase(db, sync_id) == NEW
+
+
+def test_unknown_name_is_refused_before_any_request(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, _ = stored
+    _project(emulator, tmp_path)
+    emulator.clear_requests()
+    result = run_cli(emulator, "apply", "--resend-write-only", "Secure", "--auto-approve", cwd=tmp_path,
+                     env={"PASS": NEW})
+    assert result.returncode == 1 and "(did you mean 'Secured'?)" in result.stderr
+    assert emulator.requests()["total"] == 0

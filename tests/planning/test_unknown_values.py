@@ -1,0 +1,94 @@
+"""Read-only commands run with ${env:...} variables unset: such values are unknown, never drift, never sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.planning.helpers import create, get, run_cli, users_sync, write_yaml
+from tests.support.emulator import USERS_MODEL, Emulator
+
+SECRET = "pro-secret-value-77aa"
+
+
+def _with_env_filter(name: str, variable: str = "PLAN_VALUE", **extra: Any) -> dict[str, Any]:
+    body = users_sync(name, **extra)
+    body["filters"] = [{"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality",
+                        "value": f"${{env:{variable}}}"}]
+    return {"kind": "ModelSync", **body}
+
+
+def _live_filter(value: str) -> list[dict[str, Any]]:
+    return [{"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": value}]
+
+
+def _project(emulator: Emulator, tmp_path: Path) -> Path:
+    """One live sync whose filter value comes from an unset variable; one to create; a passphrase."""
+    write_yaml(tmp_path / "syncs", [
+        _with_env_filter("Existing"),
+        {**_with_env_filter("New", variable="OTHER_VALUE"), "encryption_passphrase": "${env:PASSPHRASE}"},
+    ])
+    create(emulator, "ModelSync", users_sync("Existing", filters=_live_filter(SECRET)))
+    emulator.clear_requests()
+    return tmp_path
+
+
+def test_validate_and_the_hook_pass_without_the_variables(emulator: Emulator, tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    result = run_cli(emulator, "validate", cwd=cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OTHER_VALUE, PASSPHRASE, PLAN_VALUE" in result.stderr and "only apply needs them" in result.stderr
+    mode = {"kind": "ModelSync", **users_sync("Mode from env"), "mode": "${env:SYNC_MODE}"}
+    write_yaml(tmp_path / "more", [mode])
+    assert run_cli(emulator, "validate", "more", cwd=cwd).returncode == 0  # not an enum error either
+    assert run_cli(emulator, "validate", "more", cwd=cwd, env={"SYNC_MODE": "nonsense"}).returncode == 1
+
+
+def test_plan_shows_unknown_values_and_never_counts_them(emulator: Emulator, tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    text = run_cli(emulator, "plan", "--detailed-exitcode", cwd=cwd)
+    assert text.returncode == 2, text.stderr  # the create only
+    assert "Plan: 1 to create, 0 to update, 0 to delete, 1 unchanged, 0 unmanaged." in text.stdout
+    assert "(unknown: OTHER_VALUE not set)" in text.stdout
+    assert "filters[0].value (PLAN_VALUE)" in text.stdout  # the hint on the unchanged sync
+    doc = json.loads(run_cli(emulator, "plan", "--format", "json", cwd=cwd).stdout)
+    existing = next(c for c in doc["changes"] if c["name"] == "Existing")
+    assert existing["action"] == "no-op"
+    new = next(c for c in doc["changes"] if c["name"] == "New")
+    added = next(d for d in new["diffs"] if d["path"] == "filters[plan]")
+    assert added["after"]["value"] == "(unknown: OTHER_VALUE not set)" and added["sensitive"] is False
+    assert all(route.startswith("GET ") for route in emulator.requests()["counts"])
+
+
+def test_drift_and_status_run_without_the_variables(emulator: Emulator, tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    (cwd / "syncs" / "001.yaml").unlink()  # only the live sync: in sync although its value is unknown
+    drift = run_cli(emulator, "drift", cwd=cwd)
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    status = run_cli(emulator, "status", cwd=cwd)
+    assert status.returncode == 0, status.stdout + status.stderr
+    # the value set: now it is compared, and differs
+    drifted = run_cli(emulator, "drift", cwd=cwd, env={"PLAN_VALUE": "basic"})
+    assert drifted.returncode == 2 and SECRET not in drifted.stdout
+
+
+def test_apply_names_every_missing_variable_before_any_request(emulator: Emulator, tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    live = get(emulator, "ModelSync", create(emulator, "ModelSync", users_sync("Untouched")))
+    emulator.clear_requests()
+    result = run_cli(emulator, "apply", "--auto-approve", cwd=cwd, env={"PASSPHRASE": SECRET})
+    assert result.returncode == 1
+    assert "apply needs environment variables OTHER_VALUE, PLAN_VALUE, not set" in result.stderr
+    assert "syncs/000.yaml" in result.stderr and "nothing was sent" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert emulator.requests()["total"] == 0
+    assert get(emulator, "ModelSync", live["id"])["updated_at"] == live["updated_at"]
+
+
+def test_a_plan_with_unknown_values_is_not_saved(emulator: Emulator, tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    result = run_cli(emulator, "plan", "--out", "plan.json", cwd=cwd)
+    assert result.returncode == 1 and "not saving a plan with unknown values" in result.stderr
+    assert not (cwd / "plan.json").exists()
+    assert emulator.requests()["total"] == 0
