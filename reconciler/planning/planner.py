@@ -26,6 +26,7 @@ from reconciler.planning import normalize, paths
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.names import same_name
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
@@ -252,6 +253,8 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
         elif everything:
             desired_view["schemas"] = everything
     live_view = normalize.align_timestamps(d.kind, desired_view, live_view)
+    if same_name(live_view.get("name"), desired_view.get("name")):
+        live_view["name"] = desired_view.get("name")  # stored normalised by the server: the same name
     for path in d.ignore_changes:
         if path in paired:
             continue  # the body carries the paired live item's value (the views' orders differ)
