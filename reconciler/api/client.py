@@ -159,6 +159,7 @@ class PolytomicClient:
         error = cls(message, method=method, url=self._url(path), status=status, key=key)
         # The server's Retry-After, for callers that resend after resolving an unknown outcome.
         error.retry_after = parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        error.replayed = _replayed(response)  # type: ignore[attr-defined]
         return error
 
     def _url(self, path: str) -> str:
@@ -256,7 +257,12 @@ class PolytomicClient:
         return self.request("GET", f"/api/syncs/{sync_id}")
 
     def create_model_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("POST", "/api/syncs", json=body, idempotency_key=idempotency_key, write=True)
+        return self.create("/api/syncs", body, idempotency_key=idempotency_key)[0]
+
+    def create(self, path: str, body: Mapping[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
+        """``POST`` a create; (the created object, whether the server replayed an earlier outcome)."""
+        response = self.send("POST", path, json=body, idempotency_key=idempotency_key, write=True)
+        return _data(response), _replayed(response)
 
     def update_model_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         return self.request("PUT", f"/api/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
@@ -284,7 +290,7 @@ class PolytomicClient:
         return self.request("GET", f"/api/bulk/syncs/{sync_id}/schemas") or []
 
     def create_bulk_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("POST", "/api/bulk/syncs", json=body, idempotency_key=idempotency_key, write=True)
+        return self.create("/api/bulk/syncs", body, idempotency_key=idempotency_key)[0]
 
     def update_bulk_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         return self.request("PUT", f"/api/bulk/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
@@ -349,6 +355,11 @@ def _data(response: httpx.Response) -> Any:
     except ValueError:
         return None
     return body.get("data") if isinstance(body, dict) else None
+
+
+def _replayed(response: httpx.Response) -> bool:
+    """Whether the server says it replayed an earlier outcome of the request's Idempotency-Key."""
+    return response.headers.get("Idempotent-Replayed", "").lower() == "true"
 
 
 def _param(value: Any) -> Any:

@@ -17,6 +17,7 @@ from reconciler.apply.executor import ProgressFn, StartFn, execute
 from reconciler.apply.outcome import ApplyResult, Outcome
 from reconciler.apply.prune import check_deletions, require_scope
 from reconciler.apply.stale import find_stale
+from reconciler.apply.twins import settle_twins
 from reconciler.apply.writer import Confirms, Writer
 from reconciler.planning.model import Plan
 
@@ -43,4 +44,5 @@ def apply_plan(
 ) -> ApplyResult:
     """Carry out every pending change of ``plan``; the outcome of each, sorted by (kind, name)."""
     writer = Writer(client, policy, confirms=confirms)
-    return execute(plan.changes, writer.write, parallelism=parallelism, preset=preset, on_done=on_done, on_start=on_start)
+    result = execute(plan.changes, writer.write, parallelism=parallelism, preset=preset, on_done=on_done, on_start=on_start)
+    return settle_twins(client, result, writer.created, lambda change: writer.write(change, None))

@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 
 from reconciler.api.client import PolytomicClient
 from reconciler.definitions.model import Kind
+from reconciler.planning.names import same_name
 
 Body = Mapping[str, Any]
 
@@ -16,7 +17,7 @@ class SyncOps:
     """Create, update, delete, get and list for one kind of sync."""
 
     kind: Kind
-    create: Callable[[Body, str], dict[str, Any]]
+    create: Callable[[Body, str], tuple[dict[str, Any], bool]]  # (created, replayed)
     update: Callable[[str, Body, str], dict[str, Any]]
     delete: Callable[[str, str], None]
     get: Callable[[str], dict[str, Any]]
@@ -27,7 +28,7 @@ def ops_for(client: PolytomicClient, kind: Kind) -> SyncOps:
     if kind == "ModelSync":
         return SyncOps(
             kind=kind,
-            create=lambda body, key: client.create_model_sync(body, idempotency_key=key),
+            create=lambda body, key: client.create("/api/syncs", body, idempotency_key=key),
             update=lambda sync_id, body, key: client.update_model_sync(sync_id, body, idempotency_key=key),
             delete=lambda sync_id, key: client.delete_model_sync(sync_id, idempotency_key=key),
             get=client.get_model_sync,
@@ -36,7 +37,7 @@ def ops_for(client: PolytomicClient, kind: Kind) -> SyncOps:
     if kind == "BulkSync":
         return SyncOps(
             kind=kind,
-            create=lambda body, key: client.create_bulk_sync(body, idempotency_key=key),
+            create=lambda body, key: client.create("/api/bulk/syncs", body, idempotency_key=key),
             update=lambda sync_id, body, key: client.update_bulk_sync(sync_id, body, idempotency_key=key),
             delete=lambda sync_id, key: client.delete_bulk_sync(sync_id, idempotency_key=key),
             get=client.get_bulk_sync,
@@ -45,6 +46,12 @@ def ops_for(client: PolytomicClient, kind: Kind) -> SyncOps:
     raise ValueError(f"unknown kind {kind!r}")
 
 
+def named(ops: SyncOps, name: str) -> list[dict[str, Any]]:
+    """Every live sync of this kind whose name is ``name`` once normalised (complete listing), by id."""
+    found = [s for s in ops.list_all() if same_name(s.get("name"), name) and isinstance(s.get("id"), str)]
+    return sorted(found, key=lambda s: str(s["id"]))
+
+
 def ids_named(ops: SyncOps, name: str) -> list[str]:
-    """Ids of every live sync of this kind with exactly ``name`` (complete listing)."""
-    return sorted(str(s["id"]) for s in ops.list_all() if s.get("name") == name and s.get("id"))
+    """Ids of every live sync of this kind named ``name`` (normalised as the server may)."""
+    return [str(s["id"]) for s in named(ops, name)]

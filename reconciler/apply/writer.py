@@ -3,12 +3,15 @@
 The client retries a write only where it certainly had no effect (429, connection never made)
 and raises :class:`AmbiguousWriteError` otherwise (timeout, dropped connection, 5xx). Here:
 
-- create: on an unknown outcome, list every sync of the kind (complete listing) and look for
-  the name. Found once: adopt it. Found several: fail, never guess. Not found: wait (backoff,
-  ``Retry-After``) and resend with the same key. A success is verified with a GET, because the
-  server replays a key's first outcome for 24 h: if the sync it names is gone (or renamed), the
-  outcome was a stale replay and the create continues with a fresh key derived from the change
-  and the stale id.
+- create: first read the live syncs of the kind (once per run) and look for the name, normalised
+  as a server may store it: found once, update that sync instead (another job or the UI made it
+  since the plan); several, fail. The key is derived from the identity (kind + name), so a
+  concurrent job creating the same name gets this job's sync back, and updates it. On an unknown
+  outcome, list again and look for the name. Found once: adopt it. Found several: fail, never
+  guess. Not found: wait (backoff, ``Retry-After``) and resend with the same key. A success is
+  verified with a GET (tolerating read-after-write lag), because the server replays a key's
+  first outcome for 24 h: if the sync it names is gone (or renamed), the outcome was a stale
+  replay and the create continues with a fresh key derived from the change and the stale id.
 - update: on an unknown outcome, GET the sync (404: it was deleted, fail); if it already holds
   the desired state (optional ``confirms`` check) it is done, else resend with the same key.
 - delete: on an unknown outcome, GET the sync: 404 means done, else resend with the same key.
@@ -18,22 +21,26 @@ Other 4xx answers fail the change with the server's message and are never retrie
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from typing import Any, Callable, Mapping
 
 from reconciler.api.client import AmbiguousWriteError, PolytomicClient
 from reconciler.api.retry import RetryPolicy
-from reconciler.apply.keys import idempotency_key
-from reconciler.apply.ops import SyncOps, ids_named, ops_for
+from reconciler.apply.keys import body_hash, idempotency_key
+from reconciler.apply.ops import SyncOps, ids_named, named, ops_for
 from reconciler.apply.outcome import Outcome
 from reconciler.errors import ApiError
-from reconciler.planning.model import Change
+from reconciler.planning.model import Change, fingerprint
+from reconciler.planning.names import same_name
 
 Body = Mapping[str, Any]
 # (change, body sent, live object read back) -> True when live already holds what body asks for
 Confirms = Callable[[Change, Body, Mapping[str, Any]], bool]
 
 MAX_KEY_CHAIN = 5  # fresh keys after stale replays, per create
+MAX_LAG_READS = 5  # GETs of a just-created id that may 404 (read-after-write lag) before it counts as gone
 # A write answered with one of these certainly did not take effect; resend with the same key.
 # 409: the server is still handling an earlier request with the same key.
 _RESEND_STATUSES = frozenset({408, 409, 429})
@@ -78,13 +85,19 @@ def _reason(exc: ApiError) -> str:
     return f"{exc.method} {_path(exc.url)}: {exc.message}"
 
 
+def _twins_text(change: Change, name: str, ids: list[str]) -> str:
+    return (f"several live {change.kind} syncs are named {name!r} ({', '.join(sorted(ids))}); "
+            "keep one: delete the others or pin one with `id` (docs/apply.md, Twins)")
+
+
 def _path(url: str) -> str:
     cut = url.find("/api/")
     return url[cut:] if cut >= 0 else url
 
 
 class Writer:
-    """Sends the writes of single changes. Thread-safe: holds no per-change state."""
+    """Sends the writes of single changes. Thread-safe: holds no per-change state, only the ids it
+    created and one listing per kind read before the run's first create of that kind."""
 
     def __init__(
         self,
@@ -98,6 +111,9 @@ class Writer:
         self.policy = policy or client.retry
         self.confirms = confirms
         self.clock = clock
+        self.created: set[str] = set()  # ids this writer created (not adopted, not replayed)
+        self._snapshots: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
 
     def write(self, change: Change, body: Body | None) -> Outcome:
         ops = ops_for(self.client, change.kind)
@@ -113,15 +129,25 @@ class Writer:
 
     def _create(self, change: Change, ops: SyncOps, body: Body) -> Outcome:
         name = str(body.get("name", change.name))
+        try:
+            found = [item for item in self._live(ops) if same_name(item.get("name"), name)]
+        except ApiError as exc:
+            return Outcome.of(change, "failed", f"could not read whether a live {change.kind} named {name!r} exists "
+                                                f"({_reason(exc)}); nothing was sent; re-run apply")
+        if len(found) > 1:
+            return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
+        if found:  # made since the plan was read (another job, the UI): never a second one
+            return self._adopt(change, ops, found[0], body, "it appeared after the plan was made")
         key = idempotency_key(change, body)
         tries = _Tries(self.policy, self.clock)
         chain = 0
+        rekeyed = False
         last = ""
         unknown = False  # an earlier attempt may have committed
         while True:
             retry_after: float | None = None
             try:
-                created = ops.create(body, key)
+                created, replayed = ops.create(body, key)
             except AmbiguousWriteError as exc:
                 unknown = True
                 last = _reason(exc)
@@ -131,6 +157,12 @@ class Writer:
                     return settled
             except ApiError as exc:
                 if not _resendable(exc):
+                    if not rekeyed and getattr(exc, "replayed", False):
+                        # The identity key replayed another job's (or an earlier run's) refusal,
+                        # maybe of a different body: ask once more under a key of this body.
+                        rekeyed = True
+                        key = idempotency_key(change, body, after=f"body:{body_hash(body)}")
+                        continue
                     return Outcome.of(change, "failed", _reason(exc))
                 last = _reason(exc)
                 retry_after = _retry_after(exc)
@@ -138,7 +170,7 @@ class Writer:
                 sync_id = created.get("id") if isinstance(created, Mapping) else None
                 if not isinstance(sync_id, str) or not sync_id:
                     return Outcome.of(change, "failed", "the API accepted the create but returned no id; re-run apply")
-                verdict = self._verify_created(change, ops, sync_id, name)
+                verdict = self._verify_created(change, ops, sync_id, name, body, replayed=replayed, tries=tries)
                 if verdict is not None:
                     return verdict
                 chain += 1
@@ -154,6 +186,22 @@ class Writer:
                         return settled
                 return Outcome.of(change, "failed", f"not created after {tries.summary()}: {last}; re-run apply to converge")
 
+    def _live(self, ops: SyncOps) -> list[dict[str, Any]]:
+        """The live syncs of a kind, read once per run when its first create starts."""
+        with self._lock:
+            if ops.kind not in self._snapshots:
+                self._snapshots[ops.kind] = ops.list_all()
+            return self._snapshots[ops.kind]
+
+    def _adopt(self, change: Change, ops: SyncOps, live: Mapping[str, Any], body: Body, why: str) -> Outcome:
+        """Update the one live sync that already holds the name instead of creating another."""
+        sync_id = str(live["id"])
+        as_update = dataclasses.replace(change, action="update", sync_id=sync_id, fingerprint=fingerprint(live))
+        done = self._update(as_update, ops, body)
+        verb = "updated it" if done.status == "done" else f"updating it failed: {done.message}"
+        return Outcome.of(change, done.status, f"a live {change.kind} with this name exists ({sync_id}; {why}): "
+                                               f"{verb}", sync_id=sync_id)
+
     def _read_back_create(self, change: Change, ops: SyncOps, name: str, cause: str) -> Outcome | None:
         """After an unknown outcome: the settled outcome, or None when nothing was created (resend)."""
         try:
@@ -168,25 +216,48 @@ class Writer:
         if len(ids) == 1:
             return Outcome.of(change, "done", f"created (confirmed by reading back after: {cause})", sync_id=ids[0])
         if len(ids) > 1:
-            return Outcome.of(
-                change,
-                "failed",
-                f"several live {change.kind} syncs are now named {name!r} ({', '.join(ids)}); resolve by hand",
-            )
+            return Outcome.of(change, "failed", _twins_text(change, name, ids))
         return None
 
-    def _verify_created(self, change: Change, ops: SyncOps, sync_id: str, name: str) -> Outcome | None:
-        """Done when the created sync exists under its name; None when the answer was a stale replay."""
-        try:
-            live = ops.get(sync_id)
-        except ApiError as exc:
-            if exc.status == 404:
+    def _verify_created(self, change: Change, ops: SyncOps, sync_id: str, name: str, body: Body, *,
+                        replayed: bool, tries: _Tries) -> Outcome | None:
+        """Done when the created sync exists under its name; None when the answer was a stale replay.
+
+        A server may answer 404 for an id it created a moment ago (read-after-write lag): the id
+        is read again a few times, then looked for by name, before the answer counts as stale.
+        A replayed answer (another job's create under the same identity key, or our own earlier
+        attempt) is then updated to this body.
+        """
+        reads = 0
+        while True:
+            try:
+                live = ops.get(sync_id)
+                break
+            except ApiError as exc:
+                if exc.status != 404:
+                    return Outcome.of(change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); "
+                                                        "re-run apply", sync_id=sync_id)
+            reads += 1
+            if reads >= MAX_LAG_READS or not tries.wait(None):
+                try:
+                    found = named(ops, name)
+                except ApiError:
+                    found = []
+                match = [item for item in found if item["id"] == sync_id] or found
+                if len(match) == 1:
+                    live = match[0]
+                    sync_id = str(live["id"])
+                    break
+                if len(match) > 1:
+                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in match]))
                 return None
-            return Outcome.of(
-                change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); re-run apply", sync_id=sync_id
-            )
-        if isinstance(live, Mapping) and live.get("name") not in (None, name):
+        if isinstance(live, Mapping) and not same_name(live.get("name", name), name):
             return None  # replayed outcome of a sync since renamed: not ours any more
+        if replayed:
+            return self._adopt(change, ops, live, body, "created under the same identity key by another job or an "
+                                                        "earlier attempt")
+        with self._lock:
+            self.created.add(sync_id)
         return Outcome.of(change, "done", "created", sync_id=sync_id)
 
     # ---- update ---------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator import bulk_syncs, catalog, controls, executions, model_syncs, reorder
+from reconciler.emulator import bulk_syncs, catalog, controls, executions, hostile, model_syncs, reorder
 from reconciler.emulator.auth import DEFAULT_VERSION, KNOWN_VERSIONS, authenticate, check_version
 from reconciler.emulator.context import Ctx, Route, Router, Settings
-from reconciler.emulator.errors import ApiError, error_body
+from reconciler.emulator.errors import ApiError, error_body, not_found
+from reconciler.emulator.pagination import encode_token
 from reconciler.emulator.faults import Decision, Faults, Rule, parse_rules, retry_after_header
 from reconciler.emulator.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reconciler.emulator.idempotency import METHODS as IDEMPOTENT_METHODS
@@ -69,6 +70,7 @@ class EmulatorApp:
         self.faults = Faults(parse_rules(self.startup_faults))
         self.log = RequestLog()
         self.idempotency = Idempotency(store)
+        self.lag = hostile.Lag()
         self.router = Router(ROUTES)
         if store.is_empty():
             seed(store, api_key)
@@ -85,6 +87,7 @@ class EmulatorApp:
         seed(self.store, self.api_key)
         self.log.clear()
         self.idempotency.in_flight.clear()
+        self.lag.clear()
         self.faults = Faults(parse_rules(self.startup_faults))
         self.settings = Settings(list_items=self.startup_list_items)
 
@@ -135,6 +138,8 @@ class EmulatorApp:
             answer = await self._process(request, route, params, key, decision)
             if decision.reorder is not None and 200 <= answer.status < 300:
                 answer.body = reorder.reordered(answer.body, path, decision.reorder.rng)
+            if 200 <= answer.status < 300:
+                self._hostile_answer(answer, template, request, decision)
             if decision.after_commit is not None:
                 if decision.after_commit.status == 0:
                     entry.status = 0
@@ -144,9 +149,24 @@ class EmulatorApp:
         entry.status = answer.status
         answer.headers["X-Polytomic-Version"] = version
         content = _json_bytes(answer.body)
-        response = Response(content, status_code=answer.status, headers=answer.headers,
-                            media_type="application/json" if answer.body is not None else None)
+        media = "application/json" if answer.body is not None else None
+        slow = decision.modifiers.get("dribble")
+        if slow is not None:
+            response: Response = StreamingResponse(hostile.dribbled(slow, content), status_code=answer.status,
+                                                   headers=answer.headers, media_type=media)
+        else:
+            response = Response(content, status_code=answer.status, headers=answer.headers, media_type=media)
         await response(scope, receive, send)
+
+    def _hostile_answer(self, answer: Answer, template: str | None, request: Request, decision: Decision) -> None:
+        """Read-after-write lag on listings, looping tokens, wrong shapes and padding."""
+        if request.method == "GET" and template in hostile.LISTINGS:
+            self.lag.filter_listing(answer.body)
+            looping = decision.modifiers.get("loop_token")
+            if looping is not None:
+                restart = encode_token(self.store.secret(), *hostile.RESTART)
+                hostile.loop_token(looping, request.query_params.get("page_token"), answer.body, restart)
+        answer.body = hostile.reshape(decision.modifiers, answer.body)
 
     def _fault_answer(self, rule: Rule, decision: Decision) -> Answer:
         status = 429 if rule.action == "rate_limit" else rule.status
@@ -192,6 +212,8 @@ class EmulatorApp:
                 raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
             if key is not None and request.method in IDEMPOTENT_METHODS:
                 validate_key(key)
+            if request.method == "GET" and route.template in hostile.GETS and self.lag.hides_get(params["id"]):
+                raise not_found("sync", params["id"])  # read-after-write lag
         except ApiError as exc:
             return Answer(exc.status, exc.body(), {})
 
@@ -209,7 +231,7 @@ class EmulatorApp:
         try:
             if decision.latency:
                 await asyncio.sleep(decision.latency)
-            answer = await self._handle(request, route, params, principal)
+            answer = await self._handle(request, route, params, principal, decision)
         except BaseException:
             if use_key:
                 assert key is not None
@@ -222,10 +244,13 @@ class EmulatorApp:
             else:
                 self.idempotency.finish(org_id, key, request.method, request.url.path,
                                         Outcome(answer.status, answer.body))
+        lag = decision.modifiers.get("lag")
+        if lag is not None and request.method == "POST" and route.template in hostile.LISTINGS and answer.status == 200:
+            self.lag.register(answer.body, lag.reads)
         return answer
 
     async def _handle(self, request: Request, route: Route, params: dict[str, str],
-                      principal: Any) -> Answer:
+                      principal: Any, decision: Decision) -> Answer:
         raw = await request.body()
         body: Any = None
         try:
@@ -235,6 +260,8 @@ class EmulatorApp:
                 except ValueError as exc:
                     raise ApiError(400, f"request body is not valid JSON: {exc}",
                                    key="invalid_json") from None
+            if request.method in ("POST", "PUT", "PATCH"):
+                hostile.normalize_request(decision.modifiers.get("normalize_names"), body)
             ctx = Ctx(store=self.store, org=principal.org, actor=principal.actor,
                       method=request.method, params=params, query=dict(request.query_params),
                       body=body, settings=self.settings, scheme=principal.scheme)

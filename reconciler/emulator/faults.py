@@ -1,19 +1,27 @@
 """Fault rules: latency, error status, 429 with Retry-After, token-bucket rate limits, dropped
-connections and failures after the write committed; matched by method, path glob, nth request,
-times and probability (docs/emulator.md)."""
+connections, failures after the write committed, and the hostile behaviours of a bad server:
+name normalisation, read-after-write lag, looping page tokens, dribbling bodies, wrong `data`
+shapes and oversized answers; matched by method, path glob, nth request, times and probability
+(docs/emulator.md)."""
 
 from __future__ import annotations
 
 import math
 import random
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-ACTIONS = ("latency", "error", "rate_limit", "drop", "after_commit", "reorder")
+ACTIONS = ("latency", "error", "rate_limit", "drop", "after_commit", "reorder", "normalize_names", "lag",
+           "loop_token", "dribble", "wrong_shape", "pad")
 RULE_KEYS = {"method", "path", "nth", "times", "probability", "action", "status", "body",
-             "retry_after", "latency_ms", "rate", "burst", "seed"}
+             "retry_after", "latency_ms", "rate", "burst", "seed", "forms", "reads", "interval_ms",
+             "chunk_bytes", "data", "bytes"}
+NAME_FORMS = ("nfc", "strip", "casefold")
+# Rules that change how a request is handled or answered rather than answering it themselves.
+MODIFIERS = ("normalize_names", "lag", "loop_token", "dribble", "wrong_shape", "pad")
 
 
 class RuleError(ValueError):
@@ -37,6 +45,13 @@ class Rule:
     rate: float = 1.0
     burst: float = 1.0
     seed: int | None = None
+    forms: tuple[str, ...] = NAME_FORMS
+    reads: int = 1
+    interval_ms: float = 2000
+    chunk_bytes: int = 1
+    data: Any = "unexpected"
+    bytes: int = 1_000_000
+    loop_to: str | None = None  # loop_token: the token every later page points back to
     matched: int = 0
     fired: int = 0
     tokens: float = field(default=0.0)
@@ -77,6 +92,11 @@ class Rule:
             out["latency_ms"] = self.latency_ms
         if self.action == "rate_limit":
             out.update(rate=self.rate, burst=self.burst)
+        extra = {"normalize_names": ("forms",), "lag": ("reads",), "dribble": ("interval_ms", "chunk_bytes"),
+                 "wrong_shape": ("data",), "pad": ("bytes",)}
+        for key in extra.get(self.action, ()):
+            value = getattr(self, key)
+            out[key] = list(value) if isinstance(value, tuple) else value
         out.update(matched=self.matched, fired=self.fired)
         return out
 
@@ -136,8 +156,39 @@ def parse_rule(raw: Any) -> Rule:
         rule.burst = _number(raw, "burst", minimum=1)
     if "seed" in raw:
         rule.seed = _number(raw, "seed", integer=True)
+    _parse_hostile(raw, rule)
     rule.__post_init__()
     return rule
+
+
+def _parse_hostile(raw: dict[str, Any], rule: Rule) -> None:
+    """The keys of the hostile-server actions."""
+    if "forms" in raw:
+        forms = raw["forms"] if isinstance(raw["forms"], list) else [raw["forms"]]
+        if not forms or not all(f in NAME_FORMS for f in forms):
+            raise RuleError(f"forms must be a list of: {', '.join(NAME_FORMS)}")
+        rule.forms = tuple(forms)
+    if "reads" in raw:
+        rule.reads = _number(raw, "reads", minimum=1, integer=True)
+    if "interval_ms" in raw:
+        rule.interval_ms = _number(raw, "interval_ms")
+    if "chunk_bytes" in raw:
+        rule.chunk_bytes = _number(raw, "chunk_bytes", minimum=1, integer=True)
+    if "data" in raw:
+        rule.data = raw["data"]
+    if "bytes" in raw:
+        rule.bytes = _number(raw, "bytes", integer=True)
+
+
+def normalize_name(name: str, forms: tuple[str, ...]) -> str:
+    """A name as a normalising server stores it."""
+    if "nfc" in forms:
+        name = unicodedata.normalize("NFC", name)
+    if "strip" in forms:
+        name = name.strip()
+    if "casefold" in forms:
+        name = name.casefold()
+    return name
 
 
 def parse_rules(raw: Any) -> list[Rule]:
@@ -165,12 +216,14 @@ class Decision:
     retry_after: float | None = None
     after_commit: Rule | None = None
     reorder: Rule | None = None  # answer with order-free lists permuted (emulator/reorder.py)
+    modifiers: dict[str, Rule] = field(default_factory=dict)  # action -> first rule that fired
 
     @property
     def label(self) -> str | None:
         names = []
         if self.latency:
             names.append("latency")
+        names += sorted(self.modifiers)
         if self.terminal:
             names.append(self.terminal.action)
         if self.after_commit:
@@ -221,6 +274,8 @@ class Faults:
                 decision.after_commit = decision.after_commit or rule
             elif rule.action == "reorder":
                 decision.reorder = decision.reorder or rule
+            elif rule.action in MODIFIERS:
+                decision.modifiers.setdefault(rule.action, rule)
             else:
                 decision.terminal = rule
                 decision.retry_after = rule.retry_after

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from reconciler.definitions.model import Definition, Kind
+from reconciler.planning.names import name_key
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,14 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
     """Match every definition; list the live syncs nobody claims (namesakes of a definition are claimed)."""
     by_id: dict[tuple[Kind, str], Mapping[str, Any]] = {}
     by_name: dict[tuple[Kind, str], list[Mapping[str, Any]]] = {}
+    by_key: dict[tuple[Kind, str], list[Mapping[str, Any]]] = {}  # names as a server may normalise them
     for kind, items in live.items():
         for item in items:
             if isinstance(item.get("id"), str):
                 by_id[(kind, item["id"])] = item
             if isinstance(item.get("name"), str):
                 by_name.setdefault((kind, item["name"]), []).append(item)
+                by_key.setdefault((kind, name_key(item["name"])), []).append(item)
     pinned: dict[tuple[Kind, str], Definition] = {}
     twice: dict[tuple[Kind, str], list[Definition]] = {}
     for d in definitions:
@@ -59,7 +62,7 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
             else:
                 matches.append(Match(d, item))
             continue
-        namesakes = by_name.get((d.kind, d.name), [])
+        namesakes = by_name.get((d.kind, d.name)) or by_key.get((d.kind, name_key(d.name)), [])
         ids = sorted(str(s.get("id")) for s in namesakes)
         claimed.update((d.kind, i) for i in ids)
         if len(namesakes) > 1:

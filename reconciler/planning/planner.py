@@ -31,6 +31,7 @@ from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.names import same_name
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
 from reconciler.planning.rotation import resend
 from reconciler.planning.unknowns import planned, unknown_hints
@@ -295,6 +296,8 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
             desired_view["schemas"] = everything
     live_view = normalize.align_timestamps(d.kind, desired_view, live_view)
     desired_view, live_view = normalize.align_schemas(desired_view, live_view)
+    if same_name(live_view.get("name"), desired_view.get("name")):
+        live_view["name"] = desired_view.get("name")  # stored normalised by the server: the same name
     for path in d.ignore_changes:
         if path in paired:
             continue  # the body carries the paired live item's value (the views' orders differ)

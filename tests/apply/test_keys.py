@@ -29,8 +29,17 @@ def test_format_and_stability() -> None:
         assert idempotency_key(change(action), dict(reversed(list(BODY.items()))) if body else None) == key
 
 
-def test_body_change_gives_new_key() -> None:
+def test_create_key_is_the_identity_not_the_body() -> None:
     c = change("create")
+    # two jobs applying two versions of one definition send one key: the server creates once
+    assert idempotency_key(c, BODY) == idempotency_key(c, {**BODY, "mode": "update"})
+    # a name as a normalising server stores it (NFC, surrounding space, case) is the same identity
+    assert idempotency_key(c, {**BODY, "name": "Cafe\u0301"}) == idempotency_key(c, {**BODY, "name": " caf\u00e9 "})
+    assert idempotency_key(c, BODY) != idempotency_key(c, {**BODY, "name": "Users 2"})
+
+
+def test_update_body_change_gives_new_key() -> None:
+    c = change("update")
     assert idempotency_key(c, BODY) != idempotency_key(c, {**BODY, "mode": "update"})
 
 
@@ -41,7 +50,7 @@ def test_live_fingerprint_is_part_of_update_and_delete_keys() -> None:
 
 
 def test_identity_kind_and_action_matter() -> None:
-    assert idempotency_key(change("create"), BODY) != idempotency_key(change("create", name="Other"), BODY)
+    assert idempotency_key(change("create"), BODY) != idempotency_key(change("create", name="Other"), {**BODY, "name": "Other"})
     assert idempotency_key(change("create"), BODY) != idempotency_key(change("create", kind="BulkSync"), BODY)
     assert idempotency_key(change("update"), BODY) != idempotency_key(change("update", sync_id="s-2"), BODY)
     assert idempotency_key(change("update"), None) != idempotency_key(change("delete"), None)

@@ -1,0 +1,142 @@
+"""At most one live sync per definition: concurrent applies of two versions, an out-of-band
+create during an apply, read-after-write lag and name normalisation, over real sockets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from reconciler.apply import apply_plan
+from tests.apply.conftest import note
+from tests.apply.helpers import (
+    cli_env,
+    client_for,
+    create_live,
+    list_all,
+    live_names,
+    model_sync,
+    plan_dir,
+    project_dir,
+    run_cli,
+    write_definitions,
+)
+from tests.support.emulator import Emulator, reconciler_command
+
+TRIALS = 5
+COUNT = 50
+
+
+def _env(emulator: Emulator) -> dict[str, str]:
+    return cli_env(emulator, RECONCILER_API_TIMEOUT="10", RECONCILER_RETRY_BUDGET="30")
+
+
+def _frequencies(emulator: Emulator) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in list_all(emulator, "/api/syncs"):
+        full = emulator.api("GET", f"/api/syncs/{item['id']}").json()["data"]
+        out.setdefault(item["name"], []).append(full["schedule"]["frequency"])
+    return out
+
+
+def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator: Emulator, tmp_path: Path) -> None:
+    names = [f"Race {i:02d}" for i in range(COUNT)]
+    one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
+    two = write_definitions(tmp_path / "two", [model_sync(n, frequency="hourly") for n in names])
+    cwd = project_dir(tmp_path / "project")
+    totals = {"duplicates": 0, "lost": 0, "exits": []}
+    for trial in range(TRIALS):
+        emulator.reset()
+        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for d in (one, two)]
+        outputs = [r.communicate(timeout=300) for r in runs]
+        totals["exits"] += [r.returncode for r in runs]
+        frequencies = _frequencies(emulator)
+        duplicates = sum(len(v) - 1 for v in frequencies.values() if len(v) > 1)
+        lost = sum(1 for n in names if n not in frequencies)
+        totals["duplicates"] += duplicates
+        totals["lost"] += lost
+        assert duplicates == 0 and lost == 0, (trial, outputs)
+        assert all(v[0] in ("daily", "hourly") for v in frequencies.values())
+        # a re-run of either version converges, and a plan after it is empty
+        rerun = run_cli(emulator, "apply", str(two if trial % 2 else one), "--auto-approve", cwd=cwd, env=_env(emulator))
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        again = run_cli(emulator, "plan", str(two if trial % 2 else one), "--detailed-exitcode", cwd=cwd, env=_env(emulator))
+        assert again.returncode == 0, again.stdout
+        assert sum(live_names(emulator).values()) == COUNT
+    note(f"concurrent applies: {TRIALS} trials x 2 processes x {COUNT} definitions (two versions): "
+         f"{totals['duplicates']} duplicates, {totals['lost']} lost, exit codes {totals['exits']}")
+
+
+def test_create_out_of_band_after_the_plan_is_updated_not_duplicated(emulator: Emulator, tmp_path: Path) -> None:
+    defs = write_definitions(tmp_path / "syncs", [model_sync("Sneaky", frequency="daily")])
+    with client_for(emulator) as client:
+        plan = plan_dir(client, defs)
+        assert [c.action for c in plan.changes] == ["create"]
+        theirs = create_live(emulator, model_sync("Sneaky", frequency="manual"))  # the UI, meanwhile
+        result = apply_plan(client, plan, policy=client.retry)
+    (outcome,) = result.outcomes
+    assert outcome.status == "done" and outcome.sync_id == theirs and theirs in outcome.message
+    assert live_names(emulator)[("ModelSync", "Sneaky")] == 1
+    assert emulator.api("GET", f"/api/syncs/{theirs}").json()["data"]["schedule"]["frequency"] == "daily"
+
+
+def test_create_out_of_band_while_the_create_is_in_flight_is_reported_and_resolved(emulator: Emulator, tmp_path: Path) -> None:
+    defs = write_definitions(tmp_path / "syncs", [model_sync("Racer", frequency="daily")])
+    cwd = project_dir(tmp_path / "project")
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "latency", "latency_ms": 1500, "nth": 1})
+    proc = subprocess.Popen([*reconciler_command(), "apply", str(defs), "--auto-approve", "--format", "json"], cwd=cwd,
+                            env=_env(emulator), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not any(r["method"] == "POST" for r in emulator.requests()["requests"]):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    theirs = create_live(emulator, model_sync("Racer", frequency="manual"))  # while ours is being handled
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out + err
+    (change,) = json.loads(out)["changes"]
+    assert change["outcome"] == "failed" and theirs in change["message"] and "twin" in change["message"]
+    assert live_names(emulator)[("ModelSync", "Racer")] == 1  # ours, the younger twin, was removed
+    rerun = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert run_cli(emulator, "plan", str(defs), "--detailed-exitcode", cwd=cwd, env=_env(emulator)).returncode == 0
+    assert [i["id"] for i in list_all(emulator, "/api/syncs") if i["name"] == "Racer"] == [theirs]
+
+
+def _ids_through_lag(emulator: Emulator, reads: int) -> set[str]:
+    """Every model-sync id, listing often enough that no lagging one is missed."""
+    return {item["id"] for _ in range(reads + 1) for item in list_all(emulator, "/api/syncs")}
+
+
+def test_read_after_write_lag_makes_no_duplicates(emulator: Emulator, tmp_path: Path) -> None:
+    defs = write_definitions(tmp_path / "syncs", [model_sync(f"Lagging {i}") for i in range(5)])
+    cwd = project_dir(tmp_path / "project")
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 3})
+    result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [rule["fired"] for rule in emulator.faults()] == [5]
+    # the next run plans against a listing that still misses the new syncs: it must not create them again
+    rerun = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert len(_ids_through_lag(emulator, 3)) == 5
+    assert run_cli(emulator, "plan", str(defs), "--detailed-exitcode", cwd=cwd, env=_env(emulator)).returncode == 0
+
+
+def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulator: Emulator, tmp_path: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "  Café Users ")
+    defs = write_definitions(tmp_path / "syncs", [model_sync(decomposed)])
+    cwd = project_dir(tmp_path / "project")
+    emulator.add_faults({"path": "/api/syncs*", "action": "normalize_names", "forms": ["nfc", "strip", "casefold"]})
+    for _ in range(2):
+        result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator))
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert dict(live_names(emulator)) == {("ModelSync", "café users"): 1}
+    plan = run_cli(emulator, "plan", str(defs), "--detailed-exitcode", cwd=cwd, env=_env(emulator))
+    assert plan.returncode == 0, plan.stdout
+
+
