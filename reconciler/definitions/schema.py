@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
+from reconciler.definitions.placeholder_schema import strip
 from reconciler.errors import ConfigError
 
 #: Where the committed schemas are: the repository's ``schemas/`` (editable install), else the
@@ -97,10 +98,10 @@ _Validator = jsonschema.validators.extend(Draft202012Validator, validators={"pat
 
 @functools.lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
-    """One committed schema file, by file name."""
+    """One committed schema file, by file name, as validate checks it (placeholders substituted first)."""
     path = SCHEMA_DIR / name
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return strip(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the definition schema {path}: {exc}") from None
 
