@@ -6,7 +6,9 @@
 Reads ``CreateSyncRequest`` and ``CreateBulkSyncRequest`` from the OpenAPI file, resolves every
 ``$ref``, keeps types (with nullability), enums, formats, defaults and required lists, drops the
 API's prose, closes every object the API defines with ``additionalProperties: false`` and adds the
-reconciler-only keys (``kind``, ``id``, ``ignore_changes``, ``write_only_rotated_at``). ``--check`` exits 1 when the committed
+reconciler-only keys (``kind``, ``id``, ``ignore_changes``, ``write_only_rotated_at``). Constrained strings also accept the
+placeholders ``validate`` accepts there (``${env:NAME}``; ``${connection:NAME}`` and the other
+references in id fields), so editors and ``check-jsonschema`` agree with ``validate``. ``--check`` exits 1 when the committed
 files differ from what would be written now.
 """
 
@@ -19,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout: the placeholder rules are the package's own
+
+from reconciler.definitions import placeholder_schema  # noqa: E402
+from reconciler.definitions.semantic import reference_slot  # noqa: E402
+
 DEFAULT_OPENAPI = ROOT / "reference" / "polytomic-openapi.json"
 DEFAULT_OUT = ROOT / "schemas"
 # Draft 7: every keyword used is in it, and it is what editors support best.
@@ -113,6 +120,24 @@ def convert(node: Any, components: dict[str, Any], depth: int = 0) -> dict[str, 
     return out
 
 
+def with_placeholders(node: Any, path: str = "") -> Any:
+    """Every constrained string below ``node`` (at field path ``path``) also taking its placeholders."""
+    if not isinstance(node, dict):
+        return node
+    out = dict(node)
+    if "properties" in out:
+        out["properties"] = {name: with_placeholders(sub, f"{path}.{name}" if path else name)
+                             for name, sub in out["properties"].items()}
+    if "items" in out:
+        out["items"] = with_placeholders(out["items"], f"{path}[0]")
+    for key in ("oneOf", "anyOf", "allOf"):
+        if key in out:
+            out[key] = [with_placeholders(item, path) for item in out[key]]
+    if isinstance(out.get("additionalProperties"), dict):
+        out["additionalProperties"] = with_placeholders(out["additionalProperties"], f"{path}.*")
+    return placeholder_schema.accept(out, path, reference_slot)
+
+
 def kind_schema(kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
     """The schema of one definition document of ``kind``."""
     request, _, description = KINDS[kind]
@@ -132,7 +157,7 @@ def kind_schema(kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
         "title": kind,
         "description": description,
         "type": "object",
-        "properties": dict(sorted(properties.items())),
+        "properties": {name: with_placeholders(sub, name) for name, sub in sorted(properties.items())},
         "required": sorted({"kind", *body.get("required", [])}),
         "additionalProperties": False,
     }

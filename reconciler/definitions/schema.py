@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 from reconciler.definitions import schemacheck
 from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
+from reconciler.definitions.placeholder_schema import strip
 from reconciler.errors import ConfigError
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document needs explaining (it is slow to import)
@@ -108,10 +109,10 @@ def _validator_class() -> Any:
 
 @functools.lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
-    """One committed schema file, by file name."""
+    """One committed schema file, by file name, as validate checks it (placeholders substituted first)."""
     path = SCHEMA_DIR / name
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return strip(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the definition schema {path}: {exc}") from None
 

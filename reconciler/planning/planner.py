@@ -122,7 +122,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
                 kind=kind, name=str(item.get("name", ""))))
             continue
         changes.append(Change(kind=kind, name=str(item.get("name", "")), action="delete", sync_id=sync_id,
-                              fingerprint=fingerprint(live)))
+                              diffs=tuple(_delete_diffs(kind, live)), fingerprint=fingerprint(live)))
     deleting = {c.sync_id for c in changes if c.action == "delete"}
     unmanaged = tuple(sorted(
         (Unmanaged(kind, str(item["id"]), str(item.get("name", ""))) for kind, item in matching.unmanaged
@@ -410,6 +410,11 @@ def _create_diffs(kind: Kind, desired: Mapping[str, Any]) -> list[FieldDiff]:
         shown["target"] = {k: v for k, v in shown["target"].items() if k != "create"}
     diffs = diff_views(kind, {}, shown) + _write_only_diffs(kind, desired)
     return sorted(diffs, key=lambda x: x.path)
+
+
+def _delete_diffs(kind: Kind, live: Mapping[str, Any]) -> list[FieldDiff]:
+    """What a delete removes: every setting of the live sync, as its request would send it."""
+    return diff_views(kind, normalize.view(kind, normalize.live_request(kind, live)), {})
 
 
 def _write_only_diffs(kind: Kind, body: Mapping[str, Any]) -> list[FieldDiff]:

@@ -3,74 +3,90 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from typing import Any
 
-from reconciler.planning.model import Change, Plan
+from reconciler.planning.model import Change, FieldDiff, Plan
+from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
 from reconciler.render.names import named
-from reconciler.render.values import SYMBOL, diff_line, problem_text
+from reconciler.render.values import SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, problem_text, shown
 
 MARKER = "<!-- reconciler-plan -->"
-MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
+#: where a trimmed comment sends the reader
+FULL_PLAN = "the job's step summary and in `reconciler plan --format text`"
+WRAP = 100  # a diff line longer than this shows its values as indented JSON, one line each
 
 
-def render_markdown(plan: Plan) -> str:
+def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = FULL_PLAN) -> str:
+    """The plan as a PR comment of at most ``limit`` bytes (sections trimmed with counts beyond it)."""
     summary = plan.summary
-    lines = [MARKER, "## Reconciler plan", "", f"**{escape(summary.line())}**", ""]
-    lines += [
+    head = [MARKER, "## Reconciler plan", "", f"**{escape(summary.line())}**", ""]
+    head += [
         "| to create | to update | to delete | unchanged | unmanaged | errors |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {summary.create} | {summary.update} | {summary.delete} | {summary.unchanged} | {summary.unmanaged} | {summary.errors} |",
         "",
     ]
+    sections = []
     if plan.problems:
-        lines += [f"### Errors ({len(plan.problems)})", ""]
-        lines += [f"- {escape(problem_text(p))}" for p in plan.problems]
-        lines.append("")
+        sections.append(Section(f"### Errors ({len(plan.problems)})", "error",
+                                tuple(Item((f"- {escape(problem_text(p))}",)) for p in plan.problems)))
     pending = plan.pending
     if pending:
-        lines += [f"### Changes ({len(pending)})", ""]
-        used = sum(len(line) + 1 for line in lines)
-        for shown, change in enumerate(pending):
-            section = _section(change)
-            size = sum(len(line) + 1 for line in section)
-            if used + size > MAX_CHARS:
-                left = len(pending) - shown
-                lines += [f"*… and {left} more change{'s' if left != 1 else ''}: too long for a comment; "
-                          "see `reconciler plan` in the job log.*", ""]
-                break
-            lines += section
-            used += size
+        sections.append(Section(f"### Changes ({len(pending)})", "change", tuple(change_item(c) for c in pending)))
     elif plan.problems:
-        lines += ["No changes for the syncs that could be planned; see the errors above.", ""]
+        head += ["No changes for the syncs that could be planned; see the errors below.", ""]
     else:
-        lines += ["No changes: the live syncs match the definitions.", ""]
+        head += ["No changes: the live syncs match the definitions.", ""]
     if plan.unmanaged:
-        lines += [f"### Unmanaged live syncs ({len(plan.unmanaged)})", "",
-                  "No file declares these; the plan leaves them alone.", ""]
-        lines += [f"- {item.kind} {code(item.name)} ({code(item.sync_id)})" for item in plan.unmanaged]
-        lines.append("")
+        sections.append(Section(f"### Unmanaged live syncs ({len(plan.unmanaged)})", "unmanaged sync",
+                                tuple(Item((f"- {item.kind} {code(item.name)} ({code(item.sync_id)})",))
+                                      for item in plan.unmanaged),
+                                intro=("No file declares these; the plan leaves them alone.", "")))
     if plan.hints:
-        lines += [f"> **Hint:** {escape(problem_text(hint))}" for hint in plan.hints]
-        lines.append("")
+        sections.append(Section(f"### Hints ({len(plan.hints)})", "hint",
+                                tuple(Item((f"> **Hint:** {escape(problem_text(hint))}", "")) for hint in plan.hints)))
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:
-        lines += [f"<details><summary>Unchanged ({len(unchanged)})</summary>", ""]
-        lines += [f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})" for c in unchanged]
-        lines += ["", "</details>", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+        sections.append(Section(f"Unchanged ({len(unchanged)})", "unchanged sync",
+                                tuple(Item((f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})",)) for c in unchanged),
+                                collapsed=True))
+    return fit(head, sections, [], limit=limit, full_at=full_at)
 
 
-def _section(change: Change) -> list[str]:
+def change_item(change: Change) -> Item:
+    """One sync's collapsible block: a ``diff`` fence GitHub colours (``+``, ``-``, ``!``)."""
     ident = f" <code>{html.escape(change.sync_id)}</code>" if change.sync_id else ""
     where = f" · <code>{html.escape(str(change.source))}</code>" if change.source is not None else ""
     head = (f"<details><summary><code>{SYMBOL[change.action]}</code> <b>{change.action}</b> "
             f"{change.kind} <b>{html.escape(change.name)}</b>{ident}{where}</summary>")
-    body = [diff_line(change, named(change, d)) for d in change.diffs]
+    body = [line for d in change.diffs for line in diff_lines(change, named(change, d))]
     body += [f"  (after {dep} is created)" for dep in change.depends_on]
     if not body:
         body = ["- (the whole sync)"] if change.action == "delete" else ["(no field changes)"]
     fence = _fence("\n".join(body))
-    return [head, "", f"{fence}diff", *body, fence, "", "</details>", ""]
+    return Item(tuple(body), open=(head, "", f"{fence}diff"), close=(fence, "", "</details>", ""))
+
+
+def diff_lines(change: Change, diff: FieldDiff) -> list[str]:
+    """One field's diff for a ``diff`` fence: ``~`` written ``!`` (GitHub colours it), long values wrapped."""
+    line = diff_line(change, diff)
+    symbol = "!" if line.startswith("~") else line[0]
+    if len(line) <= WRAP:
+        return [symbol + line[1:]]
+    lines = [f"{symbol} {diff.path}:"]
+    if line[0] in "-~":
+        lines += _nested("-", shown(diff, diff.before))
+    if line[0] in "+~":
+        lines += _nested("+", shown(diff, diff.after))
+    return lines
+
+
+def _nested(symbol: str, value: Any) -> list[str]:
+    text = value if isinstance(value, str) and value in (SENSITIVE, WRITE_ONLY) else \
+        json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return [f"{symbol}     {part}" for part in text.splitlines()]
 
 
 def _fence(text: str) -> str:

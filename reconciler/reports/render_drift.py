@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from reconciler.planning.model import Change
 from reconciler.render.json_plan import diff_json, problem_json, unmanaged_json
-from reconciler.render.markdown import code, escape
-from reconciler.render.values import diff_line, position_json, problem_text
+from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
+from reconciler.render.markdown import change_item, code, escape
+from reconciler.render.values import SYMBOL, diff_line, position_json, problem_text
 from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.executions import Counts, Execution
 
 FORMAT_VERSION = 1
 MARKER = "<!-- reconciler-drift -->"
-_SYMBOL = {"create": "+", "update": "~", "delete": "-", "no-op": " "}
 
 
 # ---- JSON ---------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def render_text(report: DriftReport) -> str:
     if report.changes:
         lines.append("Changes a plan would make:")
         for change in report.changes:
-            lines.append(f"  {_SYMBOL[change.action]} {_label(change.kind, change.name)}{_id(change.sync_id)}{_where(change)}")
+            lines.append(f"  {SYMBOL[change.action]} {_label(change.kind, change.name)}{_id(change.sync_id)}{_where(change)}")
             if change.action == "create" and not change.diffs:
                 lines.append("      (no live sync: it would be created)")
             for diff in sorted(change.diffs, key=lambda d: d.path):
@@ -147,45 +148,49 @@ def _where(change: Change) -> str:
 # ---- Markdown -----------------------------------------------------------------------------
 
 
-def render_markdown(report: DriftReport) -> str:
-    """An issue body: a hidden marker, the summary first, then one section per finding type."""
+FULL_DRIFT = "the job's step summary and in `reconciler drift --format text`"
+
+
+def render_markdown(report: DriftReport, *, limit: int = COMMENT_BUDGET, full_at: str = FULL_DRIFT) -> str:
+    """An issue body of at most ``limit`` bytes: a hidden marker, the summary, one section per finding type."""
     summary = report.summary
-    lines = [MARKER, "## Reconciler drift report", "", f"**{summary.line()}**", ""]
+    head = [MARKER, "## Reconciler drift report", "", f"**{escape(summary.line())}**", ""]
     if summary.drifted or summary.errors:
-        lines += [
+        head += [
             "| to create | to update | to delete | unmanaged | unhealthy | errors |",
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| {summary.create} | {summary.update} | {summary.delete} | {summary.unmanaged} | {summary.unhealthy} | {summary.errors} |",
             "",
         ]
-    if report.changes:
-        lines += [f"### Changes a plan would make ({len(report.changes)})", ""]
-        for change in report.changes:
-            lines.append(f"- `{_SYMBOL[change.action]}` **{change.action}** {_md_label(change.kind, change.name)}{_md_id(change.sync_id)}{_md_where(change)}")
-            if change.action == "create" and not change.diffs:
-                lines.append("  - no live sync: it would be created")
-            for diff in sorted(change.diffs, key=lambda d: d.path):
-                lines.append(f"  - {code(diff_line(change, diff))}")
-        lines.append("")
-    if report.unmanaged:
-        lines += [f"### Unmanaged live syncs ({len(report.unmanaged)})", "", "No file declares these syncs.", ""]
-        for item in report.unmanaged:
-            lines.append(f"- {_md_label(item.kind, item.name)}{_md_id(item.sync_id)}")
-        lines.append("")
-    if report.unhealthy:
-        lines += [f"### Unhealthy syncs ({len(report.unhealthy)})", ""]
-        for item in report.unhealthy:
-            lines.append(f"- {_md_label(item.kind, item.name)}{_md_id(item.sync_id)}: {escape('; '.join(i.message for i in item.issues))}")
-            for message in item.errors:
-                lines.append(f"  - error: {code(message)}")
-        lines.append("")
+    sections = []
     if report.problems:
-        lines += [f"### Errors ({len(report.problems)})", ""]
-        for problem in report.problems:
-            lines.append(f"- {escape(problem_text(problem))}")
-        lines.append("")
-    lines.append("_Read-only report from `reconciler drift`; run `reconciler plan` for details and `reconciler apply` to converge._")
-    return "\n".join(lines)
+        sections.append(Section(f"### Errors ({len(report.problems)})", "error",
+                                tuple(Item((f"- {escape(problem_text(p))}",)) for p in report.problems)))
+    if report.changes:
+        sections.append(Section(f"### Changes a plan would make ({len(report.changes)})", "change",
+                                tuple(_md_change(c) for c in report.changes)))
+    if report.unhealthy:
+        sections.append(Section(f"### Unhealthy syncs ({len(report.unhealthy)})", "unhealthy sync",
+                                tuple(_md_unhealthy(u) for u in report.unhealthy)))
+    if report.unmanaged:
+        sections.append(Section(f"### Unmanaged live syncs ({len(report.unmanaged)})", "unmanaged sync",
+                                tuple(Item((f"- {_md_label(u.kind, u.name)}{_md_id(u.sync_id)}",)) for u in report.unmanaged),
+                                intro=("No file declares these syncs.", "")))
+    tail = ["_Read-only report from `reconciler drift`; run `reconciler plan` for details and `reconciler apply` to converge._"]
+    return fit(head, sections, tail, limit=limit, full_at=full_at)
+
+
+def _md_change(change: Change) -> Item:
+    item = change_item(replace(change, diffs=tuple(sorted(change.diffs, key=lambda d: d.path))))
+    if change.action == "create" and not change.diffs:
+        return replace(item, body=("+ (no live sync: it would be created)",))
+    return item
+
+
+def _md_unhealthy(item: UnhealthySync) -> Item:
+    lines = [f"- {_md_label(item.kind, item.name)}{_md_id(item.sync_id)}: {escape('; '.join(i.message for i in item.issues))}"]
+    lines += [f"  - error: {code(message)}" for message in item.errors]
+    return Item(tuple(lines))
 
 
 def _md_label(kind: str, name: str) -> str:
@@ -194,7 +199,3 @@ def _md_label(kind: str, name: str) -> str:
 
 def _md_id(sync_id: str | None) -> str:
     return f" ({code(sync_id)})" if sync_id else ""
-
-
-def _md_where(change: Change) -> str:
-    return f" — {code(str(change.source))}" if change.source is not None else ""

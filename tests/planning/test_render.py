@@ -36,7 +36,8 @@ def every_action() -> Plan:
                        FieldDiff("schedule.run_after.sync_ids", None, ["${sync:Users to Salesforce}"]),
                        FieldDiff("target.create", None, None, write_only=True),
                    )),
-            Change("ModelSync", "Old sync", "delete", sync_id=ID_2, fingerprint="sha256:22"),
+            Change("ModelSync", "Old sync", "delete", sync_id=ID_2, fingerprint="sha256:22",
+                   diffs=(FieldDiff("mode", "create", None), FieldDiff("target.object", "Lead", None))),
             Change("ModelSync", "Users to Salesforce", "update", sync_id=ID_1, source=Position("syncs/users.yaml", 3, 1),
                    fingerprint="sha256:11",
                    diffs=(
@@ -116,7 +117,7 @@ def test_errors_without_changes_do_not_claim_everything_matches() -> None:
     text = render_plan(broken)
     assert "No changes for the syncs that could be planned" in text and "match the definitions" not in text
     assert text.endswith("Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged, 0 unmanaged. 1 error.\n")
-    assert "see the errors above" in render_markdown(broken)
+    assert "see the errors below" in render_markdown(broken)
 
 
 def test_markdown_stays_under_the_comment_limit() -> None:
@@ -125,5 +126,5 @@ def test_markdown_stays_under_the_comment_limit() -> None:
         for i in range(200)))
     text = render_markdown(big)
     assert len(text) < 65_536
-    assert "more changes: too long for a comment" in text
+    assert "more changes not shown here" in text
     assert text.index("Plan: 200 to create") < text.index("### Changes")

@@ -1,0 +1,175 @@
+"""PR comments and drift issues fit GitHub's limits, whatever the size, and nothing is dropped silently."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.errors import Position
+from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanaged
+from reconciler.render.budget import COMMENT_LIMIT, SUMMARY_LIMIT, Item, Section, fit, size
+from reconciler.render.markdown import WRAP, render_markdown
+from reconciler.reports.drift import DriftReport, UnhealthySync
+from reconciler.reports.health import HealthIssue
+from reconciler.reports.render_drift import render_markdown as drift_markdown
+from tests.definitions.helpers import SCHEMAS
+
+_HEADING = re.compile(r"^(?:### |<details><summary>)([^<(]+) \((\d+)\)(?:</summary>)?$")
+_NOTICE = re.compile(r"^\*… and (\d+) more .* \((\d+) of (\d+) shown\): the full text is in ")
+
+
+def _leaf_paths(node: dict, path: str = "") -> list[str]:
+    """Field paths of the derived ModelSync schema, so generated diffs name real fields."""
+    out = []
+    for name, sub in node.get("properties", {}).items():
+        child = f"{path}.{name}" if path else name
+        options = [o for o in sub.get("anyOf", []) + sub.get("oneOf", []) if "properties" in o]
+        inner = options[0] if options else sub
+        out += _leaf_paths(inner, child) if "properties" in inner else [child]
+    return out
+
+
+PATHS = _leaf_paths(json.loads((SCHEMAS / "model-sync.schema.json").read_text()))
+
+
+def _value(rng: random.Random) -> object:
+    pick = rng.randrange(4)
+    if pick == 0:
+        return "x" * rng.randrange(1, 300)
+    if pick == 1:
+        return rng.randrange(10_000)
+    if pick == 2:
+        return {"source": {"field": f"f{rng.randrange(99)}", "model_id": "m" * 36}, "target": "T" * rng.randrange(80)}
+    return [f"item {i}" for i in range(rng.randrange(30))]
+
+
+def _change(rng: random.Random, i: int) -> Change:
+    action = rng.choice(["create", "update", "delete"])
+    diffs = []
+    for path in sorted(rng.sample(PATHS, rng.randrange(1, 12))):
+        before = None if action == "create" else _value(rng)
+        after = None if action == "delete" else _value(rng)
+        diffs.append(FieldDiff(path, before, after))
+    return Change("ModelSync", f"sync {i:04d} {'é' * rng.randrange(5)}", action,
+                  sync_id=None if action == "create" else f"5e1f0c00-0000-4000-8000-{i:012d}",
+                  source=None if action == "delete" else Position(f"syncs/s{i}.yaml", 3, 1), diffs=tuple(diffs))
+
+
+def big_plan(changes: int = 500, unmanaged: int = 500, seed: int = 13) -> Plan:
+    rng = random.Random(seed)
+    return Plan(
+        changes=tuple(_change(rng, i) for i in range(changes)),
+        unmanaged=tuple(Unmanaged("ModelSync", f"5e1f0c00-0000-4000-9000-{i:012d}", f"made in the UI {i}")
+                        for i in range(unmanaged)),
+        problems=tuple(Problem(f"problem {i}: " + "y" * 100, "ModelSync", f"p{i}", Position("syncs/p.yaml", i + 1, 1))
+                       for i in range(30)),
+    )
+
+
+def big_drift(changes: int = 500, unmanaged: int = 500) -> DriftReport:
+    plan = big_plan(changes, unmanaged)
+    unhealthy = tuple(UnhealthySync("ModelSync", f"sick {i}", f"id-{i}", (HealthIssue("last_failed", "last run failed"),))
+                      for i in range(100))
+    return DriftReport(changes=plan.pending, unmanaged=plan.unmanaged, unhealthy=unhealthy, problems=plan.problems)
+
+
+def section_counts(text: str) -> dict[str, tuple[int, int]]:
+    """Section title -> (items shown, total), after checking the notice's numbers add up."""
+    out: dict[str, tuple[int, int]] = {}
+    title, total, shown, lines, fenced = None, 0, 0, text.splitlines(), False
+    for line in lines + ["### End (0)"]:
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced:
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            if title is not None:
+                out[title] = (shown, total)
+            title, total, shown = heading.group(1), int(heading.group(2)), 0
+            continue
+        if line.startswith(("<details><summary><code>", "- ")):
+            shown += 1
+        notice = _NOTICE.match(line)
+        if notice:
+            more, said_shown, said_total = map(int, notice.groups())
+            assert (said_shown, said_total) == (shown, total), line
+            assert more + said_shown == said_total, line
+    return out
+
+
+def test_plan_of_500_changes_and_500_unmanaged_fits_a_comment() -> None:
+    plan = big_plan()
+    text = render_markdown(plan)
+    assert len(text) <= COMMENT_LIMIT and size([text]) <= COMMENT_LIMIT
+    counts = section_counts(text)
+    assert counts["Changes"][1] == 500 and counts["Unmanaged live syncs"][1] == 500 and counts["Errors"] == (30, 30)
+    assert 0 < counts["Changes"][0] < 500 and 0 < counts["Unmanaged live syncs"][0] < 500
+    assert "Plan: " in text.split("### Changes")[0]  # the summary is never trimmed
+    assert text.count("```") % 2 == 0 and text.count("<details>") == text.count("</details>")
+    print(f"plan markdown: {len(text)} characters; shown {counts}")
+
+
+def test_drift_of_500_changes_and_500_unmanaged_fits_an_issue() -> None:
+    text = drift_markdown(big_drift())
+    assert len(text) <= COMMENT_LIMIT
+    counts = section_counts(text)
+    assert counts["Changes a plan would make"][1] == len(big_plan().pending)
+    assert counts["Unmanaged live syncs"][1] == 500 and counts["Unhealthy syncs"][1] == 100
+    assert text.rstrip().endswith("converge._")
+    print(f"drift markdown: {len(text)} characters; shown {counts}")
+
+
+def test_step_summary_limit_holds_more_and_still_fits() -> None:
+    plan = big_plan(2_000, 2_000)
+    comment, summary = render_markdown(plan), render_markdown(plan, limit=SUMMARY_LIMIT)
+    assert size([summary]) <= SUMMARY_LIMIT < size([render_markdown(plan, limit=10 * SUMMARY_LIMIT)])
+    assert section_counts(summary)["Changes"][0] > section_counts(comment)["Changes"][0]
+
+
+def test_a_small_plan_is_shown_whole() -> None:
+    plan = big_plan(20, 20)
+    text = render_markdown(plan)
+    assert "not shown" not in text
+    assert section_counts(text)["Changes"] == (20, 20) and section_counts(text)["Unmanaged live syncs"] == (20, 20)
+
+
+def test_one_huge_value_is_clipped_not_the_whole_comment() -> None:
+    huge = Change("ModelSync", "huge", "update", sync_id="s1", source=Position("a.yaml", 1, 1),
+                  diffs=tuple(FieldDiff(f"filters[{i}]", "a" * 50_000, ["b"] * 5_000) for i in range(3)))
+    small = Change("ModelSync", "small", "update", sync_id="s2", diffs=(FieldDiff("active", False, True),))
+    text = render_markdown(Plan(changes=(huge, small)))
+    assert len(text) < 20_000
+    assert "more lines of this sync not shown" in text and "! active: false -> true" in text
+
+
+def test_updates_render_as_bang_lines_and_long_values_wrap() -> None:
+    change = Change("ModelSync", "s", "update", sync_id="i", diffs=(
+        FieldDiff("schedule.hour", "7", "6"),
+        FieldDiff("target.configuration", {f"k{i}": "v" * 30 for i in range(5)}, {"k": "w"}),
+        FieldDiff("fields[x]", None, {"source": {"field": "x" * 70, "model_id": "m" * 36}, "target": "x"}),
+    ))
+    fenced = render_markdown(Plan(changes=(change,))).split("```diff\n")[1].split("```")[0].splitlines()
+    assert fenced[0] == '! schedule.hour: "7" -> "6"'
+    assert not any(line.startswith("~") for line in fenced)
+    assert all(len(line) <= WRAP + 20 for line in fenced)
+    assert "! target.configuration:" in fenced and "-     {" in fenced and "+     {" in fenced
+    assert all(line[0] in "+-!" for line in fenced)
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(0, 60), min_size=1, max_size=4), lengths=st.integers(1, 400),
+       limit=st.integers(3_000, 40_000))
+def test_fit_never_exceeds_the_limit_and_counts_add_up(counts: list[int], lengths: int, limit: int) -> None:
+    sections = [Section(f"### S{i} ({n})", "thing", tuple(Item((f"- {'z' * (lengths + j % 7)}",)) for j in range(n)))
+                for i, n in enumerate(counts)]
+    text = fit(["# head", ""], sections, ["tail"], limit=limit, full_at="the log")
+    assert size([text]) <= limit
+    got = section_counts(text)
+    assert [got[f"S{i}"][1] for i in range(len(counts))] == counts
+    if size([fit(["# head", ""], sections, ["tail"], limit=10**9, full_at="x")]) <= limit:
+        assert "not shown" not in text
