@@ -50,7 +50,8 @@ def render_markdown(plan: Plan) -> str:
         lines += [f"- {item.kind} {code(item.name)} ({code(item.sync_id)})" for item in plan.unmanaged]
         lines.append("")
     if plan.hints:
-        lines += [f"> **Hint:** {escape(problem_text(hint))}" for hint in plan.hints]
+        lines += [f"### Hints ({len(plan.hints)})", ""]
+        lines += [f"- {escape(problem_text(hint))}" for hint in plan.hints]
         lines.append("")
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:

@@ -57,6 +57,8 @@ def test_plan_shows_unknown_values_and_never_counts_them(emulator: Emulator, tmp
     assert "Plan: 1 to create, 0 to update, 0 to delete, 1 unchanged, 0 unmanaged." in text.stdout
     assert "(unknown: OTHER_VALUE not set)" in text.stdout
     assert "filters[0].value (PLAN_VALUE)" in text.stdout  # the hint on the unchanged sync
+    markdown = run_cli(emulator, "plan", "--format", "markdown", cwd=cwd).stdout
+    assert "### Hints (2)" in markdown and "filters\\[0\\].value (PLAN\\_VALUE)" in markdown
     doc = json.loads(run_cli(emulator, "plan", "--format", "json", cwd=cwd).stdout)
     existing = next(c for c in doc["changes"] if c["name"] == "Existing")
     assert existing["action"] == "no-op"
