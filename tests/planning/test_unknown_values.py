@@ -117,3 +117,15 @@ def test_the_pre_commit_hook_entry_needs_no_secret(tmp_path: Path) -> None:
                             text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PLAN_VALUE" in result.stderr
+
+
+def test_apply_of_a_saved_plan_names_every_missing_variable_before_any_request(emulator: Emulator,
+                                                                                tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    env = {"PLAN_VALUE": "a", "OTHER_VALUE": "b", "PASSPHRASE": SECRET}
+    assert run_cli(emulator, "plan", "--out", "plan.json", cwd=cwd, env=env).returncode == 0
+    emulator.clear_requests()
+    applied = run_cli(emulator, "apply", "--plan", "plan.json", "--auto-approve", cwd=cwd, env={"PLAN_VALUE": "a"})
+    assert applied.returncode == 1
+    assert "needs environment variables OTHER_VALUE, PASSPHRASE, not set" in applied.stderr
+    assert emulator.requests()["total"] == 0
