@@ -22,11 +22,9 @@ from reconciler.cli.common import (
     verbose_option,
 )
 from reconciler.cli.narrow import resend_option, selected, target_option
-from reconciler.errors import ConfigError
 from reconciler.planning.model import Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
-from reconciler.planning.unknowns import missing_variables
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
@@ -75,9 +73,6 @@ def command(
     selection, owns = selected(paths, targets, project, prune=prune, resend=resend)
     definitions = list(selection.definitions)
     refuse_empty_prune(definitions, scope, definition_paths(paths, project))
-    if out and missing_variables(definitions):
-        raise ConfigError(f"not saving a plan with unknown values ({', '.join(missing_variables(definitions))} "
-                          "not set): a saved plan is for apply, which needs them; nothing was sent")
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
     with make_client(settings, parallelism=workers) as client:

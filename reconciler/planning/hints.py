@@ -11,6 +11,7 @@ from reconciler.planning.model import Change, Hint
 from reconciler.planning.prefetch import is_full_model_item
 
 MAX_RENAME_READS = 10  # live syncs read to check a likely rename, per plan
+MAX_ALIKE = 3  # unmanaged syncs whose list items agree with one create, at most, to read them
 
 Same = Callable[[Definition, Mapping[str, Any]], bool]
 
@@ -24,23 +25,34 @@ def read_full(client: PolytomicClient, kind: Kind, item: Mapping[str, Any]) -> M
     return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)}
 
 
+def _agrees(want: Any, have: Any) -> bool:
+    """Whether a list item's value does not contradict the body's (lists are not judged cheaply)."""
+    if isinstance(want, Mapping) and isinstance(have, Mapping):
+        return all(_agrees(v, have[k]) for k, v in want.items() if k in have)
+    if isinstance(want, (list, Mapping)) or isinstance(have, (list, Mapping)):
+        return True
+    return bool(want == have)
+
+
 def _plausible(kind: Kind, body: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
     """What a list item tells cheaply (light items too) agrees with the create's body."""
-    if kind == "ModelSync":
-        target = body.get("target") if isinstance(body.get("target"), Mapping) else {}
-        checks = {"mode": body.get("mode"), "target_connection_id": target.get("connection_id"),
-                  "target_object": target.get("object")}
-    else:
-        checks = {k: body.get(k) for k in ("mode", "source_connection_id", "destination_connection_id")}
-    return all(item[k] == v for k, v in checks.items() if k in item and v is not None)
+    want = {k: v for k, v in body.items() if k != "name"}
+    target = body.get("target")
+    if kind == "ModelSync" and isinstance(target, Mapping):
+        want.update(target_connection_id=target.get("connection_id"), target_object=target.get("object"))
+    return _agrees({k: v for k, v in want.items() if v is not None}, item)
 
 
 def rename_hints(client: PolytomicClient, creates: Sequence[tuple[Definition, Change]],
                  unmanaged: Sequence[tuple[Kind, Mapping[str, Any]]], same: Same, *, parallelism: int = 4,
                  ) -> tuple[Hint, ...]:
     """A hint for each create whose body matches one unmanaged live sync of its kind except for the name."""
-    pairs = [(d, item) for d, change in creates for kind, item in unmanaged
-             if kind == d.kind and change.body is not None and _plausible(kind, change.body, item)]
+    pairs = []
+    for d, change in creates:
+        alike = [item for kind, item in unmanaged
+                 if kind == d.kind and change.body is not None and _plausible(kind, change.body, item)]
+        if len(alike) <= MAX_ALIKE:  # more look-alikes than that: no single rename to point at
+            pairs += [(d, item) for item in alike]
     pairs = pairs[:MAX_RENAME_READS]
 
     def check(pair: tuple[Definition, Mapping[str, Any]]) -> tuple[Definition, Mapping[str, Any]] | None:

@@ -120,6 +120,7 @@ class Plan:
     problems: tuple[Problem, ...] = ()
     hints: tuple[Hint, ...] = ()
     unowned: int = 0  # unmanaged live syncs outside what this run owns: counted, not listed
+    unknown_variables: tuple[str, ...] = ()  # unset ${env:...} variables: values not known, not applicable
 
     @property
     def summary(self) -> Summary:

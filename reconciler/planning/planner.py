@@ -33,12 +33,12 @@ from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.names import same_name
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
-from reconciler.planning.rotation import resend
-from reconciler.planning.unknowns import planned, unknown_hints
 from reconciler.planning.prefetch import Reads, is_full_model_item
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.refnames import referenced_names
+from reconciler.planning.rotation import resend
 from reconciler.planning.secrets import contains_secret, mark, masked, plain
+from reconciler.planning.unknowns import missing_variables, planned, unknown_hints
 
 def plan_against(
     client: PolytomicClient,
@@ -143,6 +143,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
         hints=hints,
         unowned=unowned,
+        unknown_variables=tuple(missing_variables([m.definition for m in ok])),
     )
 
 

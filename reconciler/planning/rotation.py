@@ -33,34 +33,43 @@ def _when(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def due(d: Definition, live: Mapping[str, Any] | None, forced: bool) -> str | None:
-    """Why the write-only values of ``d`` are to be sent again to ``live``, or None."""
+def due(d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[str | None, str | None]:
+    """(why the write-only values of ``d`` are sent again to ``live``, or None; a warning, or None)."""
     if live is None:
-        return None
+        return None, None
     if forced:
-        return "--resend-write-only"
-    if d.rotated_at is None:
-        return None
-    rotated, updated = _when(d.rotated_at), _when(str(live.get("updated_at") or ""))
-    if rotated is None or (updated is not None and updated >= rotated):
-        return None
-    return f"write_only_rotated_at {d.rotated_at} is after the live sync's last update"
+        return "--resend-write-only", None
+    rotated = _when(d.rotated_at) if d.rotated_at is not None else None
+    if rotated is None:
+        return None, None  # not set (an invalid time never passes validation)
+    updated = _when(str(live.get("updated_at") or ""))
+    if updated is None:
+        return None, ("write_only_rotated_at cannot be compared: the live sync has no updated_at; "
+                      "use --resend-write-only")
+    if updated >= rotated:
+        return None, None
+    warning = None
+    if rotated > datetime.now(timezone.utc):
+        warning = "write_only_rotated_at is in the future: every apply sends the write-only values again until then"
+    return f"write_only_rotated_at {d.rotated_at} is after the live sync's last update", warning
 
 
 def resend(change: Change, d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[Change, tuple[Hint, ...]]:
     """``change`` turned into an update sending the write-only values again when rotation is due."""
-    why = due(d, live, forced)
+    why, warning = due(d, live, forced)
+    hints = (Hint(warning, d.kind, d.name, d.position),) if warning else ()
     if why is None or change.action not in ("no-op", "update"):
-        return change, ()
+        return change, hints
     body = change.body or {}
     present = [p for p in _ROTATED[d.kind] if paths.get(body, p) is not None]
     if not present:
-        return change, (Hint(f"{why}: this sync has no write-only value to send again", d.kind, d.name, d.position),)
-    hint = Hint(f"write-only values sent again ({why})", d.kind, d.name, d.position)
+        return change, (*hints, Hint(f"{why}: this sync has no write-only value to send again", d.kind, d.name,
+                                     d.position))
+    hints += (Hint(f"write-only values sent again ({why})", d.kind, d.name, d.position),)
     if change.action == "update":
-        return change, (hint,)  # an update sends them anyway
+        return change, hints  # an update sends them anyway
     diffs = tuple(FieldDiff(p, None, None, sensitive=True, write_only=True) for p in present)
-    return dataclasses.replace(change, action="update", diffs=diffs), (hint,)
+    return dataclasses.replace(change, action="update", diffs=diffs), hints
 
 
 def check_names(definitions: Sequence[Definition], names: Sequence[str]) -> None:

@@ -43,6 +43,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "hints": [{"message": h.message, "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
         "not_owned": plan.unowned,
+        "unknown_variables": list(plan.unknown_variables),
     }
 
 
@@ -162,6 +163,14 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
     if raw.get("format_version") != FORMAT_VERSION:
         raise PlanError(f"{where} has plan format version {raw.get('format_version')!r}; this reconciler reads "
                         f"version {FORMAT_VERSION}: run `reconciler plan --out` again")
+    unknown = raw.get("unknown_variables") or []
+    if derive_secrets and unknown:
+        raise PlanError(f"{where} was made without {', '.join(map(str, unknown))} set, so some of its values are "
+                        "unknown: run `reconciler plan --out` again with them set")
+    missing = sorted({name for text in _templates(raw) for name in _ENV.findall(text) if name not in environ})
+    if derive_secrets and missing:
+        raise PlanError(f"{where} needs environment variable{'s' if len(missing) != 1 else ''} "
+                        f"{', '.join(missing)}, not set; nothing was sent")
     try:
         files = _FileSecrets(environ) if derive_secrets else None
         changes = tuple(_change(item, environ, files) for item in raw.get("changes") or [])
@@ -175,7 +184,15 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
         unowned = int(raw.get("not_owned") or 0)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"{where} is not a valid saved plan ({type(exc).__name__}: {exc})") from None
-    return Plan(changes=changes, unmanaged=unmanaged, problems=problems, hints=hints, unowned=unowned)
+    return Plan(changes=changes, unmanaged=unmanaged, problems=problems, hints=hints, unowned=unowned,
+                unknown_variables=tuple(map(str, unknown)))
+
+
+def _templates(raw: Mapping[str, Any]) -> list[str]:
+    """Every ``${env:...}`` template the saved plan's changes re-derive a value from."""
+    changes = raw.get("changes") if isinstance(raw.get("changes"), list) else []
+    return [str(s["template"]) for c in changes if isinstance(c, Mapping) for s in c.get("secrets") or []
+            if isinstance(s, Mapping) and s.get("template")]
 
 
 def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets | None") -> Change:

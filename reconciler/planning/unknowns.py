@@ -33,8 +33,8 @@ def unknown_hints(definitions: Sequence[Definition]) -> tuple[Hint, ...]:
     for d in definitions:
         if d.unknown:
             where = ", ".join(f"{path} ({', '.join(names)})" for path, names in sorted(d.unknown.items()))
-            out.append(Hint(f"not compared, unknown until these environment variables are set: {where}; "
-                            "apply needs them", kind=d.kind, name=d.name, source=d.position))
+            out.append(Hint(f"values unknown until these environment variables are set: {where}; never compared "
+                            "or sent, and apply needs them", kind=d.kind, name=d.name, source=d.position))
     return tuple(out)
 
 

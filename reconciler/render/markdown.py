@@ -46,7 +46,7 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
                                 intro=("No file declares these; the plan leaves them alone.", "")))
     if plan.hints:
         sections.append(Section(f"### Hints ({len(plan.hints)})", "hint",
-                                tuple(Item((f"> **Hint:** {escape(problem_text(hint))}", "")) for hint in plan.hints)))
+                                tuple(Item((f"- {escape(problem_text(hint))}",)) for hint in plan.hints)))
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:
         sections.append(Section(f"Unchanged ({len(unchanged)})", "unchanged sync",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Ownership
-from reconciler.planning.hints import MAX_RENAME_READS
+from reconciler.planning.hints import MAX_ALIKE, MAX_RENAME_READS
 from reconciler.planning.ownership import NARROWED
 from tests.planning.helpers import bulk, bulk_def, create, model, plan, run_cli, users_sync, write_yaml
 from tests.support.emulator import SALESFORCE, USERS_MODEL, Emulator
@@ -45,13 +45,28 @@ def test_a_rename_out_of_owns_is_not_hinted(emulator: Emulator) -> None:
     assert "Users to SF" not in str(plan(emulator, [model(users_sync("Team users"))], owns=NARROWED).hints)
 
 
+def _at(minute: int) -> dict[str, str]:
+    return {"frequency": "daily", "hour": "6", "minute": str(minute)}
+
+
 def test_rename_checks_read_a_bounded_number_of_syncs(emulator: Emulator) -> None:
-    for i in range(MAX_RENAME_READS + 5):
-        create(emulator, "ModelSync", users_sync(f"Look-alike {i:02d}", schedule={"frequency": "hourly"}))
+    one_field = {"fields": [{"source": {"model_id": USERS_MODEL, "field": "email"}, "target": "Email"}]}
+    for minute in range(5):  # per create, three unmanaged syncs whose list items agree (their fields do not)
+        for copy in range(MAX_ALIKE):
+            create(emulator, "ModelSync", users_sync(f"Look-alike {minute}-{copy}", schedule=_at(minute), **one_field))
     emulator.clear_requests()
-    plan(emulator, [model(users_sync("Users to Salesforce"))])
-    reads = emulator.requests()["counts"].get("GET /api/syncs/{id}", 0)
-    assert reads == MAX_RENAME_READS
+    result = plan(emulator, [model(users_sync(f"New {m}", schedule=_at(m))) for m in range(5)])
+    assert emulator.requests()["counts"].get("GET /api/syncs/{id}", 0) == MAX_RENAME_READS
+    assert not [h for h in result.hints if "rename" in h.message]
+
+
+def test_many_look_alikes_are_not_read_and_not_hinted(emulator: Emulator) -> None:
+    for copy in range(MAX_ALIKE + 1):
+        create(emulator, "ModelSync", users_sync(f"Twin {copy}"))
+    emulator.clear_requests()
+    result = plan(emulator, [model(users_sync("Users to Salesforce"))])
+    assert "GET /api/syncs/{id}" not in emulator.requests()["counts"]
+    assert not [h for h in result.hints if "rename" in h.message]
 
 
 def _referring(name: str) -> dict[str, Any]:

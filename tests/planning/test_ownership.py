@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.config import Ownership, load_project_config
 from reconciler.errors import ConfigError
+from reconciler.planning.model import Unmanaged
+from reconciler.planning.ownership import NARROWED, owned_unmanaged
 from tests.planning.helpers import create, model, plan, run_cli, users_sync, write_yaml
 from tests.support.emulator import Emulator
 
@@ -110,3 +114,22 @@ def test_prune_key_still_works_with_a_deprecation_message(tmp_path: Path) -> Non
     project = load_project_config(tmp_path)
     assert project.owns == Ownership(name_prefix="tmp-") and project.prune == project.owns
     assert "`prune:` is deprecated" in project.deprecations[0]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(names=st.lists(st.text(min_size=0, max_size=6, alphabet="Tea m-x"), max_size=12),
+       prefix=st.one_of(st.none(), st.text(min_size=1, max_size=3, alphabet="Tea m")),
+       owned=st.frozensets(st.text(min_size=1, max_size=6, alphabet="Tea m-x"), max_size=4),
+       everything=st.booleans())
+def test_owned_unmanaged_partitions_the_unmanaged_syncs(names: list[str], prefix: str | None, owned: frozenset[str],
+                                                        everything: bool) -> None:
+    unmanaged = [Unmanaged("ModelSync", f"id-{i}", name) for i, name in enumerate(names)]
+    owns = Ownership(name_prefix=prefix, names=owned, all=everything)
+    listed, unowned = owned_unmanaged(unmanaged, owns)
+    assert len(listed) + unowned == len(unmanaged)
+    assert all(u in unmanaged for u in listed)  # order kept, nothing invented
+    for u in unmanaged:
+        inside = everything or u.name in owned or (prefix is not None and u.name.startswith(prefix))
+        assert (u in listed) == inside
+    assert owned_unmanaged(unmanaged, None) == (tuple(unmanaged), 0)
+    assert owned_unmanaged(unmanaged, NARROWED) == ((), len(unmanaged))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.planning.helpers import create, run_cli, users_sync
+from tests.planning.helpers import bulk, bulk_def, create, plan, run_cli, users_sync
 from tests.support.emulator import Emulator, start_emulator
 
 OLD, NEW = "old-passphrase-5b1f", "new-passphrase-c3d8"
@@ -100,3 +100,21 @@ def test_unknown_name_is_refused_before_any_request(stored: tuple[Emulator, Path
                      env={"PASS": NEW})
     assert result.returncode == 1 and "(did you mean 'Secured'?)" in result.stderr
     assert emulator.requests()["total"] == 0
+
+
+def test_a_future_rotation_time_is_pointed_out(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+    emulator, _ = stored
+    _project(emulator, tmp_path)
+    doc = yaml.safe_load((tmp_path / "syncs" / "secured.yaml").read_text())
+    future = {**doc, "write_only_rotated_at": "2999-01-01T00:00:00Z"}
+    (tmp_path / "syncs" / "secured.yaml").write_text(yaml.safe_dump(future))
+    result = run_cli(emulator, "plan", cwd=tmp_path, env={"PASS": NEW})
+    assert "Plan: 0 to create, 1 to update" in result.stdout
+    assert "write_only_rotated_at is in the future" in result.stdout
+
+
+def test_a_bulk_sync_has_nothing_to_rotate(emulator: Emulator) -> None:
+    create(emulator, "BulkSync", bulk("Lake"))
+    result = plan(emulator, [bulk_def(bulk("Lake"))], resend_write_only=frozenset({"Lake"}))
+    assert [c.action for c in result.changes] == ["no-op"]
+    assert any("no write-only value to send again" in h.message for h in result.hints)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.planning.helpers import create, get, run_cli, users_sync, write_yaml
-from tests.support.emulator import USERS_MODEL, Emulator
+from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
 
 SECRET = "pro-secret-value-77aa"
 
@@ -52,6 +57,8 @@ def test_plan_shows_unknown_values_and_never_counts_them(emulator: Emulator, tmp
     assert "Plan: 1 to create, 0 to update, 0 to delete, 1 unchanged, 0 unmanaged." in text.stdout
     assert "(unknown: OTHER_VALUE not set)" in text.stdout
     assert "filters[0].value (PLAN_VALUE)" in text.stdout  # the hint on the unchanged sync
+    markdown = run_cli(emulator, "plan", "--format", "markdown", cwd=cwd).stdout
+    assert "### Hints (2)" in markdown and "filters\\[0\\].value (PLAN\\_VALUE)" in markdown
     doc = json.loads(run_cli(emulator, "plan", "--format", "json", cwd=cwd).stdout)
     existing = next(c for c in doc["changes"] if c["name"] == "Existing")
     assert existing["action"] == "no-op"
@@ -86,9 +93,39 @@ def test_apply_names_every_missing_variable_before_any_request(emulator: Emulato
     assert get(emulator, "ModelSync", live["id"])["updated_at"] == live["updated_at"]
 
 
-def test_a_plan_with_unknown_values_is_not_saved(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_plan_with_unknown_values_is_saved_and_shown_but_never_applied(emulator: Emulator, tmp_path: Path) -> None:
     cwd = _project(emulator, tmp_path)
-    result = run_cli(emulator, "plan", "--out", "plan.json", cwd=cwd)
-    assert result.returncode == 1 and "not saving a plan with unknown values" in result.stderr
-    assert not (cwd / "plan.json").exists()
+    saved = run_cli(emulator, "plan", "--out", "plan.json", cwd=cwd)  # a fork's pull request: no secrets
+    assert saved.returncode == 0, saved.stderr
+    assert "(unknown: OTHER_VALUE not set)" in run_cli(emulator, "show", "plan.json", cwd=cwd).stdout
+    emulator.clear_requests()
+    env = {"PLAN_VALUE": "a", "OTHER_VALUE": "b", "PASSPHRASE": SECRET}
+    applied = run_cli(emulator, "apply", "--plan", "plan.json", "--auto-approve", cwd=cwd, env=env)
+    assert applied.returncode == 1
+    assert "made without OTHER_VALUE, PASSPHRASE, PLAN_VALUE set" in applied.stderr
+    assert emulator.requests()["total"] == 0
+
+
+def test_the_pre_commit_hook_entry_needs_no_secret(tmp_path: Path) -> None:
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    entry = shlex.split(next(h for h in hooks if h["id"] == "reconciler-validate")["entry"])
+    assert entry[0] == "reconciler"
+    write_yaml(tmp_path / "syncs", [_with_env_filter("Hooked")])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLYTOMIC_") and k != "PLAN_VALUE"}
+    env.pop("GITHUB_ACTIONS", None)
+    result = subprocess.run([*reconciler_command(), *entry[1:]], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PLAN_VALUE" in result.stderr
+
+
+def test_apply_of_a_saved_plan_names_every_missing_variable_before_any_request(emulator: Emulator,
+                                                                                tmp_path: Path) -> None:
+    cwd = _project(emulator, tmp_path)
+    env = {"PLAN_VALUE": "a", "OTHER_VALUE": "b", "PASSPHRASE": SECRET}
+    assert run_cli(emulator, "plan", "--out", "plan.json", cwd=cwd, env=env).returncode == 0
+    emulator.clear_requests()
+    applied = run_cli(emulator, "apply", "--plan", "plan.json", "--auto-approve", cwd=cwd, env={"PLAN_VALUE": "a"})
+    assert applied.returncode == 1
+    assert "needs environment variables OTHER_VALUE, PASSPHRASE, not set" in applied.stderr
     assert emulator.requests()["total"] == 0
