@@ -389,6 +389,34 @@ def drop_ignored(kind: Kind, view_: dict[str, Any], path: str) -> None:
     paths.remove(view_, path)
 
 
+def with_live_labels(kind: Kind, body: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The update body with each unlabeled filter given the label of the same live filter.
+
+    Without a ``filter_logic`` a label means nothing to the filters, so the file need not say
+    it; but the server labels unlabeled filters by position, so an update sending the filters in
+    another order would relabel them. (Under a logic, labels are the file's business: an
+    unlabeled filter's position is its label.)
+    """
+    filters, live_filters = body.get("filters"), live.get("filters")
+    if kind != "ModelSync" or str(body.get("filter_logic") or "").strip():
+        return body
+    if not isinstance(filters, list) or not isinstance(live_filters, list):
+        return body
+    pool = [(_sort_key(_request_filter(f, False)), f.get("label")) for f in live_filters if isinstance(f, Mapping)]
+    used = {f.get("label") for f in filters if isinstance(f, Mapping)}
+    out = []
+    for item in filters:
+        if isinstance(item, Mapping) and item.get("label") is None:
+            wanted = _sort_key(_request_filter(item, False))
+            found = next((i for i, (k, label) in enumerate(pool) if k == wanted and label and label not in used), None)
+            if found is not None:
+                label = pool.pop(found)[1]
+                used.add(label)
+                item = {**item, "label": label}
+        out.append(item)
+    return {**body, "filters": out}
+
+
 # ---- live object -> request body ----------------------------------------------------------
 
 
