@@ -193,6 +193,3 @@ def _label(item: Any, rule: ListRule, items: list[Any]) -> str:
             return str(i)
     return "?"
 
-
-def has_secret(value: Any) -> bool:
-    return contains_secret(value)

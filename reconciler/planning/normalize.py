@@ -246,11 +246,6 @@ def align_schemas(desired_view: Mapping[str, Any], live_view: Mapping[str, Any])
     return desired, live
 
 
-def live_schemas(listing: Any) -> list[dict[str, Any]]:
-    """The selected schemas from ``GET /api/bulk/syncs/{id}/schemas`` items."""
-    return selected_schemas([item for item in listing or [] if isinstance(item, Mapping) and item.get("enabled")])
-
-
 def default_schemas(kind: Kind, body: Mapping[str, Any], live: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The selection a bulk-sync body without ``schemas`` asks for: every schema the source offers.
 
