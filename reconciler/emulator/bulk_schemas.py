@@ -57,7 +57,7 @@ def fields_config(raw: list[Any] | None, available: list[str], path: str, proble
             enabled, obfuscated = True, False
         else:
             enabled = config is not None and config.get("enabled") is not False
-            obfuscated = bool(config and config.get(obfuscate_key))
+            obfuscated = enabled and bool(config and config.get(obfuscate_key))  # only a synced field is
         user_name = (config or {}).get("user_output_name")
         out.append({"id": fid, "enabled": enabled, "obfuscated": obfuscated,
                     "user_output_name": names.get(fid, "") if user_name is None else user_name})

@@ -87,8 +87,20 @@ def _stable(value: Any) -> Any:
     return value
 
 
-def _names(paths: list[str], prefix: str) -> bool:
-    return any(p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[") for p in paths)
+def _differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """Where two JSON values differ, as ``path: before -> after`` lines."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [line for k in sorted(set(before) | set(after), key=str)
+                for line in _differences(before.get(k), after.get(k), f"{path}.{k}")]
+    if before != after:
+        return [f"{path}: {before!r} -> {after!r}"]
+    return []
+
+
+def _names(paths: list[str], prefix: str, leaf: str | None = None) -> bool:
+    """Whether a diff path names ``prefix`` (and the edited ``leaf`` in it, or its whole item)."""
+    return any((p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "["))
+               and (leaf is None or p == prefix or p.endswith("]") or f".{leaf}" in p) for p in paths)
 
 
 def run_example(data: st.DataObject, emu: InProcessEmulator, figures: Figures) -> None:
@@ -101,10 +113,12 @@ def run_example(data: st.DataObject, emu: InProcessEmulator, figures: Figures) -
     n_bulk = data.draw(st.integers(0, 2), label="bulk syncs")
     created: dict[str, tuple[str, dict[str, Any]]] = {}
     for i in range(n_model):
-        body = data.draw(generate.model_sync(f"m{i}", anchors), label=f"model sync {i}")
+        name = f"m{i}" + data.draw(st.one_of(st.just(""), generate.TEXT.map(lambda t: f" {t}")), label="name")
+        body = data.draw(generate.model_sync(name.strip(), anchors), label=f"model sync {i}")
         created[body["name"]] = ("ModelSync", body)
     for i in range(n_bulk):
-        body = data.draw(generate.bulk_sync(f"b{i}", anchors), label=f"bulk sync {i}")
+        name = f"b{i}" + data.draw(st.one_of(st.just(""), generate.TEXT.map(lambda t: f" {t}")), label="name")
+        body = data.draw(generate.bulk_sync(name.strip(), anchors), label=f"bulk sync {i}")
         created[body["name"]] = ("BulkSync", body)
     ids = {name: _post(emu, kind, body) for name, (kind, body) in created.items()}
 
@@ -163,7 +177,7 @@ def _edit_once(data: st.DataObject, emu: InProcessEmulator, figures: Figures, de
         method, suffix, payload = edit.schema_call
         emu.data(method, f"/api/bulk/syncs/{sync_id}/schemas{suffix}", json=payload)
     drift = changed(plan(emu, definitions)).get(name, [])
-    if not _names(drift, edit.path):
+    if not _names(drift, edit.path, edit.leaf):
         figures.missed_drift += 1
         figures.notes.append(f"missed drift of {name}: edited {edit.path}, plan said {drift}; body={body}")
     _put(emu, kind, sync_id, body)  # put back as created
@@ -191,7 +205,7 @@ def _unrelated_update(emu: InProcessEmulator, figures: Figures, definitions: lis
     if lost:
         figures.settings_lost += len(lost)
         figures.notes.append(f"settings lost on {d.name} by updating {key}: {lost}: "
-                             f"{[(expected.get(k), after.get(k)) for k in lost]}")
+                             f"{_differences(expected, after)}")
     _count_false(figures, plan(emu, [*others, edited]), f"after applying {d.name}.{key}")
     definitions[definitions.index(d)] = edited
 

@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
+from reconciler.planning import paths
+
 from tests.support.emulator import (
     ACCOUNTS_MODEL,
     DEMO_ORG_ID,
@@ -58,7 +60,7 @@ POLICIES = ["f0000000-0000-4000-8000-00000000000" + str(i) for i in range(1, 4)]
 MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
 LABELS = "ABCDEFGH"
 
-TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.é", min_size=1, max_size=12)
+TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.é中ß:#'\"\\/[]{}*&!|>%@`,?", min_size=1, max_size=12)
 WORD = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=8).filter(
     lambda w: not any(s in w for s in ("pass", "secret", "token", "key", "cred")))
 JSON_SCALAR = st.one_of(st.booleans(), st.integers(-1000, 10**6), TEXT,
@@ -277,6 +279,59 @@ class Edit:
     path: str  # the field that must be named by the drift (a diff path starting with it)
     body: dict[str, Any] | None = None  # the full PUT body, or None for a schema call
     schema_call: tuple[str, str, dict[str, Any]] | None = None  # (method, path suffix, body)
+    leaf: str | None = None  # the edited key inside `path`, which the diff path names (or its item)
+
+
+# Keys whose values a UI edit may change freely (references, enums, ranges and labels excluded).
+FREE_KEYS = {"override_value", "new_name", "value", "override", "target", "sync_mode", "partition_key",
+             "tracking_field", "user_output_name"}
+FIXED_KEYS = {"name", "mode", "frequency", "hour", "minute", "day_of_week", "day_of_month", "month", "source",
+              "connection_id", "model_id", "field", "function", "label", "field_id", "field_type", "filter_logic",
+              "organization_id", "policies", "run_after", "encryption_passphrase", "create", "id", "schemas",
+              "source_connection_id", "destination_connection_id", "resync_mode", "selective_mode",
+              "automatically_add_new_fields", "automatically_add_new_objects", "normalize_names",
+              "data_cutoff_timestamp", "remote_field_type_id", "job_id", "enabled", "obfuscate"}
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, str, Any]]:
+    """(path, key, value) of every leaf a UI edit may change."""
+    out: list[tuple[str, str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else key
+            if key in FIXED_KEYS:
+                continue
+            if isinstance(item, (dict, list)):
+                out += _leaves(item, sub)
+            elif isinstance(item, bool) or isinstance(item, (int, float)) or (isinstance(item, str) and (
+                    key in FREE_KEYS or ".configuration." in f".{sub}." or ".search_values." in f".{sub}."
+                    or sub.startswith(("destination_configuration.", "source_configuration.")))):
+                out.append((sub, key, item))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _leaves(item, f"{path}[{i}]")
+    return out
+
+
+def _changed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    return f"{value}_ui"
+
+
+@st.composite
+def leaf_edit(draw: st.DrawFn, body: dict[str, Any]) -> Edit | None:
+    """Any one free leaf of the request changed (None when the request has none)."""
+    leaves = _leaves(body)
+    if not leaves:
+        return None
+    where, key, value = draw(st.sampled_from(leaves))
+    edited = copy.deepcopy(body)
+    assert paths.put(edited, where, _changed(value))
+    top = where.split(".")[0].split("[")[0]
+    return Edit(path="fields" if top == "override_fields" else top, body=edited, leaf=key)
 
 
 def _flip(value: Any) -> bool:
@@ -358,6 +413,10 @@ def model_edit(draw: st.DrawFn, body: dict[str, Any]) -> Edit:
 
     edits += [schedule_hour, add_filter, field_target, field_flag, policies, target_config, override_value,
               overrides, identity_function, rename]
+    if draw(st.booleans()):
+        generic = draw(leaf_edit(body))
+        if generic is not None:
+            return generic
     chosen = draw(st.sampled_from(edits))
     edited = copy.deepcopy(body)
     path = chosen(edited)
@@ -372,6 +431,10 @@ def bulk_edit(draw: st.DrawFn, body: dict[str, Any], live_schemas: list[dict[str
                "schema_selection"]
     if enabled:
         options += ["schema_partition", "schema_obfuscation", "schema_field_off", "schema_filter", "schema_cutoff"]
+    if draw(st.booleans()):
+        generic = draw(leaf_edit(body))
+        if generic is not None:
+            return generic
     option = draw(st.sampled_from(options))
     edited = copy.deepcopy(body)
     if option == "active":
