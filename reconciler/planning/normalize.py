@@ -97,8 +97,7 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["policies"] = sorted(str(p) for p in out["policies"] or [])
     fields = list(body.get("fields") or []) + list(body.get("override_fields") or [])
     out["fields"] = [{**FIELD_DEFAULTS, **item} if isinstance(item, Mapping) else item for item in fields]
-    out["filters"] = [{"field_type": "Model", **item} if isinstance(item, Mapping) else item for item in out["filters"] or []]
-    out["filters"] = [_filter_type(f) for f in out["filters"]]
+    out["filters"] = [_filter_type(f) for f in out["filters"] or []]
     if str(out.get("filter_logic") or "").strip():
         out["filters"] = implied_labels(out["filters"])
     schedule = body.get("schedule")
@@ -110,13 +109,9 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     target = body.get("target")
     if isinstance(target, Mapping):
         out["target"] = {k: v for k, v in target.items() if k != "create"}
-        config = target.get("configuration")
-        out["target"]["configuration"] = dict(config) if isinstance(config, Mapping) else config  # not a map: edited by hand
     identity = body.get("identity")
     if isinstance(identity, Mapping):
-        out["identity"] = {"new_field": False, **identity}
-        if out["identity"].get("new_field") is None:
-            out["identity"]["new_field"] = False
+        out["identity"] = {**identity, "new_field": False if identity.get("new_field") is None else identity["new_field"]}
     return clean(out)
 
 
@@ -158,8 +153,6 @@ def _bulk_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["additional_schedules"] = [_additional(s) for s in out["additional_schedules"] or []]
     if body.get("schemas") is not None:
         out["schemas"] = selected_schemas(body["schemas"])
-    else:
-        out.pop("schemas", None)
     return clean(out)
 
 
@@ -270,8 +263,6 @@ def align_live(
     out = dict(live)
     if "organization_id" not in desired:
         out.pop("organization_id", None)
-    if kind == "BulkSync":
-        return out
     identity, want_identity = out.get("identity"), desired.get("identity")
     if isinstance(identity, Mapping) and isinstance(want_identity, Mapping):
         identity = dict(identity)
@@ -304,7 +295,7 @@ def _instant(value: Any) -> datetime | None:
     """A date-time string as an aware datetime (``Z`` and ``+00:00`` alike); None when it is not one."""
     if not isinstance(value, str) or "T" not in value.upper():
         return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    text = value[:-1] + "+00:00" if value.endswith("z") else value  # (`Z` is read as it is)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -498,7 +489,7 @@ def _bulk_request(live: Mapping[str, Any]) -> dict[str, Any]:
             for s in body["additional_schedules"]
         ]
     listing = live.get("schemas")
-    if isinstance(listing, list) and listing:
+    if isinstance(listing, list):
         items = [s for s in listing if isinstance(s, Mapping) and s.get("id")]
         if not all(s.get("enabled") for s in items) or any(_schema_config(s) for s in items):
             body["schemas"] = [

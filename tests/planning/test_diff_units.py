@@ -487,3 +487,93 @@ def test_a_projection_plans_as_no_change(kind: str) -> None:
     have = n.view(kind, n.live_request(kind, live))  # type: ignore[arg-type]
     want, have = n.align_schemas(desired, have)
     assert diff_views(kind, have, want) == []  # type: ignore[arg-type]
+
+
+# ---- cases found by mutation testing ------------------------------------------------------------
+
+
+def test_a_value_turned_into_a_mapping_is_one_change() -> None:
+    assert [(d.path, d.before, d.after) for d in diff_views("ModelSync", {"x": 5}, {"x": {"y": 1}})] == [
+        ("x", 5, {"y": 1})]
+
+
+def test_write_only_is_kept_on_plain_leaves() -> None:
+    d = leaf("target.create", None, {"name": "x"}, write_only=True)
+    assert d.write_only and not d.sensitive and d.after == {"name": "x"}
+
+
+def test_keyless_lists_pair_only_a_single_leftover_on_both_sides() -> None:
+    live = {"additional_schedules": [{"frequency": "hourly"}, {"frequency": "daily"}]}
+    desired = {"additional_schedules": [{"frequency": "weekly"}]}
+    out = [(d.path, d.before, d.after) for d in diff_views("BulkSync", live, desired)]
+    assert out == [("additional_schedules[0]", {"frequency": "hourly"}, None),
+                   ("additional_schedules[0]", None, {"frequency": "weekly"}),
+                   ("additional_schedules[1]", {"frequency": "daily"}, None)]
+    assert diff_views("BulkSync", {"additional_schedules": ["x", "y"]}, {"additional_schedules": ["y", "x"]}) == []
+
+
+def test_twin_filters_match_exactly_once_the_server_values_are_aligned() -> None:
+    one = {"field": src("plan"), "function": "Inequality", "value": "free"}
+    two = {"field": src("plan"), "function": "Inequality", "value": "trial"}
+    live = {"filters": [{**two, "label": "B", "field_id": "x"}, {**one, "label": "A", "field_id": "x"}]}
+    assert diff_views("ModelSync", live, {"filters": [one, two]}) == []
+
+
+def test_explicit_frequencies_and_new_fields_are_kept() -> None:
+    v = n.view("ModelSync", sync(schedule={"frequency": "daily", "hour": "1", "minute": "2"},
+                                 identity={"source": src("email"), "target": "E", "function": "Equality",
+                                           "new_field": "odd"}))
+    assert v["schedule"]["frequency"] == "daily" and v["identity"]["new_field"] == "odd"
+    ids = n.view("ModelSync", sync(schedule={"frequency": "runafter", "run_after": {"sync_ids": [2, "a", 1]}}))
+    assert ids["schedule"] == {"frequency": "runafter", "run_after": {"sync_ids": [1, 2, "a"]}}
+
+
+def test_field_lists_skip_items_without_an_id() -> None:
+    assert n.selected_schemas([{"id": "s", "fields": [{"x": 1}, "f"]}]) == [
+        {"id": "s", "fields": {"f": {"enabled": True, "obfuscated": False}}}]
+
+
+def test_sort_key_is_canonical_json() -> None:
+    assert n._sort_key({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+    assert n._sort_key({"when": n._instant("2025-01-01T00:00:00Z")}) == '{"when": "2025-01-01 00:00:00+00:00"}'
+    filters = n.selected_schemas([{"id": "s", "filters": [{"b": 1, "a": 2}, {"a": 3}]}])[0]["filters"]
+    assert filters == [{"b": 1, "a": 2}, {"a": 3}]
+
+
+def test_align_schemas_edge_cases() -> None:
+    live = {"schemas": [{"x": 1}, {"id": "a", "fields": {"f": {"enabled": True, "obfuscated": False}}}, {"id": "b"}]}
+    want, _ = n.align_schemas({"schemas": [{"id": "z"}, {"id": "a"}, {"id": "b"}]}, live)
+    assert want["schemas"] == [{"id": "z"}, {"id": "a", "fields": {"f": {"enabled": True, "obfuscated": False}}},
+                               {"id": "b"}]
+
+
+def test_align_live_without_the_file_setting_identity_or_target() -> None:
+    live = {"identity": {"function": "Equality", "remote_field_type_id": "t"},
+            "target": {"connection_id": SF, "object": "Made"}}
+    assert n.align_live("ModelSync", {}, live) == live
+    assert n.align_live("ModelSync", {"target": {"connection_id": SF}}, live) == live
+    both = n.align_live("ModelSync", {"target": {"object": "Made", "create": {"name": "x"}}}, live)
+    assert both["target"] == {"connection_id": SF, "object": "Made"}
+    no_object = n.align_live("ModelSync", {"target": {"create": {"name": "x"}}}, {"target": {"connection_id": SF}})
+    assert no_object["target"] == {"connection_id": SF}
+    by_hand = n.align_live("ModelSync", {"target": {"create": {"name": "x"}}},
+                           {"target": {"object": "Made", "configuration": "s"}})
+    assert by_hand["target"] == {"configuration": "s"}
+
+
+def test_naive_times_are_never_the_same_instant() -> None:
+    out = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00"},
+                             {"data_cutoff_timestamp": "2025-01-01T00:00:00.000000"})
+    assert out["data_cutoff_timestamp"] == "2025-01-01T00:00:00.000000"
+    lower = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00Z"},
+                               {"data_cutoff_timestamp": "2025-01-01T00:00:00z"})
+    assert lower["data_cutoff_timestamp"] == "2025-01-01T00:00:00Z"
+
+
+def test_carried_values_prefer_the_request_projection() -> None:
+    live = {"fields": [{"source": src("email"), "target": "E", "new": False}],
+            "schemas": [{"id": "a", "enabled": True, "fields": [{"id": "f", "enabled": True, "obfuscated": True}]},
+                        {"id": "b", "enabled": True}]}
+    assert n.carried_value("BulkSync", live, "schemas") == [{"id": "a", "fields": [{"id": "f", "obfuscate": True}]}, "b"]
+    assert n.carried_value("ModelSync", live, "fields[0].new") is False
+    assert n.carried_value("ModelSync", live, "fields[0].target") == "E"
