@@ -348,12 +348,31 @@ def _is_override(item: Any) -> bool:
     return isinstance(item, Mapping) and "override_value" in item
 
 
+def carry(kind: Kind, body: dict[str, Any], live: Mapping[str, Any], path: str, live_path: str) -> None:
+    """Put the live value of an ignored ``path`` (read at ``live_path``) into the update body, in place.
+
+    The API returns ``override_fields`` merged into ``fields`` (and a file may write them there
+    too): ignoring ``fields`` carries the live fields and keeps the file's override entries,
+    ignoring ``override_fields`` carries the live overrides and drops the file's, so that they
+    are neither deleted nor sent twice.
+    """
+    listed = body.get("fields") if isinstance(body.get("fields"), list) else []
+    value = carried_value(kind, live, live_path)
+    if kind == "ModelSync" and path == "fields":
+        value = (value or []) + [f for f in listed if _is_override(f)]
+    if kind == "ModelSync" and path == "override_fields" and listed:
+        body["fields"] = [f for f in listed if not _is_override(f)]
+    if value is None:
+        paths.remove(body, path)
+    else:
+        paths.put(body, path, value)
+
+
 def carried_value(kind: Kind, live: Mapping[str, Any], path: str) -> Any:
     """The live value an ignored ``path`` keeps in the update body (None: the key is left out).
 
-    The API returns ``override_fields`` merged into ``fields``: ignoring one of them carries
-    only its own entries back (else the overrides are deleted or sent twice). Carried filters
-    keep their labels, which a ``filter_logic`` names.
+    In a model sync, ``fields`` and ``override_fields`` are each only their own entries of the
+    merged live ``fields``. Carried filters keep their labels, which a ``filter_logic`` names.
     """
     current = request_body_from_live(kind, live)
     if kind == "ModelSync" and path in ("fields", "override_fields"):

@@ -307,11 +307,7 @@ def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any
     for path in d.ignore_changes:
         if _keeps_file_value(d.kind, path):
             continue
-        value = normalize.carried_value(d.kind, live, paired.get(path, path))
-        if value is None:
-            paths.remove(body, path)
-        else:
-            paths.put(body, path, value)
+        normalize.carry(d.kind, body, live, path, paired.get(path, path))
     target = body.get("target")
     if isinstance(target, Mapping) and "object" in target and "create" in target:
         # the live object was carried over (ignored `target.object`): it exists, so nothing is

@@ -577,3 +577,17 @@ def test_carried_values_prefer_the_request_projection() -> None:
     assert n.carried_value("BulkSync", live, "schemas") == [{"id": "a", "fields": [{"id": "f", "obfuscate": True}]}, "b"]
     assert n.carried_value("ModelSync", live, "fields[0].new") is False
     assert n.carried_value("ModelSync", live, "fields[0].target") == "E"
+
+
+def test_an_odd_live_filter_is_compared_whole() -> None:
+    desired = {"filters": [{"field_id": "a", "function": "IsNull"}]}
+    out = [(d.path, d.before, d.after) for d in diff_views("ModelSync", {"filters": ["odd"]}, desired)]
+    assert out == [("filters[0]", "odd", None), ("filters[a]", None, {"field_id": "a", "function": "IsNull"})]
+
+
+def test_live_labels_go_to_unlabelled_filters_only_once() -> None:
+    a = {"field": src("plan"), "function": "IsNull"}
+    out = n.with_live_labels("ModelSync", {"filters": [{**a, "label": None}]}, {"filters": [{**a, "label": "X"}]})
+    assert out["filters"] == [{**a, "label": "X"}]
+    twice = n.with_live_labels("ModelSync", {"filters": [a, a]}, {"filters": [{**a, "label": "X"}, {**a, "label": "X"}]})
+    assert twice["filters"] == [{**a, "label": "X"}, a]

@@ -90,3 +90,17 @@ def test_an_update_keeps_the_live_labels_of_filters_without_a_logic(inprocess: I
     assert changed(update) == {"Users": ["active"]}
     apply(inprocess, update)
     assert {f["function"]: f["label"] for f in _live(inprocess, sync_id)["filters"]} == labels
+
+
+def test_ignored_lists_with_override_entries_written_inside_fields(inprocess: InProcessEmulator) -> None:
+    """As export writes them (the API returns override fields merged into fields): found by the property test."""
+    merged = users_sync("Users")
+    merged["fields"] = [*merged["fields"], OVERRIDE]
+    sync_id = inprocess.data("POST", "/api/syncs", json=merged)["id"]
+    for ignored in ("fields", "override_fields"):
+        d = model({**merged, "active": ignored == "fields"}, ignore=[ignored], pinned=sync_id)
+        update = plan(inprocess, [d])
+        assert changed(update) == {"Users": ["active"]}, ignored
+        apply(inprocess, update)
+        assert _overrides(_live(inprocess, sync_id)) == [OVERRIDE] and len(_live(inprocess, sync_id)["fields"]) == 3
+        assert not pending(plan(inprocess, [d]))

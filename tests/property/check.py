@@ -180,8 +180,39 @@ def _edit_once(data: st.DataObject, emu: InProcessEmulator, figures: Figures, de
     if not _names(drift, edit.path, edit.leaf):
         figures.missed_drift += 1
         figures.notes.append(f"missed drift of {name}: edited {edit.path}, plan said {drift}; body={body}")
+    _ignored_edit(emu, figures, definitions, name, kind, sync_id, edit)
     _put(emu, kind, sync_id, body)  # put back as created
     _count_false(figures, plan(emu, definitions), f"after putting {name} back")
+
+
+def _ignored_edit(emu: InProcessEmulator, figures: Figures, definitions: list[Definition], name: str, kind: str,
+                  sync_id: str, edit: generate.Edit) -> None:
+    """The file ignores the edited field: no drift, and an update of another field keeps the edit."""
+    d = next(x for x in definitions if x.name == name)
+    ignored = dataclasses.replace(d, ignore_changes=(edit.ignore_path,))
+    others = [x for x in definitions if x.name != name]
+    drift = changed(plan(emu, [*others, ignored])).get(name)
+    if drift:
+        figures.false_drift += 1
+        figures.notes.append(f"ignore_changes: [{edit.ignore_path}] on {name} still drifts: {drift}; edit {edit}")
+        return
+    key = "sync_all_records" if kind == "ModelSync" else "concurrency_limit"
+    if edit.ignore_path == key:
+        key = "active"
+    value = (d.spec.get(key) or 0) + 1 if key == "concurrency_limit" else not d.spec.get(key)
+    update = dataclasses.replace(ignored, spec={**ignored.spec, key: value})
+    before = _state(emu, kind, sync_id)
+    result = plan(emu, [*others, update])
+    if changed(result) != {name: [key]}:
+        figures.false_drift += 1
+        figures.notes.append(f"ignore_changes: [{edit.ignore_path}] on {name}: update of {key} planned {changed(result)}")
+        return
+    apply(emu, result)
+    after = _state(emu, kind, sync_id)
+    lost = _differences({**before, key: value}, after)
+    if lost:
+        figures.settings_lost += 1
+        figures.notes.append(f"ignore_changes: [{edit.ignore_path}] on {name}: updating {key} changed {lost}")
 
 
 def _unrelated_update(emu: InProcessEmulator, figures: Figures, definitions: list[Definition],

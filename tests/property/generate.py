@@ -280,6 +280,11 @@ class Edit:
     body: dict[str, Any] | None = None  # the full PUT body, or None for a schema call
     schema_call: tuple[str, str, dict[str, Any]] | None = None  # (method, path suffix, body)
     leaf: str | None = None  # the edited key inside `path`, which the diff path names (or its item)
+    ignore: str | None = None  # the ignore_changes entry that covers the edit (default: path's top key)
+
+    @property
+    def ignore_path(self) -> str:
+        return self.ignore or self.path.split(".")[0].split("[")[0]
 
 
 # Keys whose values a UI edit may change freely (references, enums, ranges and labels excluded).
@@ -331,7 +336,7 @@ def leaf_edit(draw: st.DrawFn, body: dict[str, Any]) -> Edit | None:
     edited = copy.deepcopy(body)
     assert paths.put(edited, where, _changed(value))
     top = where.split(".")[0].split("[")[0]
-    return Edit(path="fields" if top == "override_fields" else top, body=edited, leaf=key)
+    return Edit(path="fields" if top == "override_fields" else top, body=edited, leaf=key, ignore=top)
 
 
 def _flip(value: Any) -> bool:
@@ -361,9 +366,6 @@ def model_edit(draw: st.DrawFn, body: dict[str, Any]) -> Edit:
     def add_filter(b: dict[str, Any]) -> str:
         b["filters"] = list(b.get("filters") or []) + [
             {"field": {"model_id": model_id, "field": MODEL_FIELDS[model_id][1]}, "function": "IsNull"}]
-        b.pop("filter_logic", None)
-        for f in b["filters"]:
-            f.pop("label", None)
         return "filters"
 
     def field_target(b: dict[str, Any]) -> str:
@@ -420,7 +422,7 @@ def model_edit(draw: st.DrawFn, body: dict[str, Any]) -> Edit:
     chosen = draw(st.sampled_from(edits))
     edited = copy.deepcopy(body)
     path = chosen(edited)
-    return Edit(path=path, body=edited)
+    return Edit(path=path, body=edited, ignore="override_fields" if chosen is override_value else None)
 
 
 @st.composite
