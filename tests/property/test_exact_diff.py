@@ -18,7 +18,7 @@ from tests.property import generate
 from tests.property.check import REORDER, Figures, run_example
 from tests.support.inprocess import InProcessEmulator
 
-EXAMPLES = int(os.environ.get("RECONCILER_PROPERTY_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("RECONCILER_PROPERTY_EXAMPLES", "25"))
 # Keys no generated request sets, and why.
 NOT_GENERATED = {"BulkSyncAdditionalScheduleRequest": {"id"}}  # a server-assigned schedule id
 
