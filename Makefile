@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test clean
+.PHONY: demo test clean mutation property-large
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,14 @@ test: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Mutation testing of planning/diff.py and planning/normalize.py (mutmut, a dev-only extra; ~15 min on 2 cores).
+mutation: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
+# The large property run (figures: syncs adopted, edits, false drift, missed drift, settings lost).
+property-large: $(BIN)/.installed
+	$(BIN)/python -m tests.property.run_large --examples $${EXAMPLES:-300}

@@ -6,7 +6,10 @@ can answer with (2025-09-18 light items, which need a GET per owned sync, and fu
 need none). Side by side: the baseline that reads every sync by id, ten at a time (the Terraform
 refresh pattern, ids taken from a state file). All in one run:
 
-    .venv/bin/python benchmarks/plan_scale.py [--sizes 100,1000,5000] [--latencies 0,20]
+    .venv/bin/python benchmarks/plan_scale.py [--sizes 100,1000,5000] [--latencies 0,20] [--bulk 100]
+
+Then N bulk syncs are planned once to count the per-schema reads (a listing and a read per
+selected schema for each bulk sync).
 
 Peak memory is the peak of Python allocations (tracemalloc) during the planning call, measured in
 a separate pass so it does not slow the timed one.
@@ -108,6 +111,35 @@ def measure(emu: Emulator, fn: Callable[[], Any], *, memory: bool) -> tuple[int,
     return requests, seconds, peak, result
 
 
+WAREHOUSE = "c0000000-0000-4000-8000-000000000001"
+S3 = "c0000000-0000-4000-8000-000000000004"
+
+
+def bulk_body(i: int) -> dict[str, Any]:
+    """A bulk sync with two of the warehouse's four schemas selected, one with field settings."""
+    return {"name": f"bench-bulk-{i:04d}", "mode": "replicate", "source_connection_id": WAREHOUSE,
+            "destination_connection_id": S3, "default_schedule": {"frequency": "daily", "hour": "1", "minute": "0"},
+            "destination_configuration": {"format": "parquet"},
+            "schemas": ["public.users", {"id": "public.events", "fields": ["id", {"id": "user_id", "obfuscate": True}]}]}
+
+
+def bulk_reads(n: int) -> dict[str, int]:
+    """Requests of a plan over ``n`` bulk syncs, per route: the per-schema reads are one listing
+    and one ``GET .../schemas/{schema_id}`` per selected schema for each bulk sync."""
+    emu = Emulator()
+    try:
+        emu.control("POST", "/_emulator/seed", json={"bulk_syncs": [bulk_body(i) for i in range(n)]})
+        definitions = [Definition(kind="BulkSync", name=bulk_body(i)["name"], spec=bulk_body(i),
+                                  position=Position("bench.yaml", i + 1, 1)) for i in range(n)]
+        emu.control("DELETE", "/_emulator/requests")
+        with client(emu.url) as c:
+            result = plan_against(c, definitions, parallelism=PARALLELISM)
+        assert result.summary.unchanged == n and not result.has_changes, result.summary.line()
+        return emu.control("GET", "/_emulator/requests")["counts"]
+    finally:
+        emu.stop()
+
+
 def run(sizes: list[int], latencies: list[int]) -> list[dict[str, Any]]:
     emu = Emulator()
     rows: list[dict[str, Any]] = []
@@ -165,6 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--latencies", default="0,20")
+    parser.add_argument("--bulk", type=int, default=100, help="bulk syncs for the per-schema read count (0: skip)")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     latencies = [int(x) for x in args.latencies.split(",")]
@@ -177,6 +210,11 @@ def main() -> None:
         print(_row(r))
     for n in sizes:
         print(f"N={n}: a complete listing is {math.ceil(n / 50)} page(s)")
+    if args.bulk:
+        counts = bulk_reads(args.bulk)
+        schema_reads = {k: v for k, v in counts.items() if "/schemas" in k}
+        print(f"\nplan of {args.bulk} bulk syncs (2 selected schemas each): {sum(counts.values())} requests; "
+              f"per-schema reads: {schema_reads}")
 
 
 if __name__ == "__main__":

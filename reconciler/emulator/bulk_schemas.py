@@ -57,7 +57,7 @@ def fields_config(raw: list[Any] | None, available: list[str], path: str, proble
             enabled, obfuscated = True, False
         else:
             enabled = config is not None and config.get("enabled") is not False
-            obfuscated = bool(config and config.get(obfuscate_key))
+            obfuscated = enabled and bool(config and config.get(obfuscate_key))  # only a synced field is
         user_name = (config or {}).get("user_output_name")
         out.append({"id": fid, "enabled": enabled, "obfuscated": obfuscated,
                     "user_output_name": names.get(fid, "") if user_name is None else user_name})
@@ -120,15 +120,20 @@ def schema_entry(ctx: Ctx, sid: str, config: Mapping[str, Any] | None, enabled: 
 
 def selection(ctx: Ctx, raw: list[Any] | None, available: list[str], problems: Problems,
               previous: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Every source schema from a bulk-sync create/update ``schemas`` value (omitted = all selected).
+    """Every source schema from a bulk-sync create/update ``schemas`` value (omitted = all selected,
+    with default settings).
 
-    The request type cannot name user output names, so an update keeps them.
+    The request type cannot name user output names, so an update keeps them; a schema a list
+    leaves out is not selected and keeps its settings.
     """
     chosen = _by_id(raw, available, "schemas", problems, "the source connection has no schema", "schema")
     before = {s["id"]: s for s in previous or []}
     out = []
     for sid in available:
         index, config = chosen.get(sid, (None, None))
+        if raw is not None and config is None and sid in before:
+            out.append({**before[sid], "enabled": False})
+            continue
         enabled = raw is None or (config is not None and config.get("enabled") is not False)
         out.append(schema_entry(ctx, sid, config, enabled, f"schemas[{index}]", problems, before.get(sid),
                                 obfuscate_key="obfuscate", keep_names=True))

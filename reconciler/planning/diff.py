@@ -8,6 +8,7 @@ Sensitive values (:class:`~reconciler.planning.secrets.Secret`) are masked in ev
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -36,8 +37,13 @@ def _field_ref(item: Any) -> str | None:
     return _shown_key(item.get("field_id"))
 
 
+def _named(name: str, item: Any) -> str | None:
+    """The key of a list item: its ``name`` field (a plain string item is its own key)."""
+    return _shown_key(item.get(name) if isinstance(item, Mapping) else item if isinstance(item, str) else None)
+
+
 def _key(name: str) -> KeyFn:
-    return lambda item: _shown_key(item.get(name) if isinstance(item, Mapping) else item if isinstance(item, str) else None)
+    return functools.partial(_named, name)
 
 
 def _same(live: Mapping[str, Any], desired: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -79,7 +85,7 @@ def _diff_mapping(path: str, live: Mapping[str, Any], desired: Mapping[str, Any]
     for key in sorted(set(live) | set(desired), key=str):
         before, after = live.get(key), desired.get(key)
         sub = _join(path, str(key))
-        rule = rules.get(key) if not path else None
+        rule = rules.get(key)  # (nested mappings are diffed without rules)
         if rule is not None and (isinstance(before, list) or isinstance(after, list)):
             _diff_list(sub, list(before or []), list(after or []), rule, out)
         else:
@@ -126,7 +132,7 @@ def leaf(path: str, before: Any, after: Any, *, write_only: bool = False) -> Fie
     if isinstance(after, Secret) or isinstance(before, Secret):
         return FieldDiff(path, MASK if before is not None else None, MASK if after is not None else None,
                          sensitive=True, write_only=write_only)
-    return FieldDiff(path, masked(before), masked(after), sensitive=False, write_only=write_only)
+    return FieldDiff(path, masked(before), masked(after), write_only=write_only)
 
 
 def _diff_list(path: str, live: list[Any], desired: list[Any], rule: ListRule, out: list[FieldDiff]) -> None:
@@ -188,11 +194,5 @@ def _label(item: Any, rule: ListRule, items: list[Any]) -> str:
         k = rule.key(item)
         if k is not None:
             return k
-    for i, candidate in enumerate(items):
-        if candidate is item:
-            return str(i)
-    return "?"
+    return str([id(candidate) for candidate in items].index(id(item)))
 
-
-def has_secret(value: Any) -> bool:
-    return contains_secret(value)

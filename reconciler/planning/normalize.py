@@ -97,8 +97,7 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["policies"] = sorted(str(p) for p in out["policies"] or [])
     fields = list(body.get("fields") or []) + list(body.get("override_fields") or [])
     out["fields"] = [{**FIELD_DEFAULTS, **item} if isinstance(item, Mapping) else item for item in fields]
-    out["filters"] = [{"field_type": "Model", **item} if isinstance(item, Mapping) else item for item in out["filters"] or []]
-    out["filters"] = [_filter_type(f) for f in out["filters"]]
+    out["filters"] = [_filter_type(f) for f in out["filters"] or []]
     if str(out.get("filter_logic") or "").strip():
         out["filters"] = implied_labels(out["filters"])
     schedule = body.get("schedule")
@@ -110,13 +109,9 @@ def _model_view(body: Mapping[str, Any]) -> dict[str, Any]:
     target = body.get("target")
     if isinstance(target, Mapping):
         out["target"] = {k: v for k, v in target.items() if k != "create"}
-        config = target.get("configuration")
-        out["target"]["configuration"] = dict(config) if isinstance(config, Mapping) else config  # not a map: edited by hand
     identity = body.get("identity")
     if isinstance(identity, Mapping):
-        out["identity"] = {"new_field": False, **identity}
-        if out["identity"].get("new_field") is None:
-            out["identity"]["new_field"] = False
+        out["identity"] = {**identity, "new_field": False if identity.get("new_field") is None else identity["new_field"]}
     return clean(out)
 
 
@@ -158,8 +153,6 @@ def _bulk_view(body: Mapping[str, Any]) -> dict[str, Any]:
     out["additional_schedules"] = [_additional(s) for s in out["additional_schedules"] or []]
     if body.get("schemas") is not None:
         out["schemas"] = selected_schemas(body["schemas"])
-    else:
-        out.pop("schemas", None)
     return clean(out)
 
 
@@ -246,11 +239,6 @@ def align_schemas(desired_view: Mapping[str, Any], live_view: Mapping[str, Any])
     return desired, live
 
 
-def live_schemas(listing: Any) -> list[dict[str, Any]]:
-    """The selected schemas from ``GET /api/bulk/syncs/{id}/schemas`` items."""
-    return selected_schemas([item for item in listing or [] if isinstance(item, Mapping) and item.get("enabled")])
-
-
 def default_schemas(kind: Kind, body: Mapping[str, Any], live: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The selection a bulk-sync body without ``schemas`` asks for: every schema the source offers.
 
@@ -275,8 +263,6 @@ def align_live(
     out = dict(live)
     if "organization_id" not in desired:
         out.pop("organization_id", None)
-    if kind == "BulkSync":
-        return out
     identity, want_identity = out.get("identity"), desired.get("identity")
     if isinstance(identity, Mapping) and isinstance(want_identity, Mapping):
         identity = dict(identity)
@@ -309,7 +295,7 @@ def _instant(value: Any) -> datetime | None:
     """A date-time string as an aware datetime (``Z`` and ``+00:00`` alike); None when it is not one."""
     if not isinstance(value, str) or "T" not in value.upper():
         return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    text = value[:-1] + "+00:00" if value.endswith("z") else value  # (`Z` is read as it is)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -362,12 +348,31 @@ def _is_override(item: Any) -> bool:
     return isinstance(item, Mapping) and "override_value" in item
 
 
+def carry(kind: Kind, body: dict[str, Any], live: Mapping[str, Any], path: str, live_path: str) -> None:
+    """Put the live value of an ignored ``path`` (read at ``live_path``) into the update body, in place.
+
+    The API returns ``override_fields`` merged into ``fields`` (and a file may write them there
+    too): ignoring ``fields`` carries the live fields and keeps the file's override entries,
+    ignoring ``override_fields`` carries the live overrides and drops the file's, so that they
+    are neither deleted nor sent twice.
+    """
+    listed = body.get("fields") if isinstance(body.get("fields"), list) else []
+    value = carried_value(kind, live, live_path)
+    if kind == "ModelSync" and path == "fields":
+        value = (value or []) + [f for f in listed if _is_override(f)]
+    if kind == "ModelSync" and path == "override_fields" and listed:
+        body["fields"] = [f for f in listed if not _is_override(f)]
+    if value is None:
+        paths.remove(body, path)
+    else:
+        paths.put(body, path, value)
+
+
 def carried_value(kind: Kind, live: Mapping[str, Any], path: str) -> Any:
     """The live value an ignored ``path`` keeps in the update body (None: the key is left out).
 
-    The API returns ``override_fields`` merged into ``fields``: ignoring one of them carries
-    only its own entries back (else the overrides are deleted or sent twice). Carried filters
-    keep their labels, which a ``filter_logic`` names.
+    In a model sync, ``fields`` and ``override_fields`` are each only their own entries of the
+    merged live ``fields``. Carried filters keep their labels, which a ``filter_logic`` names.
     """
     current = request_body_from_live(kind, live)
     if kind == "ModelSync" and path in ("fields", "override_fields"):
@@ -387,6 +392,34 @@ def drop_ignored(kind: Kind, view_: dict[str, Any], path: str) -> None:
         view_["fields"] = [f for f in view_["fields"] if _is_override(f) == keep_overrides]
         return
     paths.remove(view_, path)
+
+
+def with_live_labels(kind: Kind, body: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The update body with each unlabeled filter given the label of the same live filter.
+
+    Without a ``filter_logic`` a label means nothing to the filters, so the file need not say
+    it; but the server labels unlabeled filters by position, so an update sending the filters in
+    another order would relabel them. (Under a logic, labels are the file's business: an
+    unlabeled filter's position is its label.)
+    """
+    filters, live_filters = body.get("filters"), live.get("filters")
+    if kind != "ModelSync" or str(body.get("filter_logic") or "").strip():
+        return body
+    if not isinstance(filters, list) or not isinstance(live_filters, list):
+        return body
+    pool = [(_sort_key(_request_filter(f, False)), f.get("label")) for f in live_filters if isinstance(f, Mapping)]
+    used = {f.get("label") for f in filters if isinstance(f, Mapping)}
+    out = []
+    for item in filters:
+        if isinstance(item, Mapping) and item.get("label") is None:
+            wanted = _sort_key(_request_filter(item, False))
+            found = next((i for i, (k, label) in enumerate(pool) if k == wanted and label and label not in used), None)
+            if found is not None:
+                label = pool.pop(found)[1]
+                used.add(label)
+                item = {**item, "label": label}
+        out.append(item)
+    return {**body, "filters": out}
 
 
 # ---- live object -> request body ----------------------------------------------------------
@@ -475,7 +508,7 @@ def _bulk_request(live: Mapping[str, Any]) -> dict[str, Any]:
             for s in body["additional_schedules"]
         ]
     listing = live.get("schemas")
-    if isinstance(listing, list) and listing:
+    if isinstance(listing, list):
         items = [s for s in listing if isinstance(s, Mapping) and s.get("id")]
         if not all(s.get("enabled") for s in items) or any(_schema_config(s) for s in items):
             body["schemas"] = [

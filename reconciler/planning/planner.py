@@ -280,6 +280,7 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     paired = _paired_paths(d, desired, live)
     body = _with_ignored(d, desired, live, paired)
     body = target_create.update_body(body, live) if d.kind == "ModelSync" else body
+    body = normalize.with_live_labels(d.kind, body, live)
     secrets = _secret_sources(d, body)
     desired_view = normalize.view(d.kind, body)
     live_req = normalize.live_request(d.kind, live)
@@ -354,11 +355,7 @@ def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any
     for path in d.ignore_changes:
         if _keeps_file_value(d.kind, path):
             continue
-        value = normalize.carried_value(d.kind, live, paired.get(path, path))
-        if value is None:
-            paths.remove(body, path)
-        else:
-            paths.put(body, path, value)
+        normalize.carry(d.kind, body, live, path, paired.get(path, path))
     target = body.get("target")
     if isinstance(target, Mapping) and "object" in target and "create" in target:
         # the live object was carried over (ignored `target.object`): it exists, so nothing is

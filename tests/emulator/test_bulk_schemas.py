@@ -103,3 +103,17 @@ def test_filter_field_id_takes_a_field_name_as_the_openapi_file_says(inprocess: 
     assert ok.json()["data"]["filters"][0]["field_id"] == "plan"
     bad = inprocess.api("POST", "/api/syncs", json=sync_body(filters=[{"field_id": "nope", "function": "IsNull"}]))
     assert bad.status_code == 422 and "filters[0].field_id" in bad.text
+
+
+def test_a_schema_left_out_of_an_update_keeps_its_settings(inprocess: InProcessEmulator) -> None:
+    """Found by the property test: an update that did not list a deselected schema reset its settings."""
+    sync = _sync(inprocess, schemas=["public.users", {"id": "public.events", "enabled": False, "partition_key": "id",
+                                                      "fields": [{"id": "user_id", "obfuscate": True}]}])
+    path = f"/api/bulk/syncs/{sync['id']}/schemas/public.events"
+    before = inprocess.data("GET", path)
+    inprocess.data("PUT", f"/api/bulk/syncs/{sync['id']}", json=bulk_body(schemas=["public.users"], concurrency_limit=2))
+    assert inprocess.data("GET", path) == before
+    inprocess.data("PUT", f"/api/bulk/syncs/{sync['id']}", json=bulk_body())  # no list: all selected, defaults
+    reset = inprocess.data("GET", path)
+    assert reset["enabled"] and reset["partition_key"] == "" and all(f["enabled"] and not f["obfuscated"]
+                                                                      for f in reset["fields"])

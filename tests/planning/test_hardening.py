@@ -149,7 +149,8 @@ def test_ignored_path_into_a_list_item_follows_the_item_not_the_position(emulato
     change = only(plan(emulator, [d]))
     assert changed_paths(change) == ["sync_all_records"]
     assert change.body is not None
-    assert change.body["filters"] == [{**PLAN_FILTER, "value": "free"}, ACTIVE_FILTER]
+    # the live labels are kept (the server would otherwise relabel the filters by their new positions)
+    assert change.body["filters"] == [{**PLAN_FILTER, "value": "free", "label": "B"}, {**ACTIVE_FILTER, "label": "A"}]
     assert change.body["fields"] == body["fields"]  # FirstName keeps first_name, LastName last_name
     put(emulator, "ModelSync", sync_id, change.body)
     assert only(plan(emulator, [d])).action == "no-op"

@@ -78,3 +78,29 @@ def test_ignored_filter_logic_keeps_the_live_logic_and_labels(inprocess: InProce
     apply(inprocess, update)
     assert _live(inprocess, sync_id)["filter_logic"] == "paid OR live"
     assert not pending(plan(inprocess, [d]))
+
+
+def test_an_update_keeps_the_live_labels_of_filters_without_a_logic(inprocess: InProcessEmulator) -> None:
+    """Found by the property test: the file's filters in another order than live relabelled them."""
+    body = users_sync("Users", filters=[PLAN_FILTER, ACTIVE])
+    sync_id = inprocess.data("POST", "/api/syncs", json=body)["id"]
+    labels = {f["function"]: f["label"] for f in _live(inprocess, sync_id)["filters"]}
+    d = model({**body, "filters": [ACTIVE, PLAN_FILTER], "active": True})
+    update = plan(inprocess, [d])
+    assert changed(update) == {"Users": ["active"]}
+    apply(inprocess, update)
+    assert {f["function"]: f["label"] for f in _live(inprocess, sync_id)["filters"]} == labels
+
+
+def test_ignored_lists_with_override_entries_written_inside_fields(inprocess: InProcessEmulator) -> None:
+    """As export writes them (the API returns override fields merged into fields): found by the property test."""
+    merged = users_sync("Users")
+    merged["fields"] = [*merged["fields"], OVERRIDE]
+    sync_id = inprocess.data("POST", "/api/syncs", json=merged)["id"]
+    for ignored in ("fields", "override_fields"):
+        d = model({**merged, "active": ignored == "fields"}, ignore=[ignored], pinned=sync_id)
+        update = plan(inprocess, [d])
+        assert changed(update) == {"Users": ["active"]}, ignored
+        apply(inprocess, update)
+        assert _overrides(_live(inprocess, sync_id)) == [OVERRIDE] and len(_live(inprocess, sync_id)["fields"]) == 3
+        assert not pending(plan(inprocess, [d]))
