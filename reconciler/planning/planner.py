@@ -23,6 +23,7 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
+from reconciler.planning.catalogue import Catalogue, check_changes
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
@@ -64,6 +65,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     catalog = _Catalog(client, definitions, ok)
 
     changes: list[Change] = []
+    sent: list[tuple[Change, Definition]] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -80,6 +82,10 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             problems.extend(_problem(d, text, path) for path, text in exc.problems)
             continue
         changes.append(change)
+        sent.append((change, d))
+    unknown = check_changes(Catalogue(client, reads.submit), sent)
+    problems += [problem for _, problem in unknown]
+    changes = [c for c in changes if all(c is not bad for bad, _ in unknown)]  # not planned
 
     referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
