@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from reconciler.errors import Position
+from reconciler.errors import DefinitionError, Position
 
 Kind = Literal["ModelSync", "BulkSync"]
 KINDS: tuple[Kind, ...] = ("ModelSync", "BulkSync")
@@ -40,6 +40,8 @@ class Definition:
     id_position: Position | None = None
     # field paths of strings written with a ``$${`` escape: literal data, never resolved
     literal_paths: frozenset[str] = frozenset()
+    # what validate is stricter about than the API (reported, never refused)
+    warnings: tuple[DefinitionError, ...] = ()
 
     @property
     def label(self) -> str:

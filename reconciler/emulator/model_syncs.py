@@ -222,7 +222,9 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
 
 def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
     """Validate a create/update request and return the sync to store (full replacement)."""
-    require(body, SYNC_REQUEST)
+    # A mode only responses name (`enrich`) is kept by an update of a sync that has it, as the UI does.
+    keeps_mode = previous is not None and body.get("mode") == previous.get("mode") not in MODEL_SYNC_MODES
+    require({**body, "mode": "create"} if keeps_mode else body, SYNC_REQUEST)
     res = _Resolver(ctx.store, ctx.org_id)
     if body.get("name", "").strip() == "":
         res.problems.append(("name", "must not be empty"))

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from reconciler.api.client import PolytomicClient
 from reconciler.definitions.model import Definition
 from reconciler.definitions.schema import suggest
+from reconciler.definitions.semantic import RESPONSE_ONLY
 from reconciler.errors import ApiError
 from reconciler.planning.model import Change, Problem
 
@@ -131,11 +132,19 @@ def check_changes(catalogue: Catalogue, changes: Sequence[tuple[Change, Definiti
         if change.action not in ("create", "update") or change.body is None:
             continue
         check = _model_sync if change.kind == "ModelSync" else _bulk_sync
-        for path, message in sorted(set(check(catalogue, change.body))):
+        found = check(catalogue, change.body) + (_response_only(change) if change.action == "create" else [])
+        for path, message in sorted(set(found)):
             if any(path == s or path.startswith((s + ".", s + "[")) for s in d.sensitive_paths):
                 message = "this value (sensitive) is not known to the live catalogue"
             out.append((change, Problem(message=message, kind=d.kind, name=d.name, source=d.position_of(path))))
     return out
+
+
+def _response_only(change: Change) -> list[Finding]:
+    """Values the API returns but refuses in a create request (``mode: enrich``)."""
+    body = change.body or {}
+    return [(path, f"{body[path]!r} cannot be used to create a sync (the API only keeps it on syncs that have it)")
+            for path, values in RESPONSE_ONLY[change.kind].items() if body.get(path) in values]
 
 
 # ---- model syncs --------------------------------------------------------------------------------

@@ -215,9 +215,11 @@ def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[s
             old = names.get((m.definition.kind, str(m.item.get("name"))), [])
             if m.sync_id in old:
                 old.remove(m.sync_id)
+    managed: dict[tuple[str, str], list[str]] = {}
     for m in matches:
-        if m.sync_id:
-            names[(m.definition.kind, m.definition.name)] = [m.sync_id]
+        if m.sync_id:  # (several when definitions share a name and pin ids: ambiguous to refer to)
+            managed.setdefault((m.definition.kind, m.definition.name), []).append(m.sync_id)
+    names.update(managed)
     return {k: v for k, v in names.items() if v}
 
 
