@@ -397,13 +397,26 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def process_scalar(self) -> None:
+        # Invisible characters are written as escapes (``\u200B``) so that a reviewer sees them.
+        visible = self.allow_unicode
+        if self.style == '"' and _has_invisible(self.event.value):
+            self.allow_unicode = False
+        try:
+            super().process_scalar()
+        finally:
+            self.allow_unicode = visible
+
+
+def _has_invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cf", "Cn", "Co", "Zl", "Zp") for ch in text)
+
 
 def _needs_escapes(text: str) -> bool:
     """Whether a string must be written double-quoted to read back unchanged (and visibly):
     characters YAML folds or treats as line breaks (U+0085, U+2028, U+2029, tabs, CR), and
     control, format (invisible, bidirectional) and unassigned characters."""
-    return any(ch in "\x85\u2028\u2029\t\r" or unicodedata.category(ch) in ("Cc", "Cf", "Cn", "Co", "Zl", "Zp")
-               for ch in text)
+    return _has_invisible(text) or any(ch in "\x85\t\r" or unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
