@@ -66,6 +66,17 @@ def target_objects(conn: dict[str, Any]) -> list[str] | None:
     return None if listed is None else list(listed)
 
 
+def known_target_objects(store: Store, org_id: str, conn: dict[str, Any]) -> list[str] | None:
+    """The objects a connection lists, and those syncs on it created (``target.create``); None when
+    the connection does not list its objects."""
+    listed = target_objects(conn)
+    if listed is None:
+        return None
+    made = {str(s["target"]["object"]) for s in store.list_syncs("model", org_id, target_connection_id=conn["id"])
+            if isinstance(s.get("target"), dict) and s["target"].get("object")}
+    return listed + sorted(made - set(listed))
+
+
 def _connection_or_404(ctx: Ctx) -> dict[str, Any]:
     conn = connection(ctx.store, ctx.org_id, ctx.params["id"])
     if conn is None:
@@ -94,12 +105,7 @@ def get_source_schema(ctx: Ctx) -> Reply:
 
 def list_target_objects(ctx: Ctx) -> Reply:
     """``TargetObjectsResponseEnvelope``; ``data`` is null for a connection that lists no objects."""
-    conn = _connection_or_404(ctx)
-    listed = target_objects(conn)
-    if listed is not None:  # objects that syncs created (``target.create``) exist now
-        made = {str(s["target"]["object"]) for s in ctx.store.list_syncs("model", ctx.org_id, target_connection_id=conn["id"])
-                if isinstance(s.get("target"), dict) and s["target"].get("object")}
-        listed += sorted(made - set(listed))
+    listed = known_target_objects(ctx.store, ctx.org_id, _connection_or_404(ctx))
     modes = [{"id": m, "requires_identity": m in ("update", "updateOrCreate", "remove"),
               "supports_per_field_mode": False, "supports_target_filters": False}
              for m in ("create", "update", "updateOrCreate", "remove")]

@@ -213,6 +213,10 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
         res.problems.append(("target", "needs either object (an existing object) or create (a new one)"))
     elif has_object and raw["object"] == "":
         res.problems.append(("target.object", "must not be empty"))
+    elif has_object and conn is not None:
+        known = catalog.known_target_objects(ctx.store, ctx.org_id, conn)
+        if known is not None and raw["object"] not in known:
+            res.problems.append(("target.object", f"the connection has no object {raw['object']!r}"))
     if has_create and not has_object:
         out["object"] = raw["create"].get("name") or name
     defaults = catalog.target_defaults(conn) if conn else {}
