@@ -15,7 +15,13 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
-from reconciler.reports.export import build_export, read_live_syncs, schema_ref, write_export
+from reconciler.reports.export import (
+    build_export,
+    read_catalog,
+    read_live_syncs,
+    schema_ref,
+    write_export,
+)
 
 
 @click.command(name="export")
@@ -40,9 +46,10 @@ def command(out_dir: str, kinds: tuple[str, ...], name_prefix: str | None, force
     wanted = kinds or ("ModelSync", "BulkSync")
     with make_client(settings, parallelism=project.parallelism) as client:
         live = read_live_syncs(client, kinds=wanted, name_prefix=name_prefix, parallelism=project.parallelism)  # type: ignore[arg-type]
-    exported = build_export(live)
+        catalog = read_catalog(client, project.parallelism)
+    exported = build_export(live, catalog=catalog)
     out = Path(out_dir)
-    paths = write_export(exported, out, schema=schema_ref(out, Path.cwd()), force=force)
+    paths = write_export(exported, out, schema=schema_ref(out), force=force)
     emit(f"Exported {len(paths)} sync{'s' if len(paths) != 1 else ''} to {out}/")
     for path in paths:
         emit(f"  {path}")

@@ -39,10 +39,14 @@ def _report(result: ValidationResult, fmt: str) -> None:
     if fmt == "json":
         # Scrubbed before serialising: a secret that reads like null or a number cannot break the JSON.
         emit_json([problem_record(p) for p in result.problems])
+        for warning in result.warnings:
+            emit(f"warning: {warning.render()}", err=True)
         emit(result.summary(), err=True)
     else:
         for problem in result.problems:
             emit(problem.render())
+        for warning in result.warnings:
+            emit(f"warning: {warning.render()}")
         emit(result.summary())
     if in_github_actions():
         # With --format json stdout must stay one JSON document; the runner reads both streams.

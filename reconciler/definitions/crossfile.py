@@ -14,14 +14,37 @@ def cross_file_problems(definitions: Sequence[Definition]) -> list[DefinitionErr
     return _duplicate_names(definitions) + _duplicate_ids(definitions) + _run_after(definitions)
 
 
-def _duplicate_names(definitions: Sequence[Definition]) -> list[DefinitionError]:
+def cross_file_warnings(definitions: Sequence[Definition]) -> list[DefinitionError]:
+    """Names shared by definitions that all pin an id: the API allows it and the ids tell them apart."""
+    out = []
+    for (kind, name), group in _name_groups(definitions).items():
+        if len(group) > 1 and _all_pinned(group):
+            for d in group:
+                others = ", ".join(str(o.position_of("name")) for o in group if o is not d)
+                out.append(DefinitionError(
+                    f"{kind} name {name!r} is also used at {others}; allowed because each pins its id, "
+                    "but ${sync:...} references to this name are ambiguous", d.position_of("name"), "name", d.label))
+    return out
+
+
+def _name_groups(definitions: Sequence[Definition]) -> dict[tuple[str, str], list[Definition]]:
     groups: dict[tuple[str, str], list[Definition]] = defaultdict(list)
     for d in definitions:
         if d.name:
             groups[(d.kind, d.name)].append(d)
+    return groups
+
+
+def _all_pinned(group: Sequence[Definition]) -> bool:
+    """Every definition pins an id, and no two the same one (that is its own error)."""
+    ids = [d.pinned_id.lower() for d in group if d.pinned_id]
+    return len(ids) == len(group) and len(set(ids)) == len(ids)
+
+
+def _duplicate_names(definitions: Sequence[Definition]) -> list[DefinitionError]:
     problems = []
-    for (kind, name), group in groups.items():
-        if len(group) < 2:
+    for (kind, name), group in _name_groups(definitions).items():
+        if len(group) < 2 or _all_pinned(group):
             continue
         for d in group:
             others = ", ".join(str(o.position_of("name")) for o in group if o is not d)

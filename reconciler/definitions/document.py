@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from reconciler.definitions.interpolate import interpolate
 from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, type_name
-from reconciler.definitions.semantic import document_problems
+from reconciler.definitions.semantic import document_problems, document_warnings
 from reconciler.definitions.yamlsafe import Document
 from reconciler.errors import DefinitionError, Position
 from reconciler.secrets import redactor
@@ -63,8 +63,10 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     # schema would only complain about its literal text); where the schema refuses a value, the
     # rules about its meaning (a reference outside an id field, ...) have nothing to add.
     unresolved = {path for path, _ in found} | set(filled.unknown)  # an unknown value cannot be judged
+    warned = document_warnings(body, kind)
+    tolerated = unresolved | {path for path, _ in warned}  # the schema is stricter than the API there
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
-                    if path not in unresolved]
+                    if path not in tolerated]
     found += schema_found
     refused = unresolved | {path for path, _ in schema_found}
     found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals)
@@ -93,6 +95,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         literal_paths=frozenset(p for p in filled.literals if _in_spec(p)),
         unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
         rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
+        warnings=tuple(DefinitionError(message, locate(doc, path), path, resource) for path, message in warned),
     )
     return definition, problems
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from reconciler.secrets import redactor
 
@@ -197,3 +197,15 @@ def escape_all(value: Any) -> Any:
     if isinstance(value, list):
         return [escape_all(v) for v in value]
     return value
+
+
+def render_env(template: str, lookup: Callable[[str], str]) -> str:
+    """A file's text again with each ``${env:NAME}`` replaced by ``lookup(NAME)`` and each ``$${`` by
+    ``${`` (as loading does; for values re-derived from a saved plan's template)."""
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == ESCAPE:
+            return "${"
+        kind, _, name = (match.group(1) or "").partition(":")
+        return lookup(name) if kind == "env" else match.group(0)
+
+    return _TOKEN.sub(one, template)

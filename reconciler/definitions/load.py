@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from reconciler.definitions import yamlsafe
-from reconciler.definitions.crossfile import cross_file_problems
+from reconciler.definitions.crossfile import cross_file_problems, cross_file_warnings
 from reconciler.definitions.document import build, resource_label
 from reconciler.definitions.files import discover
 from reconciler.definitions.model import KINDS, Definition
@@ -24,6 +24,8 @@ class ValidationResult:
     files: int
     definitions: tuple[Definition, ...]
     problems: tuple[DefinitionError, ...]
+    #: where validate is stricter than the API: reported, never fatal
+    warnings: tuple[DefinitionError, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -31,8 +33,8 @@ class ValidationResult:
 
     def summary(self) -> str:
         """``3 files, 7 definitions, 2 errors``."""
-        return ", ".join(_count(n, word) for n, word in (
-            (self.files, "file"), (len(self.definitions), "definition"), (len(self.problems), "error")))
+        counts = [(self.files, "file"), (len(self.definitions), "definition"), (len(self.problems), "error")]
+        return ", ".join(_count(n, word) for n, word in counts + [(len(self.warnings), "warning")] * bool(self.warnings))
 
 
 def _count(n: int, word: str) -> str:
@@ -82,6 +84,8 @@ def validate_paths(paths: Sequence[str], environ: Mapping[str, str] | None = Non
         files=len(files),
         definitions=tuple(definitions),
         problems=tuple(sorted((_one_line(p) for p in problems), key=sort_key)),
+        warnings=tuple(sorted((_one_line(w) for w in [*(w for d in definitions for w in d.warnings),
+                                                        *cross_file_warnings(definitions)]), key=sort_key)),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from reconciler.errors import Position
+from reconciler.errors import DefinitionError, Position
 
 Kind = Literal["ModelSync", "BulkSync"]
 KINDS: tuple[Kind, ...] = ("ModelSync", "BulkSync")
@@ -44,6 +44,8 @@ class Definition:
     unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # ``write_only_rotated_at``: write-only values are sent again unless live was updated after it
     rotated_at: str | None = None
+    # what validate is stricter about than the API (reported, never refused)
+    warnings: tuple[DefinitionError, ...] = ()
 
     @property
     def label(self) -> str:

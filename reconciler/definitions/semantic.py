@@ -10,6 +10,9 @@ from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import Problem, join, kind_schema
 
 MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
+#: Values the API returns (and keeps on update) that its create request does not list: a live
+#: sync can hold them, so a file may too (a warning, not an error).
+RESPONSE_ONLY: dict[Kind, dict[str, tuple[str, ...]]] = {"ModelSync": {"mode": ("enrich",)}, "BulkSync": {}}
 LOGIC_WORDS = {"AND", "OR", "NOT"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -43,6 +46,42 @@ def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = 
     problems = [p for p in problems if p[0] not in wrong] + misplaced
     problems += _ignore_changes(doc, kind, hidden)
     return problems
+
+
+def document_warnings(doc: dict[str, Any], kind: Kind) -> list[Problem]:
+    """What validate is stricter about than the API, as (path, message): reported, never refused."""
+    warnings: list[Problem] = []
+    for path, values in RESPONSE_ONLY[kind].items():
+        if doc.get(path) in values:
+            warnings.append((path, f"{doc[path]!r} is a value the API returns but does not document for "
+                                   "requests; kept for a sync that has it live (a new sync cannot be created with it)"))
+    if kind == "ModelSync":
+        for path, first in _overridden_targets(doc):
+            warnings.append((path, f"this target field is also mapped by {first}: the API keeps both "
+                                   "(the mapping and the override value)"))
+    return warnings
+
+
+def _mapped(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for key in ("fields", "override_fields"):
+        for i, item in enumerate(_list(doc.get(key))):
+            if isinstance(item, dict) and isinstance(item.get("target"), str):
+                yield f"{key}[{i}]", item
+
+
+def _overridden_targets(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path of the later entry's target, first entry) for each target field that one entry maps
+    from a source and another sets to an override value: the API accepts (and returns) that pair."""
+    sources: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    out = []
+    for path, item in _mapped(doc):
+        mine, other = (overrides, sources) if "source" not in item else (sources, overrides)
+        target = item["target"]
+        if target in other and target not in mine:
+            out.append((f"{path}.target", other[target]))
+        mine.setdefault(target, path)
+    return out
 
 
 # -- model syncs ------------------------------------------------------------------------------
@@ -126,7 +165,7 @@ def _filters(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
 
 def _fields(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
-    targets: dict[str, str] = {}
+    targets: dict[tuple[str, bool], str] = {}  # a mapping plus an override value: a warning
     for key in ("fields", "override_fields"):
         for i, item in enumerate(_list(doc.get(key))):
             if not isinstance(item, dict):
@@ -138,11 +177,13 @@ def _fields(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
                 problems.append((path, "needs an override_value"))
             target = item.get("target")
             if isinstance(target, str):
-                if target in targets:
+                # one mapping and one override value per target field
+                slot = (target, "source" in item)
+                if slot in targets:
                     what = "this target field" if f"{path}.target" in hidden else f"target field {target!r}"
-                    problems.append((f"{path}.target", f"{what} is already mapped by {targets[target]}"))
+                    problems.append((f"{path}.target", f"{what} is already mapped by {targets[slot]}"))
                 else:
-                    targets[target] = path
+                    targets[slot] = path
     return problems
 
 

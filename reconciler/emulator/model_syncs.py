@@ -208,6 +208,10 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
         res.problems.append(("target", "needs either object (an existing object) or create (a new one)"))
     elif has_object and raw["object"] == "":
         res.problems.append(("target.object", "must not be empty"))
+    elif has_object and conn is not None:
+        known = catalog.known_target_objects(ctx.store, ctx.org_id, conn)
+        if known is not None and raw["object"] not in known:
+            res.problems.append(("target.object", f"the connection has no object {raw['object']!r}"))
     if has_create and not has_object:
         out["object"] = raw["create"].get("name") or name
     defaults = catalog.target_defaults(conn) if conn else {}
@@ -217,7 +221,9 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
 
 def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
     """Validate a create/update request and return the sync to store (full replacement)."""
-    require(body, SYNC_REQUEST)
+    # A mode only responses name (`enrich`) is kept by an update of a sync that has it, as the UI does.
+    keeps_mode = previous is not None and body.get("mode") == previous.get("mode") not in MODEL_SYNC_MODES
+    require({**body, "mode": "create"} if keeps_mode else body, SYNC_REQUEST)
     res = _Resolver(ctx.store, ctx.org_id)
     if body.get("name", "").strip() == "":
         res.problems.append(("name", "must not be empty"))

@@ -19,6 +19,41 @@ CONNECTION_TYPES: dict[str, tuple[str, dict[str, Any], list[str]]] = {
     "s3": ("Amazon S3", {"format": "csv"}, []),
 }
 
+#: Connection type id -> the target objects its ``modelsync/targetobjects`` lists (None: it lists none,
+#: any object name is accepted, as for a database table or a file path).
+TARGET_OBJECTS: dict[str, list[str] | None] = {
+    "postgresql": None,
+    "salesforce": ["Account", "Contact", "Lead", "Opportunity"],
+    "hubspot": ["companies", "contacts", "deals"],
+    "s3": None,
+}
+
+#: Source schema id -> its fields ``(name, type)`` as ``bulksync/source`` lists them.
+SCHEMA_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "public.users": [("id", "integer"), ("email", "string"), ("first_name", "string"), ("last_name", "string"),
+                     ("plan", "string"), ("account_id", "integer"), ("is_active", "boolean"),
+                     ("lifetime_value", "number"), ("created_at", "datetime"), ("updated_at", "datetime")],
+    "public.accounts": [("id", "integer"), ("name", "string"), ("domain", "string"), ("industry", "string"),
+                        ("employee_count", "integer"), ("arr", "number"), ("created_at", "datetime"),
+                        ("updated_at", "datetime")],
+    "public.events": [("id", "string"), ("user_id", "integer"), ("event_type", "string"),
+                      ("occurred_at", "datetime"), ("properties", "object")],
+    "public.orders": [("id", "integer"), ("user_id", "integer"), ("amount", "number"), ("status", "string"),
+                      ("ordered_at", "datetime")],
+    "Account": [("Id", "string"), ("Name", "string"), ("Website", "string"), ("Industry", "string"),
+                ("NumberOfEmployees", "integer"), ("AnnualRevenue", "number"), ("LastModifiedDate", "datetime")],
+    "Contact": [("Id", "string"), ("Email", "string"), ("FirstName", "string"), ("LastName", "string"),
+                ("AccountId", "string"), ("LastModifiedDate", "datetime")],
+    "Lead": [("Id", "string"), ("Email", "string"), ("Company", "string"), ("Status", "string"),
+             ("LastModifiedDate", "datetime")],
+    "Opportunity": [("Id", "string"), ("Name", "string"), ("Amount", "number"), ("StageName", "string"),
+                    ("AccountId", "string"), ("LastModifiedDate", "datetime")],
+    "companies": [("id", "string"), ("name", "string"), ("domain", "string"), ("updatedAt", "datetime")],
+    "contacts": [("id", "string"), ("email", "string"), ("firstname", "string"), ("lastname", "string"),
+                 ("updatedAt", "datetime")],
+    "deals": [("id", "string"), ("dealname", "string"), ("amount", "number"), ("updatedAt", "datetime")],
+}
+
 _ORGS = [
     {"id": DEMO_ORG_ID, "name": "Acme Analytics", "api_key": DEFAULT_API_KEY,
      "deployment_key": "demo-deployment-key",

@@ -27,6 +27,7 @@ from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths, target_create
 from reconciler.planning.bulk_schemas import read_schemas
+from reconciler.planning.catalogue import Catalogue, check_changes
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
@@ -85,6 +86,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     rotations: list[Hint] = []
     target_hints: list[Hint] = []
     created: list[tuple[Definition, Change]] = []
+    sent: list[tuple[Change, Definition]] = []
     pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
@@ -107,6 +109,11 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         target_hints += [hint] if hint else []
         if change.action == "create":
             created.append((d, change))
+        sent.append((change, d))
+    unknown = check_changes(Catalogue(client, reads.submit), sent)
+    problems += [problem for _, problem in unknown]
+    changes = [c for c in changes if all(c is not bad for bad, _ in unknown)]  # not planned
+    created = [(d, c) for d, c in created if all(c is not bad for bad, _ in unknown)]
 
     referenced = _referenced(ok, syncs) if deletions else {}
     for kind, item in deletions:
@@ -251,9 +258,11 @@ def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[s
             old = names.get((m.definition.kind, str(m.item.get("name"))), [])
             if m.sync_id in old:
                 old.remove(m.sync_id)
+    managed: dict[tuple[str, str], list[str]] = {}
     for m in matches:
-        if m.sync_id:
-            names[(m.definition.kind, m.definition.name)] = [m.sync_id]
+        if m.sync_id:  # (several when definitions share a name and pin ids: ambiguous to refer to)
+            managed.setdefault((m.definition.kind, m.definition.name), []).append(m.sync_id)
+    names.update(managed)
     return {k: v for k, v in names.items() if v}
 
 

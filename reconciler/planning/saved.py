@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Mapping
 
+from reconciler.definitions.interpolate import render_env
 from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
@@ -25,7 +25,6 @@ from reconciler.secrets import redactor
 
 FORMAT_VERSION = 1
 DOCUMENT = "reconciler-saved-plan"
-_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 # ---- saving -----------------------------------------------------------------------------------
@@ -226,13 +225,12 @@ def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSe
 def _derive(source: SecretSource, item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets") -> str:
     label = f'{item["kind"]} "{item["name"]}"'
     if source.template is not None:
-        def env(match: re.Match[str]) -> str:
-            name = match.group(1)
+        def env(name: str) -> str:
             if name not in environ:
                 raise PlanError(f"{label}: {source.path} needs environment variable {name}, which is not set")
             return environ[name]
 
-        value = _ENV.sub(env, source.template)
+        value = render_env(source.template, env)
     elif source.file is not None:
         value = files.value(source.file, item["kind"], item["name"], source.path, label)
     else:

@@ -5,7 +5,12 @@ What is written, for each live sync:
 - ``kind``, the pinned ``id`` and ``name`` first, then the create-request fields in sorted order,
   as the planner projects a live object onto the create request (server-computed values and
   defaults left out), so that ``reconciler plan`` right after an export is empty;
-- ids of connections and models kept as they are;
+- ids of connections and models written as ``${connection:NAME}`` / ``${model:NAME}`` where that
+  name is unique in the organisation (else the id as it is); values equal to what the server
+  computes when they are omitted left out (``identity.remote_field_type_id`` when it is the type of
+  the identity's model field, ``target.configuration`` defaults of the connection type such as
+  ``ingestion_api: bulk``), so the file reads like a hand-written one and plans the same;
+- every ``${`` of a live value written as ``$${``: live values are data, never templates;
 - values under keys that look like credentials (``password``, ``token``, ``secret`` ...) replaced by
   ``${env:POLYTOMIC_SYNC_<FILE>_<KEY>}`` placeholders the user must set;
 - ``encryption_passphrase`` is write-only: the API never returns it, so whether a sync has one
@@ -27,9 +32,11 @@ import yaml
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.interpolate import escape_all
 from reconciler.definitions.model import Kind
+from reconciler.definitions.schema import COMBINED_FILE, SCHEMA_DIR
+from reconciler.definitions.semantic import reference_slot
 from reconciler.errors import ReconcilerError
 from reconciler.planning.bulk_schemas import read_schemas
-from reconciler.planning.normalize import request_body_from_live
+from reconciler.planning.normalize import TARGET_CONFIGURATION_DEFAULTS, request_body_from_live
 
 SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -38,6 +45,40 @@ _SECRET_WORDS = ("password", "passphrase", "passwd", "secret", "token", "apikey"
 _SECRET_HOLDERS = ("configuration", "destination_configuration", "source_configuration", "search_values")
 
 Projector = Callable[[Kind, Mapping[str, Any]], dict[str, Any]]
+#: Where the schema is copied when no ``schemas/`` of a repository is found above the output.
+FALLBACK_SCHEMA = Path(".reconciler") / "reconciler.schema.json"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The organisation's connections and models, for names and server defaults."""
+
+    connections: Sequence[Mapping[str, Any]] = ()
+    models: Sequence[Mapping[str, Any]] = ()
+
+    def unique_names(self, scheme: str) -> dict[str, str]:
+        """id -> name for every connection / model whose name no other one has (and that a
+        ``${scheme:NAME}`` reference can hold: no braces)."""
+        items = self.connections if scheme == "connection" else self.models
+        names = [str(i.get("name")) for i in items if isinstance(i.get("name"), str)]
+        return {str(i["id"]): i["name"] for i in items
+                if isinstance(i.get("name"), str) and names.count(i["name"]) == 1 and i["name"].strip()
+                and not set("{}") & set(i["name"]) and isinstance(i.get("id"), str)}
+
+    def connection_type(self, connection_id: Any) -> str | None:
+        for conn in self.connections:
+            if conn.get("id") == connection_id:
+                ctype = conn.get("type")
+                return str(ctype.get("id") if isinstance(ctype, Mapping) else ctype)
+        return None
+
+    def field_type(self, model_id: Any, field: Any) -> Any:
+        for model in self.models:
+            if model.get("id") == model_id:
+                for item in model.get("fields") or []:
+                    if isinstance(item, Mapping) and item.get("name") == field:
+                        return item.get("type")
+        return None
 
 
 class ExportError(ReconcilerError):
@@ -84,6 +125,16 @@ def read_live_syncs(
     return map_concurrent(lambda item: (item[0], _full(client, *item)), wanted, parallelism)
 
 
+def read_catalog(client: PolytomicClient, parallelism: int = 4) -> Catalog:
+    """Connections and models (full models, with their fields)."""
+    models = client.list_models()
+    light = [m for m in models if "fields" not in m and isinstance(m.get("id"), str)]
+    if light:
+        full = dict(zip([m["id"] for m in light], map_concurrent(lambda m: client.get_model(m["id"]), light, parallelism)))
+        models = [full.get(m.get("id"), m) for m in models]
+    return Catalog(connections=client.list_connections(), models=models)
+
+
 def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
     """The full object: list items may be light (2025-09-18), so read each sync by id."""
     if kind == "ModelSync":
@@ -97,7 +148,8 @@ def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str
 # ---- building documents -------------------------------------------------------------------
 
 
-def build_export(live_syncs: Sequence[tuple[Kind, Mapping[str, Any]]], project: Projector | None = None) -> tuple[ExportedSync, ...]:
+def build_export(live_syncs: Sequence[tuple[Kind, Mapping[str, Any]]], project: Projector | None = None,
+                 catalog: Catalog | None = None) -> tuple[ExportedSync, ...]:
     """One :class:`ExportedSync` per live sync, with collision-free file names; sorted by file name."""
     project = project or default_projector()
     names = file_names([(kind, str(live.get("id", "")), str(live.get("name", ""))) for kind, live in live_syncs])
@@ -106,7 +158,7 @@ def build_export(live_syncs: Sequence[tuple[Kind, Mapping[str, Any]]], project: 
         sync_id = str(live.get("id", ""))
         file_name = names[(kind, sync_id)]
         stem = file_name.rsplit(".", 1)[0]
-        document, placeholders = export_document(kind, live, project, env_prefix=env_prefix(stem))
+        document, placeholders = export_document(kind, live, project, env_prefix=env_prefix(stem), catalog=catalog)
         exported.append(ExportedSync(kind, sync_id, str(live.get("name", "")), file_name, document, placeholders))
     return tuple(sorted(exported, key=lambda e: e.file_name))
 
@@ -122,10 +174,13 @@ def export_document(
     project: Projector,
     *,
     env_prefix: str,
+    catalog: Catalog | None = None,
 ) -> tuple[dict[str, Any], tuple[Placeholder, ...]]:
     """The definition document for one live sync: ``kind``, ``id``, ``name``, then sorted fields."""
     # Live values are data: every ``${`` in them is written as ``$${`` so nothing is interpolated.
     body = escape_all(project(kind, live))
+    if catalog is not None:
+        body = named(kind, without_server_defaults(kind, body, catalog), catalog)
     body.pop("encryption_passphrase", None)
     placeholders: list[Placeholder] = []
     if kind == "ModelSync" and _reveals_passphrase(live):
@@ -139,6 +194,41 @@ def export_document(
     for key in sorted(body):
         document[key] = _sorted(body[key])
     return document, tuple(sorted(placeholders, key=lambda p: p.env))
+
+
+def without_server_defaults(kind: Kind, body: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """``body`` without the values the server computes the same way when they are left out."""
+    if kind != "ModelSync":
+        return body
+    out = dict(body)
+    identity = out.get("identity")
+    if isinstance(identity, Mapping) and "remote_field_type_id" in identity:
+        source = identity.get("source") if isinstance(identity.get("source"), Mapping) else {}
+        computed = catalog.field_type(source.get("model_id"), source.get("field"))
+        if computed is not None and identity["remote_field_type_id"] == computed:
+            out["identity"] = {k: v for k, v in identity.items() if k != "remote_field_type_id"}
+    target = out.get("target")
+    config = target.get("configuration") if isinstance(target, Mapping) else None
+    if isinstance(config, Mapping):
+        defaults = TARGET_CONFIGURATION_DEFAULTS.get(str(catalog.connection_type(target.get("connection_id"))), {})
+        kept = {k: v for k, v in config.items() if not (k in defaults and v == defaults[k])}
+        out["target"] = {k: v for k, v in target.items() if k != "configuration"} | ({"configuration": kept} if kept else {})
+    return out
+
+
+def named(kind: Kind, body: Any, catalog: Catalog, path: str = "") -> Any:
+    """``body`` with connection and model ids in their id fields written as ``${connection:NAME}`` /
+    ``${model:NAME}`` where the name is unique."""
+    if isinstance(body, Mapping):
+        return {k: named(kind, v, catalog, f"{path}.{k}" if path else str(k)) for k, v in body.items()}
+    if isinstance(body, list):
+        return [named(kind, v, catalog, f"{path}[{i}]") for i, v in enumerate(body)]
+    scheme = reference_slot(path) if isinstance(body, str) else None
+    if scheme in ("connection", "model"):
+        name = catalog.unique_names(scheme).get(body)
+        if name is not None:
+            return f"${{{scheme}:{name}}}"
+    return body
 
 
 def _reveals_passphrase(live: Mapping[str, Any]) -> bool:
@@ -259,10 +349,29 @@ def _env_part(text: str) -> str:
 # ---- writing ------------------------------------------------------------------------------
 
 
-def schema_ref(out_dir: Path, root: Path) -> str:
-    """Relative path from the output directory to ``schemas/reconciler.schema.json`` in the repository root."""
-    target = (root / SCHEMA_FILE).resolve()
-    return Path(os.path.relpath(target, out_dir.resolve())).as_posix()
+def schema_ref(out_dir: Path) -> str | None:
+    """Relative path from the output directory to the nearest ``schemas/reconciler.schema.json`` in
+    it or a folder above it, up to the repository root (a folder with ``.git`` or ``reconciler.yaml``);
+    None when there is none."""
+    out = out_dir.resolve()
+    for folder in (out, *out.parents):
+        if (folder / SCHEMA_FILE).is_file():
+            return Path(os.path.relpath(folder / SCHEMA_FILE, out)).as_posix()
+        if (folder / ".git").exists() or (folder / "reconciler.yaml").is_file():
+            break
+    return None
+
+
+def write_schema_copy(out_dir: Path) -> str:
+    """Copy the schema reconciler validates with to ``<out>/.reconciler/`` (a folder definitions are
+    never read from); the relative reference to it. For output outside a repository with ``schemas/``."""
+    target = out_dir / FALLBACK_SCHEMA
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((SCHEMA_DIR / COMBINED_FILE).read_bytes())
+    except OSError as exc:
+        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from None
+    return FALLBACK_SCHEMA.as_posix()
 
 
 def render_yaml(item: ExportedSync, schema: str) -> str:
@@ -289,13 +398,26 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def process_scalar(self) -> None:
+        # Invisible characters are written as escapes (``\u200B``) so that a reviewer sees them.
+        visible = self.allow_unicode
+        if self.style == '"' and _has_invisible(self.event.value):
+            self.allow_unicode = False
+        try:
+            super().process_scalar()
+        finally:
+            self.allow_unicode = visible
+
+
+def _has_invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cf", "Cn", "Co", "Zl", "Zp") for ch in text)
+
 
 def _needs_escapes(text: str) -> bool:
     """Whether a string must be written double-quoted to read back unchanged (and visibly):
     characters YAML folds or treats as line breaks (U+0085, U+2028, U+2029, tabs, CR), and
     control, format (invisible, bidirectional) and unassigned characters."""
-    return any(ch in "\x85\u2028\u2029\t\r" or unicodedata.category(ch) in ("Cc", "Cf", "Cn", "Co", "Zl", "Zp")
-               for ch in text)
+    return _has_invisible(text) or any(ch in "\x85\t\r" or unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
@@ -306,8 +428,9 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str, force: bool = False) -> list[Path]:
-    """Write every file, or none: existing files are refused unless ``force``."""
+def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str | None, force: bool = False) -> list[Path]:
+    """Write every file, or none: existing files are refused unless ``force``. Without a ``schema``
+    reference (no repository ``schemas/`` found), a copy of the schema is written beside them."""
     paths = [out_dir / item.file_name for item in exported]
     existing = [p for p in paths if p.exists()]
     if existing and not force:
@@ -315,6 +438,8 @@ def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str
         raise ExportError(f"refusing to overwrite {len(existing)} existing file(s): {shown}; use --force to replace them")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        if schema is None:
+            schema = write_schema_copy(out_dir) if exported else FALLBACK_SCHEMA.as_posix()
         for item, path in zip(exported, paths):
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_text(render_yaml(item, schema), encoding="utf-8")

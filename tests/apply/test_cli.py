@@ -52,7 +52,8 @@ def test_without_terminal_needs_auto_approve(emulator: Emulator, tmp_path: Path)
 
 def test_json_output(emulator: Emulator, tmp_path: Path) -> None:
     create_live(emulator, model_sync("Existing", frequency="hourly"))
-    defs, cwd = _setup(tmp_path, model_sync("Existing"), model_sync("Fresh"), model_sync("Broken", fields=("nope",)))
+    defs, cwd = _setup(tmp_path, model_sync("Existing"), model_sync("Fresh"), model_sync(
+        "Broken", target={"connection_id": "c0000000-0000-4000-8000-0000000000ff", "object": "Contact"}))
     result = run_cli(emulator, "apply", str(defs), "--auto-approve", "--format", "json", cwd=cwd)
     assert result.returncode == 1
     document = json.loads(result.stdout)  # stdout holds only the JSON document
@@ -63,7 +64,7 @@ def test_json_output(emulator: Emulator, tmp_path: Path) -> None:
         ("Fresh", "create", "done"),
     ]
     assert set(document["changes"][0]) == {"kind", "name", "action", "sync_id", "outcome", "message"}
-    assert "422" in document["changes"][0]["message"] and "nope" in document["changes"][0]["message"]
+    assert "422" in document["changes"][0]["message"] and "0000000000ff" in document["changes"][0]["message"]
     assert document["changes"][2]["sync_id"]
 
 

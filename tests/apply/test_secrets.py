@@ -49,6 +49,12 @@ def test_canaries_never_leak(emulator: Emulator, tmp_path: Path) -> None:
     secrets = (ENV_CANARY, PASSPHRASE, emulator.api_key)
     saved = tmp_path / "plan.json"
 
+    # The unknown model field (the env value) is a plan error, reported without the value.
+    refused = run_cli(emulator, "plan", str(defs), cwd=cwd, env=env)
+    assert refused.returncode == 1 and "001.yaml" in refused.stdout + refused.stderr
+    assert_clean(refused.stdout + refused.stderr, *secrets)
+    (defs / "001.yaml").unlink()
+
     planned = run_cli(emulator, "plan", str(defs), "--out", str(saved), cwd=cwd, env=env)
     assert planned.returncode in (0, 2), planned.stderr
     assert_clean(planned.stdout + planned.stderr + saved.read_text(), *secrets)
@@ -57,7 +63,7 @@ def test_canaries_never_leak(emulator: Emulator, tmp_path: Path) -> None:
     echo = f"rejected {PASSPHRASE} / {urllib.parse.quote(ENV_CANARY)} / {base64.b64encode(PASSPHRASE.encode()).decode()}"
     emulator.add_faults({"method": "PUT", "path": "/api/syncs/*", "action": "error", "status": 422, "body": {"message": echo}})
     applied = run_cli(emulator, "apply", str(defs), "--auto-approve", "-vv", cwd=cwd, env=env)
-    assert applied.returncode == 1  # Echoed fails with the server's 422; Plain's update gets the echo
+    assert applied.returncode == 1  # Plain's update gets the server's 422 with the echo
     assert "422" in applied.stdout
     assert "(sensitive)" in applied.stdout
     assert_clean(applied.stdout + applied.stderr, *secrets)

@@ -43,8 +43,9 @@ SECRET = "hunter2-top-secret"
     (SYNC + "filters:\n  - {field_id: x, function: IsNull, label: '${env:S}'}\n"
             "  - {field_id: y, function: IsNull, label: '${env:S}'}\n",
      "filters[1].label: this label is already used by filters[0]"),
-    (SYNC.replace("target: Email", "target: ${env:S}\n  - target: ${env:S}\n    override_value: x"),
-     "fields[1].target: this target field is already mapped by fields[0]"),
+    (SYNC.replace("target: Email", "target: ${env:S}\n  - target: ${env:S}\n    override_value: x\n"
+                                   "  - target: ${env:S}\n    override_value: y"),
+     "fields[2].target: this target field is already mapped by fields[1]"),
     (SYNC + "ignore_changes: ['${env:S}']\n", "ignore_changes[0]: the value is not a field of a ModelSync"),
     (BULK + "schemas: ['${env:S}', '${env:S}']\n", "schemas[1]: this schema is already listed at schemas[0]"),
     (BULK + "schemas: [{id: a, data_cutoff_timestamp: '${env:S}'}]\n",

@@ -77,6 +77,12 @@ def test_broad_sample_of_requests_and_responses(emulator: Emulator) -> None:
     call("GET", f"/api/connections/{WAREHOUSE}")
     call("GET", "/api/models")
     call("GET", f"/api/models/{USERS_MODEL}")
+    for conn in (WAREHOUSE, SALESFORCE, HUBSPOT, S3):
+        call("GET", f"/api/connections/{conn}/bulksync/source")
+        call("GET", f"/api/connections/{conn}/bulksync/source", params={"include_fields": "false"})
+        call("GET", f"/api/connections/{conn}/modelsync/targetobjects")
+    call("GET", f"/api/connections/{WAREHOUSE}/schemas/public.users")
+    call("GET", f"/api/connections/{WAREHOUSE}/schemas/public.nope")
 
     bodies = [
         sync_body(),

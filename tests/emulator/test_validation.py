@@ -132,6 +132,7 @@ def test_body_must_be_a_json_object(emulator: Emulator, raw: bytes) -> None:
     ({"schedule": {"frequency": "dbtcloud", "job_id": 5}}, "schedule.connection_id", "required"),
     ({"schedule": {"frequency": "dbtcloud", "connection_id": WAREHOUSE}}, "schedule.job_id", "required"),
     ({"target": {"connection_id": HUBSPOT}}, "target", "either object"),
+    ({"target": {"connection_id": SALESFORCE, "object": "Contacts"}}, "target.object", "no object 'Contacts'"),
     ({"target": {"connection_id": HUBSPOT, "object": "contacts", "create": {"name": "x"}}}, "target", "not both"),
     ({"name": "  "}, "name", "empty"),
     ({"organization_id": "0a000000-0000-4000-8000-000000000002"}, "organization_id", "not found"),
@@ -220,3 +221,15 @@ def test_bulk_semantic_problems_are_422(emulator: Emulator, change: dict, path: 
     error = error_of(emulator.api("POST", "/api/bulk/syncs", json=bulk_body(**change)), 422)
     assert path in problem_paths(error)
     assert emulator.api("GET", "/api/bulk/syncs").json()["data"] == []
+
+
+def test_a_connection_that_lists_no_objects_takes_any_object_and_a_mode_kept_from_live(emulator: Emulator) -> None:
+    made = data_of(emulator.api("POST", "/api/syncs", json=sync_body(target={"connection_id": WAREHOUSE,
+                                                                             "object": "public.anything"})))
+    assert made["target"]["object"] == "public.anything"
+    emulator.seed(model_syncs=[sync_body(name="Enriching", mode="enrich")])
+    (live,) = [s for s in emulator.api("GET", "/api/syncs").json()["data"] if s["name"] == "Enriching"]
+    kept = data_of(emulator.api("PUT", f"/api/syncs/{live['id']}", json=sync_body(name="Enriching", mode="enrich",
+                                                                                 active=True)))
+    assert (kept["mode"], kept["active"]) == ("enrich", True)
+    error_of(emulator.api("POST", "/api/syncs", json=sync_body(mode="enrich")), 400)  # never on create

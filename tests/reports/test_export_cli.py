@@ -18,7 +18,8 @@ from tests.reports.helpers import (
 from tests.support.emulator import Emulator
 
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/reconciler.schema.json"
+#: No repository ``schemas/`` above a temporary folder: the schema is copied beside the files.
+SCHEMA_LINE = "# yaml-language-server: $schema=.reconciler/reconciler.schema.json"
 
 
 def export_then_plan(emulator: Emulator, cwd: Path, *export_args: str, env: dict[str, str] | None = None) -> list[Path]:
@@ -48,7 +49,8 @@ def test_export_demo_organisation_then_plan_is_empty(emulator: Emulator, tmp_pat
     assert {d["id"] for d in docs.values()} == ids
     assert docs["Warehouse to S3"]["kind"] == "BulkSync"
     users = docs["Users to Salesforce"]
-    assert users["target"]["connection_id"] == users_to_salesforce()["target"]["connection_id"]
+    assert users["target"]["connection_id"] == "${connection:Salesforce CRM}"
+    assert (tmp_path / "syncs" / ".reconciler" / "reconciler.schema.json").is_file()
     assert "created_at" not in users and "updated_at" not in users and "organization_id" not in users
 
     # Deterministic: a second export with --force writes the same bytes.
@@ -78,7 +80,7 @@ def test_export_never_writes_a_secret(emulator: Emulator, tmp_path: Path) -> Non
 
     result = run(emulator, "export", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    written = "".join(p.read_text() for p in (tmp_path / "syncs").rglob("*"))
+    written = "".join(p.read_text() for p in (tmp_path / "syncs").rglob("*") if p.is_file())
     for canary in (passphrase, token, env_canary, emulator.api_key):
         assert canary not in written
         assert canary not in result.stdout + result.stderr
@@ -107,13 +109,13 @@ def test_export_refuses_to_overwrite_and_filters(emulator: Emulator, tmp_path: P
 
     only_bulk = run(emulator, "export", "--out", "bulk", "--kind", "BulkSync", cwd=tmp_path)
     assert only_bulk.returncode == 0, only_bulk.stderr
-    assert [p.name for p in (tmp_path / "bulk").iterdir()] == ["warehouse-to-s3.yaml"]
+    assert [p.name for p in (tmp_path / "bulk").glob("*.yaml")] == ["warehouse-to-s3.yaml"]
 
     prefixed = run(emulator, "export", "--out", "nested/dir", "--name-prefix", "Users", cwd=tmp_path)
     assert prefixed.returncode == 0, prefixed.stderr
     exported = tmp_path / "nested" / "dir" / "users-to-salesforce.yaml"
-    assert [p.name for p in exported.parent.iterdir()] == [exported.name]
-    assert exported.read_text().splitlines()[0] == "# yaml-language-server: $schema=../../schemas/reconciler.schema.json"
+    assert [p.name for p in exported.parent.glob("*.yaml")] == [exported.name]
+    assert exported.read_text().splitlines()[0] == SCHEMA_LINE
 
 
 def test_export_name_collisions_are_suffixed(emulator: Emulator, tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ def test_ui_values_survive_export_plan_apply_and_never_receive_the_api_key(emula
     # An unrelated edit in git, applied with the CI's key in the environment.
     text = path.read_text(encoding="utf-8")
     assert "active: true" in text
+    assert "\\u200B" in text and "\u200b" not in text  # invisible characters are shown escaped
     path.write_text(text.replace("active: true", "active: false"), encoding="utf-8")
     applied = run(emulator, "apply", "syncs", "--auto-approve", cwd=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -113,3 +114,18 @@ def test_a_literal_reference_in_an_id_field_is_refused_by_validate(tmp_path: Pat
     (tmp_path / "x.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     result = validate_paths([str(tmp_path)], {})
     assert [(p.path, "literal" in p.message) for p in result.problems] == [("target.connection_id", True)]
+
+
+def test_a_saved_plan_re_derives_an_escaped_value_with_a_secret_the_same_way(emulator: Emulator, tmp_path: Path) -> None:
+    doc = {"kind": "ModelSync", **users_to_salesforce("Saved literal")}
+    doc["override_fields"] = [{"target": "LeadSource", "override_value": "$${lit} ${env:TOKEN_FOR_TEST}"}]
+    (tmp_path / "syncs").mkdir()
+    (tmp_path / "syncs" / "s.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    env = {"TOKEN_FOR_TEST": "tok-3c1d"}
+    saved = run(emulator, "plan", "syncs", "--out", "plan.json", cwd=tmp_path, env=env)
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    applied = run(emulator, "apply", "--plan", "plan.json", "--auto-approve", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    (live,) = emulator.api("GET", "/api/syncs").json()["data"]
+    full = emulator.api("GET", f"/api/syncs/{live['id']}").json()["data"]
+    assert [f["override_value"] for f in full["fields"] if f.get("override_value")] == ["${lit} tok-3c1d"]

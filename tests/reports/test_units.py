@@ -248,8 +248,13 @@ def test_render_yaml_and_write(tmp_path: Path) -> None:
     live = [("ModelSync", {"id": "s-1", "name": "Users", "mode": "update", "fields": [{"target": "Email", "source": {"field": "email", "model_id": "m"}}]})]
     exported = build_export(live, project=_project)
     out = tmp_path / "syncs"
-    ref = schema_ref(out, tmp_path)
+    (tmp_path / ".git").mkdir()  # the repository root: the search stops here
+    assert schema_ref(out) is None  # no schemas/ in this repository
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "reconciler.schema.json").write_text("{}")
+    ref = schema_ref(out)
     assert ref == "../schemas/reconciler.schema.json"
+    assert schema_ref(out / "deeper") == "../../schemas/reconciler.schema.json"
     text = render_yaml(exported[0], ref)
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../schemas/reconciler.schema.json"
     assert yaml.safe_load(text) == {"kind": "ModelSync", "id": "s-1", "name": "Users", "mode": "update",
