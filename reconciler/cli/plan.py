@@ -22,8 +22,10 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.cli.readcache import open_cache, refresh_option, save_cache
 from reconciler.definitions.load import load_definitions
 from reconciler.planning.planner import plan_against
+from reconciler.planning.prefetch import read_parallelism
 from reconciler.planning.saved import save_plan
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
@@ -44,7 +46,8 @@ FORMATS = ("text", "json", "markdown")
 @click.option("--prune", is_flag=True,
               help="Plan deletion of unmanaged syncs inside the prune scope of reconciler.yaml.")
 @click.option("--parallelism", type=click.IntRange(min=1), default=None,
-              help="Live syncs read at once (default: reconciler.yaml, else 4).")
+              help="Live syncs read at once (default: reconciler.yaml, else 16).")
+@refresh_option
 @api_options
 @verbose_option
 @handle_errors
@@ -55,6 +58,7 @@ def command(
     detailed_exitcode: bool,
     prune: bool,
     parallelism: int | None,
+    refresh: bool,
     api_url: str | None,
     api_version: str | None,
 ) -> None:
@@ -65,14 +69,16 @@ def command(
     """
     project = project_config()
     scope = require_scope(prune, project.prune)
-    workers = parallelism or project.parallelism
+    workers = read_parallelism(parallelism, project)
     where = definition_paths(paths, project)
     definitions = load_definitions(where)
     refuse_empty_prune(definitions, scope, where)
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
+    cache = open_cache(settings, refresh)
     with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers)
+        plan = plan_against(client, definitions, prune=scope, parallelism=workers, cache=cache)
+    save_cache(cache)
     if fmt == "json":
         emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
     else:

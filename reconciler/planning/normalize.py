@@ -16,8 +16,9 @@ Two projections of one sync, both plain dicts:
 
 from __future__ import annotations
 
+from collections.abc import Mapping  # isinstance checks: typing's alias is three times slower
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from reconciler.definitions.model import Kind
 from reconciler.definitions.semantic import label_sequence

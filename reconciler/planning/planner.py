@@ -23,6 +23,7 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths
+from reconciler.planning.cache import ReadCache
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, SecretSource, Unmanaged, fingerprint
@@ -36,9 +37,11 @@ def plan_against(
     *,
     prune: PruneScope | None = None,
     parallelism: int = 4,
+    cache: ReadCache | None = None,
 ) -> Plan:
-    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4)."""
-    with Reads(client, definitions, parallelism) as reads:
+    """The plan that makes the live organisation match ``definitions`` (see SPEC section 4);
+    ``cache`` answers reads of syncs that have not moved since it was filled."""
+    with Reads(client, definitions, parallelism, cache) as reads:
         return _plan(client, reads, definitions, prune)
 
 
@@ -145,7 +148,7 @@ def _read_full(
 
     def read_bulk(sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
         live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
-        return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)} if schemas else live
+        return {**live, "schemas": reads.bulk_schemas(sync_id, item)} if schemas else live
 
     out: dict[tuple[Kind, str], dict[str, Any]] = {}
     pending: dict[tuple[Kind, str], Future[dict[str, Any]]] = {}

@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError, Position
+from reconciler.planning.cache import ReadCache
 from reconciler.planning.model import Change, Plan, Problem, Unmanaged
 from reconciler.planning.planner import plan_against
 from reconciler.reports.executions import Execution
@@ -168,9 +169,10 @@ def active_states(client: PolytomicClient, kinds: Sequence[Kind]) -> dict[tuple[
     return states
 
 
-def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4) -> DriftReport:
+def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4,
+                  cache: ReadCache | None = None) -> DriftReport:
     """Plan (read-only, no prune), then read the status of every managed live sync."""
-    plan = plan_against(client, definitions, prune=None, parallelism=parallelism)
+    plan = plan_against(client, definitions, prune=None, parallelism=parallelism, cache=cache)
     targets = health_targets(plan, definitions)
     wanted = sorted({t.definition.kind for t in targets if t.definition.spec.get("active") is True})
     live_active = active_states(client, wanted) if wanted else {}
