@@ -25,6 +25,12 @@ from tests.support.emulator import VERSION, Emulator
 N = 60  # two pages
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values other tests registered as sensitive would keep objects out of the cache here."""
+    monkeypatch.setattr("reconciler.planning.cache.redactor", Redactor())
+
+
 def _settings(emulator: Emulator, api_key: str | None = None) -> ApiSettings:
     return ApiSettings(url=emulator.url, version=VERSION, api_key=api_key or emulator.api_key, timeout=10)
 
@@ -204,10 +210,10 @@ def test_objects_that_may_hold_a_secret_are_never_stored(emulator: Emulator, tmp
     assert not again.has_changes
 
 
-def test_storable_refuses_known_secrets_and_credential_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    known = Redactor()
-    known.add(CANARY)
-    monkeypatch.setattr("reconciler.planning.cache.redactor", known)
+def test_storable_refuses_known_secrets_and_credential_keys() -> None:
+    from reconciler.planning import cache
+
+    cache.redactor.add(CANARY)  # (the fresh redactor of this test)
     assert storable({"filters": [{"value": "plain"}]})
     assert not storable({"filters": [{"value": CANARY}]})  # a registered sensitive value, wherever it is
     assert not storable({"target": {"configuration": {"password": "typed in the UI"}}})
