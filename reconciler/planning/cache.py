@@ -22,6 +22,7 @@ be sensitive, and no key in it looks like a credential. Everything else is read 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -88,10 +89,11 @@ class ReadCache:
 
     def put(self, url: str, stamp: Any, value: Any, *, sensitive_paths: Iterable[str] = ()) -> bool:
         """Keep ``value`` unless it may hold a secret (see the module docstring); True when kept."""
-        if not isinstance(stamp, str) or not storable(value, sensitive_paths):
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if not isinstance(stamp, str) or not storable(value, sensitive_paths, text=text):
             self._new.pop(url, None)
             return False
-        self._new[url] = (stamp, json.dumps(value, sort_keys=True, separators=(",", ":")))
+        self._new[url] = (stamp, text)
         return True
 
     # ---- the file -------------------------------------------------------------------------------
@@ -169,12 +171,11 @@ def _mac(key: bytes, header: Mapping[str, Any], body: bytes) -> bytes:
     return hmac.new(key, unsigned + b"\n" + body, hashlib.sha256).digest()
 
 
-def storable(value: Any, sensitive_paths: Iterable[str] = ()) -> bool:
-    """Whether a live object may be written to the cache: see the module docstring."""
-    write_only = {p for paths in WRITE_ONLY_PATHS.values() for p in paths}
-    if any(not _under_any(path, write_only) for path in sensitive_paths):
+def storable(value: Any, sensitive_paths: Iterable[str] = (), *, text: str | None = None) -> bool:
+    """Whether a live object (``text``: its JSON) may be written to the cache: see the module docstring."""
+    if any(not _under_any(path, _WRITE_ONLY) for path in sensitive_paths):
         return False  # a ${env:...} value the server may echo (target.configuration, ...)
-    text = json.dumps(value, sort_keys=True)
+    text = json.dumps(value, sort_keys=True) if text is None else text
     if redactor.scrub(text) != text:
         return False
     return not _credential_keys(value)
@@ -184,10 +185,14 @@ def _under_any(path: str, roots: Iterable[str]) -> bool:
     return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
 
 
+_WRITE_ONLY = frozenset(p for paths in WRITE_ONLY_PATHS.values() for p in paths)
+_looks_secret = functools.lru_cache(maxsize=4096)(looks_secret)  # the same few keys in every object
+
+
 def _credential_keys(value: Any) -> bool:
     """Whether any key holding a non-empty text looks like a credential (``password``, ``token``)."""
     if isinstance(value, Mapping):
-        return any((isinstance(item, str) and item and looks_secret(str(key))) or _credential_keys(item)
+        return any((isinstance(item, str) and item and _looks_secret(str(key))) or _credential_keys(item)
                    for key, item in value.items())
     if isinstance(value, list):
         return any(_credential_keys(item) for item in value)
