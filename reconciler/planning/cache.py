@@ -9,9 +9,9 @@ of a bulk sync's per-schema settings. An entry is keyed by the URL it was read f
 ``/api/bulk/syncs/{id}/schemas``, a per-schema URL) can be kept the same way.
 
 The file (``reads-<url hash>.json`` in ``$RECONCILER_CACHE_DIR``, else ``.reconciler/cache/``
-in the directory the command runs in, beside ``reconciler.yaml``) is two lines: a header and the
-entries. The header names the format version, API URL and version; the entries are
-authenticated with an HMAC keyed by a key derived from the credential. A file that is corrupt,
+in the directory the command runs in, beside ``reconciler.yaml``) is a header line (format
+version, API URL and version), one line per entry, and a trailer with an HMAC of all of it keyed
+by a key derived from the credential. A file that is corrupt,
 from another version, for another API, written with other credentials (another organisation)
 or modified is ignored with a warning, never trusted, and replaced on save.
 
@@ -63,8 +63,8 @@ class ReadCache:
         self._secret = settings.auth_header.encode()
         self._salt: bytes | None = None
         self._key: bytes | None = None
-        self._old: dict[str, tuple[str, str]] = {}
-        self._new: dict[str, tuple[str, str]] = {}
+        self._old: dict[str, tuple[str, bytes]] = {}  # url -> (updated_at, the object's JSON)
+        self._new: dict[str, tuple[str, bytes]] = {}
         self.hits = 0
         self._load()
 
@@ -93,51 +93,67 @@ class ReadCache:
         if not isinstance(stamp, str) or not storable(value, sensitive_paths, text=text):
             self._new.pop(url, None)
             return False
-        self._new[url] = (stamp, text)
+        self._new[url] = (stamp, text.encode())
         return True
 
     # ---- the file -------------------------------------------------------------------------------
 
     def _load(self) -> None:
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+            handle = open(self.path, "rb")
         except FileNotFoundError:
             return
         except OSError as exc:
             self._warn(f"cannot be read ({exc.strerror or type(exc).__name__})")
             return
-        header_line, _, body = data.partition(b"\n")
+        with handle:
+            why = self._read(handle)
+        if why is not None:
+            self._old = {}
+            self._warn(why)
+
+    def _read(self, handle: Any) -> str | None:
+        """Load the entries of an open cache file; what is wrong with it, or None."""
+        header_line = handle.readline(64 * 1024)
         try:
             header = json.loads(header_line)
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise ValueError
         except ValueError:
-            self._warn("is not a read cache (corrupt?)")
-            return
+            return "is not a read cache (corrupt?)"
         if header.get("version") != VERSION:
-            self._warn(f"has format version {header.get('version')!r}, not {VERSION}")
-            return
+            return f"has format version {header.get('version')!r}, not {VERSION}"
         if header.get("scope") != self._scope:
-            self._warn("was written for another API URL or version")
-            return
+            return "was written for another API URL or version"
         try:
             salt = bytes.fromhex(str(header["salt"]))
-            mac = bytes.fromhex(str(header["mac"]))
         except (KeyError, ValueError):
-            self._warn("has a damaged header")
-            return
+            return "has a damaged header"
         key = self._derive(salt)
-        if len(data) > MAX_FILE_BYTES or not hmac.compare_digest(mac, _mac(key, header, body)):
-            self._warn("was written with other credentials (another organisation?) or has been modified")
-            return
+        mac = hmac.new(key, header_line, hashlib.sha256)
+        size, trailer, entries = len(header_line), b"", {}
+        for line in handle:  # bounded by the file size limit
+            size += len(line)
+            if size > MAX_FILE_BYTES:
+                return f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            if line.startswith(b"{"):
+                trailer = line
+                continue
+            mac.update(line)
+            head, _, text = line.rstrip(b"\n").partition(b"\t")
+            try:
+                url, stamp = json.loads(head)
+            except (ValueError, TypeError):
+                return "has damaged entries"
+            entries[str(url)] = (str(stamp), text)
         try:
-            entries = json.loads(body)
-            self._old = {str(url): (str(stamp), str(text)) for url, (stamp, text) in entries.items()}
-        except (ValueError, TypeError, AttributeError):
-            self._warn("has damaged entries")
-            return
-        self._salt, self._key = salt, key
+            written = bytes.fromhex(str(json.loads(trailer)["mac"]))
+        except (ValueError, KeyError, TypeError):
+            return "is incomplete (no trailer)"
+        if not hmac.compare_digest(written, mac.digest()):
+            return "was written with other credentials (another organisation?) or has been modified"
+        self._old, self._salt, self._key = entries, salt, key
+        return None
 
     def _warn(self, why: str) -> None:
         self.warnings.append(f"the read cache {self.path} {why}; ignoring it (it is rebuilt by this run)")
@@ -146,29 +162,30 @@ class ReadCache:
         return hashlib.pbkdf2_hmac("sha256", self._secret, salt + FORMAT.encode(), _KDF_ROUNDS)
 
     def save(self) -> None:
-        """Write the entries used or added this run (others are dropped: gone or moved syncs)."""
+        """Write the entries used or added this run (others are dropped: gone or moved syncs).
+
+        One line per entry (``[url, stamp]``, a tab, the object's JSON), written as it goes, then
+        a trailer with the HMAC of every line before it."""
         if self._key is None or self._salt is None:
             self._salt = secrets.token_bytes(16)
             self._key = self._derive(self._salt)
-        body = json.dumps({url: list(entry) for url, entry in sorted(self._new.items())},
-                          separators=(",", ":")).encode()
-        header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "scope": self._scope, "salt": self._salt.hex()}
-        header["mac"] = _mac(self._key, header, body).hex()
+        header = {"format": FORMAT, "version": VERSION, "scope": self._scope, "salt": self._salt.hex()}
+        header_line = json.dumps(header, sort_keys=True).encode() + b"\n"
+        mac = hmac.new(self._key, header_line, hashlib.sha256)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".reads-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+                handle.write(header_line)
+                for url, (stamp, text) in sorted(self._new.items()):
+                    line = json.dumps([url, stamp]).encode() + b"\t" + text + b"\n"
+                    mac.update(line)
+                    handle.write(line)
+                handle.write(json.dumps({"mac": mac.hexdigest()}).encode() + b"\n")
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-
-def _mac(key: bytes, header: Mapping[str, Any], body: bytes) -> bytes:
-    """HMAC of the header (without its ``mac``) and the entries."""
-    unsigned = json.dumps({k: v for k, v in header.items() if k != "mac"}, sort_keys=True).encode()
-    return hmac.new(key, unsigned + b"\n" + body, hashlib.sha256).digest()
 
 
 def storable(value: Any, sensitive_paths: Iterable[str] = (), *, text: str | None = None) -> bool:

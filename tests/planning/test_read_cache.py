@@ -135,30 +135,37 @@ def test_a_change_made_out_of_band_between_two_plans_is_always_seen(
     assert cached.has_changes
 
 
-def _rewrite(path: Path, fn: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
-    header_line, body = path.read_bytes().split(b"\n", 1)
-    header, entries = json.loads(header_line), json.loads(body)
-    fn(header, entries)
-    path.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + json.dumps(entries).encode())
+def _rewrite(path: Path, header_fn: Callable[[dict[str, Any]], None] | None = None,
+             entry_fn: Callable[[Any], Any] | None = None) -> None:
+    """Change the header or the cached objects, keeping the file's shape (and its stamps)."""
+    header_line, *lines = path.read_bytes().splitlines(keepends=True)
+    header = json.loads(header_line)
+    if header_fn:
+        header_fn(header)
+    out = [json.dumps(header, sort_keys=True).encode() + b"\n"]
+    for line in lines:
+        if entry_fn and line.startswith(b"["):
+            head, _, text = line.rstrip(b"\n").partition(b"\t")
+            line = head + b"\t" + json.dumps(entry_fn(json.loads(text))).encode() + b"\n"
+        out.append(line)
+    path.write_bytes(b"".join(out))
 
 
-def _tamper_entry(header: dict[str, Any], entries: dict[str, Any]) -> None:
-    """Keep the stamps, change what is cached: a plan trusting it would miss the live value."""
-    for url, (stamp, text) in entries.items():
-        value = json.loads(text)
-        if "schedule" in value:
-            value["schedule"] = {"frequency": "hourly"}
-            entries[url] = [stamp, json.dumps(value)]
+def _hourly(value: Any) -> Any:
+    """A plan trusting this would miss the live value: same stamp, other content."""
+    return {**value, "schedule": {"frequency": "hourly"}} if "schedule" in value else value
 
 
 CORRUPTIONS: dict[str, Callable[[Path, Emulator, list[Any]], None]] = {
     "garbage": lambda p, e, d: p.write_bytes(b"\x00\xffnot json at all"),
     "empty": lambda p, e, d: p.write_bytes(b""),
     "truncated": lambda p, e, d: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
-    "tampered entry": lambda p, e, d: _rewrite(p, _tamper_entry),
-    "other format version": lambda p, e, d: _rewrite(p, lambda h, _: h.update(version=0)),
-    "other api url in header": lambda p, e, d: _rewrite(p, lambda h, _: h["scope"].update(api_url="https://x.example")),
-    "entries not a mapping": lambda p, e, d: _rewrite(p, lambda h, en: en.update({"x": 5})),
+    "tampered entry": lambda p, e, d: _rewrite(p, entry_fn=_hourly),
+    "other format version": lambda p, e, d: _rewrite(p, lambda h: h.update(version=0)),
+    "other api url in header": lambda p, e, d: _rewrite(p, lambda h: h["scope"].update(api_url="https://x.example")),
+    "other salt": lambda p, e, d: _rewrite(p, lambda h: h.update(salt="00" * 16)),
+    "damaged entry line": lambda p, e, d: p.write_bytes(p.read_bytes().replace(b"\t", b" ", 1)),
+    "no trailer": lambda p, e, d: p.write_bytes(p.read_bytes().rsplit(b"{", 1)[0]),
 }
 
 
