@@ -13,7 +13,7 @@ class ReconcilerError(Exception):
     """Base of every error the tool raises on purpose."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: about 40 per definition, so 400,000 in a plan of 10,000
 class Position:
     """Where something is written: ``file:line:column`` (1-based)."""
 

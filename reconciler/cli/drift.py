@@ -17,6 +17,8 @@ from reconciler.cli.common import (
     verbose_option,
 )
 from reconciler.cli.narrow import selected, target_option
+from reconciler.cli.readcache import open_cache, refresh_option, save_cache
+from reconciler.planning.prefetch import read_parallelism
 from reconciler.reports import render_drift
 from reconciler.reports.drift import collect_drift
 
@@ -29,10 +31,11 @@ _RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json
 @click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
               help="text for logs, json for machines (docs/drift-json.md), markdown for an issue body.")
 @target_option
+@refresh_option
 @api_options
 @verbose_option
 @handle_errors
-def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None,
+def command(paths: tuple[str, ...], fmt: str, refresh: bool, api_url: str | None, api_version: str | None,
             targets: tuple[str, ...]) -> None:
     """Report drift: changes a plan would make, unmanaged live syncs, unhealthy managed syncs.
 
@@ -42,8 +45,11 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
     selection, owns = selected(paths, targets, project)
     definitions = list(selection.definitions)
     settings = settings_from(api_url, api_version, project)
-    with make_client(settings, parallelism=project.parallelism) as client:
-        report = collect_drift(client, definitions, parallelism=project.parallelism, owns=owns)
+    workers = read_parallelism(None, project)
+    cache = open_cache(settings, refresh)
+    with make_client(settings, parallelism=workers) as client:
+        report = collect_drift(client, definitions, parallelism=workers, owns=owns, cache=cache)
+    save_cache(cache)
     if fmt == "json":
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:

@@ -22,8 +22,10 @@ from reconciler.cli.common import (
     verbose_option,
 )
 from reconciler.cli.narrow import resend_option, selected, target_option
+from reconciler.cli.readcache import open_cache, refresh_option, save_cache
 from reconciler.planning.model import Plan
 from reconciler.planning.planner import plan_against
+from reconciler.planning.prefetch import read_parallelism
 from reconciler.planning.saved import save_plan
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
@@ -44,9 +46,10 @@ FORMATS = ("text", "json", "markdown")
 @click.option("--prune", is_flag=True,
               help="Plan deletion of unmanaged syncs inside the prune scope of reconciler.yaml.")
 @click.option("--parallelism", type=click.IntRange(min=1), default=None,
-              help="Live syncs read at once (default: reconciler.yaml, else 4).")
+              help="Live syncs read at once (default: reconciler.yaml, else 16).")
 @target_option
 @resend_option
+@refresh_option
 @api_options
 @verbose_option
 @handle_errors
@@ -59,6 +62,7 @@ def command(
     parallelism: int | None,
     targets: tuple[str, ...],
     resend: tuple[str, ...],
+    refresh: bool,
     api_url: str | None,
     api_version: str | None,
 ) -> None:
@@ -69,15 +73,17 @@ def command(
     """
     project = project_config()
     scope = require_scope(prune, project.prune)
-    workers = parallelism or project.parallelism
+    workers = read_parallelism(parallelism, project)
     selection, owns = selected(paths, targets, project, prune=prune, resend=resend)
     definitions = list(selection.definitions)
     refuse_empty_prune(definitions, scope, definition_paths(paths, project))
     register_definition_secrets(definitions)
     settings = settings_from(api_url, api_version, project)
+    cache = open_cache(settings, refresh)
     with make_client(settings, parallelism=workers) as client:
         plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns,
-                            resend_write_only=frozenset(resend))
+                            resend_write_only=frozenset(resend), cache=cache)
+    save_cache(cache)
     show_plan(plan, fmt)
     if out:
         save_plan(plan, out)

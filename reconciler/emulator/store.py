@@ -225,7 +225,11 @@ class Store:
                    mode: str | None = None, target_connection_id: str | None = None,
                    after: tuple[str, str] | None = None,
                    limit: int | None = None) -> list[dict[str, Any]]:
-        """Syncs ordered by `updated_at` desc then `id`, strictly after the keyset `after`."""
+        """Syncs ordered by `updated_at` desc then `id`, strictly after the keyset `after`.
+
+        A page costs O(page size) at any depth: the keyset is two index ranges (the rest of the
+        `updated_at` of `after`, then everything older), each read in index order.
+        """
         sql = "SELECT data FROM syncs WHERE kind = ? AND org_id = ?"
         args: list[Any] = [kind, org_id]
         if active is not None:
@@ -237,13 +241,19 @@ class Store:
         if target_connection_id is not None:
             sql += " AND target_connection_id = ?"
             args.append(target_connection_id)
-        if after is not None:
-            sql += " AND (updated_at < ? OR (updated_at = ? AND id > ?))"
-            args += [after[0], after[0], after[1]]
-        sql += " ORDER BY updated_at DESC, id ASC"
+        if after is None:
+            return self._rows(sql + " ORDER BY updated_at DESC, id ASC", args, limit)
+        same = self._rows(sql + " AND updated_at = ? AND id > ? ORDER BY id ASC", [*args, after[0], after[1]], limit)
+        if limit is not None and len(same) >= limit:
+            return same
+        older = self._rows(sql + " AND updated_at < ? ORDER BY updated_at DESC, id ASC", [*args, after[0]],
+                           None if limit is None else limit - len(same))
+        return same + older
+
+    def _rows(self, sql: str, args: list[Any], limit: int | None) -> list[dict[str, Any]]:
         if limit is not None:
             sql += " LIMIT ?"
-            args.append(limit)
+            args = [*args, limit]
         return [json.loads(r["data"]) for r in self._exec(sql, tuple(args)).fetchall()]
 
     def sync_ids(self, kind: str, org_id: str) -> set[str]:

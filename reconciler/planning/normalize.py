@@ -17,8 +17,9 @@ Two projections of one sync, both plain dicts:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping  # isinstance checks: typing's alias is three times slower
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from reconciler.definitions.model import Kind
 from reconciler.planning import paths

@@ -26,7 +26,7 @@ from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning import normalize, paths, target_create
-from reconciler.planning.bulk_schemas import read_schemas
+from reconciler.planning.cache import ReadCache
 from reconciler.planning.catalogue import Catalogue, check_changes
 from reconciler.planning.diff import LIST_RULES, diff_views
 from reconciler.planning.hints import rename_hints
@@ -49,14 +49,16 @@ def plan_against(
     parallelism: int = 4,
     owns: PruneScope | None = None,
     resend_write_only: frozenset[str] = frozenset(),
+    cache: ReadCache | None = None,
 ) -> Plan:
     """The plan that makes the live organisation match ``definitions`` (see SPEC section 4).
 
     ``prune``: unmanaged syncs it covers are deleted; ``owns``: only unmanaged syncs it covers are
     reported (the others are counted); None: all of them. ``resend_write_only``: names of syncs
-    whose write-only values are sent again (:mod:`reconciler.planning.rotation`).
+    whose write-only values are sent again (:mod:`reconciler.planning.rotation`). ``cache``
+    answers reads of syncs that have not moved since it was filled.
     """
-    with Reads(client, definitions, parallelism) as reads:
+    with Reads(client, definitions, parallelism, cache) as reads:
         return _plan(client, reads, definitions, prune, owns, resend_write_only)
 
 
@@ -190,7 +192,7 @@ def _read_full(
 
     def read_bulk(sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
         live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
-        return {**live, "schemas": read_schemas(client, sync_id)} if schemas else live
+        return {**live, "schemas": reads.bulk_schemas(sync_id, item)} if schemas else live
 
     out: dict[tuple[Kind, str], dict[str, Any]] = {}
     pending: dict[tuple[Kind, str], Future[dict[str, Any]]] = {}

@@ -8,8 +8,9 @@ reference text (apply substitutes the new id) and becomes a dependency. Anything
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping  # isinstance checks: typing's alias is three times slower
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, Mapping
+from typing import Any, Callable, Collection
 
 from reconciler.definitions.schema import suggest
 from reconciler.planning.secrets import Secret

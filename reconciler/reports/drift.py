@@ -9,6 +9,7 @@ from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.config import Ownership
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError, Position
+from reconciler.planning.cache import ReadCache
 from reconciler.planning.model import Change, Plan, Problem, Unmanaged
 from reconciler.planning.planner import plan_against
 from reconciler.reports.executions import Execution
@@ -170,11 +171,11 @@ def active_states(client: PolytomicClient, kinds: Sequence[Kind]) -> dict[tuple[
 
 
 def collect_drift(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4,
-                  owns: Ownership | None = None) -> DriftReport:
+                  owns: Ownership | None = None, cache: ReadCache | None = None) -> DriftReport:
     """Plan (read-only, no prune), then read the status of every managed live sync.
 
     Unmanaged syncs outside ``owns`` are not this repository's business: never drift."""
-    plan = plan_against(client, definitions, prune=None, parallelism=parallelism, owns=owns)
+    plan = plan_against(client, definitions, prune=None, parallelism=parallelism, owns=owns, cache=cache)
     targets = health_targets(plan, definitions)
     wanted = sorted({t.definition.kind for t in targets if t.definition.spec.get("active") is True})
     live_active = active_states(client, wanted) if wanted else {}
