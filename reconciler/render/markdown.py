@@ -6,7 +6,7 @@ import html
 import re
 
 from reconciler.planning.model import Change, Plan
-from reconciler.render.values import SYMBOL, diff_line, problem_text
+from reconciler.render.values import SYMBOL, diff_line, mixed_scripts, problem_text, visible
 
 MARKER = "<!-- reconciler-plan -->"
 MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
@@ -60,13 +60,18 @@ def _section(change: Change) -> list[str]:
     ident = f" <code>{html.escape(change.sync_id)}</code>" if change.sync_id else ""
     where = f" · <code>{html.escape(str(change.source))}</code>" if change.source is not None else ""
     head = (f"<details><summary><code>{SYMBOL[change.action]}</code> <b>{change.action}</b> "
-            f"{change.kind} <b>{html.escape(change.name)}</b>{ident}{where}</summary>")
+            f"{change.kind} <b>{html.escape(visible(change.name))}</b>{_scripts(change.name)}{ident}{where}</summary>")
     body = [diff_line(change, d) for d in change.diffs]
     body += [f"  (after {dep} is created)" for dep in change.depends_on]
     if not body:
         body = ["- (the whole sync)"] if change.action == "delete" else ["(no field changes)"]
     fence = _fence("\n".join(body))
     return [head, "", f"{fence}diff", *body, fence, "", "</details>", ""]
+
+
+def _scripts(name: str) -> str:
+    scripts = mixed_scripts(name)
+    return f" (mixed scripts: {'+'.join(scripts)})" if scripts else ""
 
 
 def _fence(text: str) -> str:
@@ -78,14 +83,14 @@ _MD_SPECIAL = "\\`*_{}[]<>|#~"
 
 
 def code(text: str) -> str:
-    """An inline code span that holds any text, backticks included."""
-    text = " ".join(text.splitlines())
+    """An inline code span that holds any text, backticks included (invisible characters escaped)."""
+    text = visible(" ".join(text.splitlines()))
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def escape(text: str) -> str:
-    """Markdown (and HTML) punctuation escaped so a name renders literally."""
-    text = " ".join(text.splitlines())
+    """Markdown (and HTML) punctuation escaped so a name renders literally (invisible characters too)."""
+    text = visible(" ".join(text.splitlines()))
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)

@@ -47,7 +47,8 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
     two = write_definitions(tmp_path / "two", [model_sync(n, frequency="hourly") for n in names])
     cwd = project_dir(tmp_path / "project")
-    totals = {"duplicates": 0, "lost": 0, "exits": []}
+    totals: dict[str, Any] = {"duplicates": 0, "lost": 0, "exits": []}
+    problems: list[str] = []
     for trial in range(TRIALS):
         emulator.reset()
         runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
@@ -55,6 +56,7 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
                 for d in (one, two)]
         outputs = [r.communicate(timeout=300) for r in runs]
         totals["exits"] += [r.returncode for r in runs]
+        problems += [line for (out, err) in outputs for line in (out + err).splitlines() if "FAILED" in line or "Error" in line]
         frequencies = _frequencies(emulator)
         duplicates = sum(len(v) - 1 for v in frequencies.values() if len(v) > 1)
         lost = sum(1 for n in names if n not in frequencies)
@@ -70,6 +72,8 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
         assert sum(live_names(emulator).values()) == COUNT
     note(f"concurrent applies: {TRIALS} trials x 2 processes x {COUNT} definitions (two versions): "
          f"{totals['duplicates']} duplicates, {totals['lost']} lost, exit codes {totals['exits']}")
+    for line in sorted(set(problems))[:5]:
+        note(f"  a run that exited 1 said: {line.strip()[:200]}")
 
 
 def test_create_out_of_band_after_the_plan_is_updated_not_duplicated(emulator: Emulator, tmp_path: Path) -> None:
