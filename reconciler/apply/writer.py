@@ -31,7 +31,7 @@ from reconciler.api.retry import RetryPolicy
 from reconciler.apply.keys import body_hash, idempotency_key
 from reconciler.apply.ops import SyncOps, ids_named, named, ops_for
 from reconciler.apply.outcome import Outcome
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, Interrupted
 from reconciler.planning.model import Change, fingerprint
 from reconciler.planning.names import same_name
 
@@ -233,6 +233,12 @@ class Writer:
             try:
                 live = ops.get(sync_id)
                 break
+            except Interrupted:
+                if replayed:
+                    raise
+                with self._lock:
+                    self.created.add(sync_id)
+                return Outcome.of(change, "done", "created (not read back: stopped)", sync_id=sync_id)
             except ApiError as exc:
                 if exc.status != 404:
                     return Outcome.of(change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); "
