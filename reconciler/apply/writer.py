@@ -249,13 +249,14 @@ class Writer:
                     found = named(ops, name)
                 except ApiError:
                     found = []
-                match = [item for item in found if item["id"] == sync_id] or found
-                if len(match) == 1:
-                    live = match[0]
-                    sync_id = str(live["id"])
+                ours = [item for item in found if item["id"] == sync_id]
+                if ours:
+                    live = ours[0]
                     break
-                if len(match) > 1:
-                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in match]))
+                if len(found) == 1:  # the name is held by another sync: update it, never a second one
+                    return self._adopt(change, ops, found[0], body, "the created id could not be read back")
+                if len(found) > 1:
+                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
                 return None
         if isinstance(live, Mapping) and not same_name(live.get("name", name), name):
             return None  # replayed outcome of a sync since renamed: not ours any more

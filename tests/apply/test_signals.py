@@ -86,3 +86,29 @@ def test_ci_logs_show_each_finished_change_exactly_once(emulator: Emulator, tmp_
     for name in names:
         assert sum(f'"{name}"' in line and "create: created" in line for line in log.splitlines()) == 1, log
     assert "Apply complete: 3 created" in result.stdout
+
+
+def test_a_saved_plan_interrupted_by_a_signal_completes_on_the_next_run(emulator: Emulator, tmp_path: Path) -> None:
+    names = [f"Saved {i}" for i in range(6)]
+    defs = write_definitions(tmp_path / "syncs", [model_sync(n) for n in names])
+    cwd = project_dir(tmp_path / "project")
+    saved = tmp_path / "plan.json"
+    assert run_cli(emulator, "plan", str(defs), "--out", str(saved), cwd=cwd).returncode == 0
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "latency", "latency_ms": 400})
+    proc = subprocess.Popen([*reconciler_command(), "apply", str(defs), "--plan", str(saved), "--auto-approve",
+                             "--parallelism", "1"], cwd=cwd, env=cli_env(emulator, RECONCILER_API_TIMEOUT="10"),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _posts(emulator) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    made = sum(live_names(emulator).values())
+    assert 2 <= made < len(names)
+    emulator.clear_faults()
+    rerun = run_cli(emulator, "apply", str(defs), "--plan", str(saved), "--auto-approve", cwd=cwd)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert rerun.stdout.count("already done") == made
+    assert sum(live_names(emulator).values()) == len(names) and not duplicates(emulator)
