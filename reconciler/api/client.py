@@ -179,8 +179,10 @@ class PolytomicClient:
                 chunks.append(chunk)
         finally:
             response.close()
-        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
-                              request=request, extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
+        # the chunks are decoded already (gzip and the like): the copy must not decode them again
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
+                              extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
 
     def _may_retry(self, error: ApiError, write: bool, exc: Exception | None = None) -> bool:
         if isinstance(error, AmbiguousWriteError):

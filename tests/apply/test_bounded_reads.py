@@ -3,12 +3,17 @@ body, a size cap, and one clear line for an answer of the wrong shape (emulator 
 
 from __future__ import annotations
 
+import gzip
+import json
 import tracemalloc
 from pathlib import Path
 
+import httpx
 import pytest
 
+from reconciler.api import PolytomicClient
 from reconciler.api import client as client_module
+from reconciler.config import ApiSettings
 from reconciler.errors import ApiError
 from tests.apply.helpers import cli_env, client_for, create_live, model_sync, project_dir, run_cli, write_definitions
 from tests.support.emulator import Emulator
@@ -76,3 +81,17 @@ def test_a_wrong_data_shape_is_one_line_naming_method_path_and_expectation(emula
     assert result.returncode == 1 and "Traceback" not in result.stderr
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
     assert "GET " in line and "/api/syncs/" in line and "expected an object under `data`" in line
+
+
+def test_a_compressed_answer_is_decoded_once_and_capped_once_decoded() -> None:
+    small = gzip.compress(json.dumps({"data": {"id": "s1", "name": "Zipped"}}).encode())
+    bomb = gzip.compress(b'{"data": {"padding": "' + b"0" * 5_000_000 + b'"}}')  # ~5 KB on the wire
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=bomb if "bomb" in request.url.path else small)
+
+    settings = ApiSettings(url="https://api.example.com", version="2025-09-18", api_key="test-key-1234")
+    with PolytomicClient(settings, transport=httpx.MockTransport(answer), max_response_bytes=1024 * 1024) as client:
+        assert client.get_model_sync("s1") == {"id": "s1", "name": "Zipped"}
+        with pytest.raises(ApiError, match="larger than 1 MB"):
+            client.get_model_sync("bomb")
