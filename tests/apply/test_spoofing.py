@@ -11,7 +11,7 @@ import pytest
 from reconciler.api import PolytomicClient
 from reconciler.config import ApiSettings
 from reconciler.errors import ConfigError
-from tests.apply.helpers import cli_env, model_sync, project_dir, run_cli, write_definitions
+from tests.apply.helpers import api_body, cli_env, list_all, model_sync, project_dir, run_cli, write_definitions
 from tests.support.emulator import VERSION, Emulator
 
 KEY = "canary-key-5f3a9c1e77"
@@ -58,3 +58,12 @@ def test_invisible_and_look_alike_characters_are_shown_in_text_and_markdown(emul
         assert "(mixed scripts: CYRILLIC+LATIN)" in out, out
     applied = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd)
     assert applied.returncode == 0 and "\u200b" not in applied.stdout + applied.stderr
+    assert "Users\\u200b to CRM" in applied.stdout
+    (hidden_id,) = [i["id"] for i in list_all(emulator, "/api/syncs") if i["name"] == hidden]
+    edited = emulator.api("PUT", f"/api/syncs/{hidden_id}", json=api_body(model_sync(hidden, frequency="hourly")))
+    assert edited.status_code == 200, edited.text
+    for command in (["drift", str(defs)], ["drift", str(defs), "--format", "markdown"], ["status", str(defs)]):
+        result = run_cli(emulator, *command, cwd=cwd)
+        assert result.returncode in (0, 2), result.stderr
+        assert "\u200b" not in result.stdout and "\u202e" not in result.stdout, command
+        assert "\\u200b to CRM" in result.stdout, (command, result.stdout)  # Markdown doubles the backslash
