@@ -83,6 +83,7 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: Any) -> Any:
             return {"rules": [r.as_dict() for r in app.faults.rules]}
         if method == "DELETE":
             app.faults.clear()
+            app.lag.clear()  # no fault outlives its rules: lagging syncs become visible at once
             return {"rules": []}
     if path == "/_emulator/settings":
         if method == "GET":

@@ -144,3 +144,32 @@ def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulato
     assert plan.returncode == 0, plan.stdout
 
 
+
+
+def test_concurrent_applies_against_a_lagging_normalising_dropping_server(emulator: Emulator, tmp_path: Path) -> None:
+    names = [f"  Storm {i:02d}" for i in range(30)]  # stored stripped and case-folded
+    one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
+    two = write_definitions(tmp_path / "two", [model_sync(n.upper(), frequency="hourly") for n in names])
+    cwd = project_dir(tmp_path / "project")
+    exits: list[int] = []
+    for trial in range(TRIALS):
+        emulator.reset()
+        emulator.add_faults(
+            {"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 2},
+            {"path": "/api/syncs*", "action": "normalize_names", "forms": ["strip", "casefold"]},
+            {"method": "POST", "path": "/api/syncs", "action": "after_commit", "status": 0, "probability": 0.3,
+             "seed": trial},
+        )
+        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for d in (one, two)]
+        outputs = [r.communicate(timeout=300) for r in runs]
+        exits += [r.returncode for r in runs]
+        seen = {item["id"]: item["name"] for _ in range(3) for item in list_all(emulator, "/api/syncs")}
+        assert sorted(seen.values()) == sorted(n.strip().casefold() for n in names), (trial, outputs)
+        emulator.clear_faults()
+        rerun = run_cli(emulator, "apply", str(one), "--auto-approve", cwd=cwd, env=_env(emulator))
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert run_cli(emulator, "plan", str(one), "--detailed-exitcode", cwd=cwd, env=_env(emulator)).returncode == 0
+    note(f"concurrent applies against lag + normalisation + dropped create answers: {TRIALS} trials x 2 x "
+         f"{len(names)}: 0 duplicates, 0 lost, exit codes {exits}")

@@ -26,6 +26,9 @@ def test_lag_hides_a_new_sync_from_its_next_reads_only(emulator: Emulator) -> No
     assert listed == [[], [], [sync_id]]
     statuses = [emulator.api("GET", f"/api/syncs/{sync_id}").status_code for _ in range(3)]
     assert statuses == [404, 404, 200]
+    hidden = data_of(emulator.api("POST", "/api/syncs", json=sync_body(name="Hidden")))["id"]
+    emulator.clear_faults()  # no lag outlives its rule
+    assert emulator.api("GET", f"/api/syncs/{hidden}").status_code == 200
 
 
 def test_loop_token_points_back_to_an_earlier_page(emulator: Emulator) -> None:
