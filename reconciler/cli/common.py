@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
@@ -105,6 +106,7 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _stop_on_sigterm()
         try:
             return fn(*args, **kwargs)
         except InvalidDefinitions as exc:
@@ -120,8 +122,23 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             emit("Interrupted.", err=True)
             sys.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM ends a command like Ctrl-C does (a message, exit 143) instead of killing it
+    silently; apply installs its own handlers for its writes. Returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted("stopped", signum=signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def exit_code_for(signum: int | None) -> int:

@@ -112,3 +112,18 @@ def test_a_saved_plan_interrupted_by_a_signal_completes_on_the_next_run(emulator
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert rerun.stdout.count("already done") == made
     assert sum(live_names(emulator).values()) == len(names) and not duplicates(emulator)
+
+
+def test_sigterm_ends_a_read_only_command_with_a_message(emulator: Emulator, tmp_path: Path) -> None:
+    defs = write_definitions(tmp_path / "syncs", [model_sync("Watched")])
+    emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "latency", "latency_ms": 3000})
+    proc = subprocess.Popen([*reconciler_command(), "plan", str(defs)], cwd=project_dir(tmp_path / "project"),
+                            env=cli_env(emulator, RECONCILER_API_TIMEOUT="10"), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not emulator.requests()["counts"].get("GET /api/syncs"):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "Interrupted by SIGTERM" in err and "Traceback" not in err, out + err
