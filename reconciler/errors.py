@@ -93,3 +93,11 @@ class ApiError(ReconcilerError):
 
 class PlanError(ReconcilerError):
     """A plan could not be computed or a saved plan could not be used."""
+
+
+class Interrupted(ReconcilerError):
+    """The run was asked to stop (SIGINT / SIGTERM): no new request is sent."""
+
+    def __init__(self, message: str = "interrupted", *, signum: int | None = None) -> None:
+        self.signum = signum
+        super().__init__(message)

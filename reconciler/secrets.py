@@ -68,3 +68,26 @@ class Redactor:
 
 # The process-wide redactor: loaders register sensitive values, the CLI scrubs all output.
 redactor = Redactor()
+
+CREDENTIAL_ENV = ("POLYTOMIC_API_KEY", "POLYTOMIC_DEPLOYMENT_KEY")
+URL_CREDENTIALS = ("the API URL must not carry credentials (user:password@host); give the key in "
+                   "POLYTOMIC_API_KEY (the URL is not shown)")
+
+
+def register_credentials(environ: Any) -> None:
+    """The API key and deployment key become known to the redactor before anything can print them."""
+    for name in CREDENTIAL_ENV:
+        redactor.add(environ.get(name))
+
+
+def url_credentials(url: str) -> list[str]:
+    """The user and password parts a URL carries (registered with the redactor), else nothing."""
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" not in authority:
+        return []
+    userinfo = authority.rpartition("@")[0]
+    parts = [p for p in (userinfo, *userinfo.split(":", 1)) if p]
+    for part in parts:
+        redactor.add(part)
+        redactor.add(urllib.parse.unquote(part))
+    return parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,13 +12,17 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 import httpx
 
 from reconciler.api.retry import RetryPolicy, parse_retry_after
+from reconciler.api.stop import Stop
 from reconciler.config import ApiSettings
 from reconciler.errors import ApiError, ConfigError
+from reconciler.secrets import URL_CREDENTIALS, url_credentials
 
 log = logging.getLogger("reconciler.api")
 
 PAGE_LIMIT = 50
 MAX_LISTING_ROUNDS = 20
+MAX_PAGES = 2000  # 100,000 syncs: a listing longer than this is a server bug, not an organisation
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # a page of 50 full syncs is well under 1 MB
 USER_AGENT = "reconciler/0.1"
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +33,10 @@ _AMBIGUOUS_TRANSPORT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProto
 
 class AmbiguousWriteError(ApiError):
     """A write failed in a way that leaves its outcome unknown (timeout, dropped connection, 5xx)."""
+
+
+class _Unbounded(Exception):
+    """An answer that broke a bound: total deadline or size cap (message for the user)."""
 
 
 class PolytomicClient:
@@ -45,9 +54,15 @@ class PolytomicClient:
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         max_connections: int = 16,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        stop: Stop | None = None,
     ) -> None:
         self.settings = settings
+        self.stop = stop
         self.retry = retry or RetryPolicy()
+        if stop is not None:
+            self.retry = dataclasses.replace(self.retry, sleep=stop.sleep)  # retry waits end on a stop
+        self.max_response_bytes = max_response_bytes
         _check_settings(settings)
         self._http = httpx.Client(
             base_url=settings.url,
@@ -83,9 +98,18 @@ class PolytomicClient:
         json: Any = None,
         idempotency_key: str | None = None,
         write: bool = False,
+        expect: type | None = None,
     ) -> Any:
-        """Send one logical request (with retries); return the response's ``data`` (or None)."""
-        return _data(self.send(method, path, params=params, json=json, idempotency_key=idempotency_key, write=write))
+        """Send one logical request (with retries); return the response's ``data`` (or None).
+
+        ``expect`` (``dict`` or ``list``): the shape ``data`` must have; anything else is one
+        :class:`ApiError` naming the method, path and what was expected, never a crash later.
+        """
+        data = _data(self.send(method, path, params=params, json=json, idempotency_key=idempotency_key, write=write))
+        if expect is not None and not isinstance(data, expect):
+            raise ApiError(f"unexpected answer from the API: expected {_SHAPES[expect]} under `data`, got {_shape(data)}",
+                           method=method, url=self._url(path))
+        return data
 
     def send(
         self,
@@ -104,8 +128,13 @@ class PolytomicClient:
         while True:
             attempt += 1
             retry_after: float | None = None
+            if self.stop is not None:
+                self.stop.check(f"{method} {path} not sent")
             try:
-                response = self._http.request(method, path, params=params, json=json, headers=headers)
+                response = self._attempt(method, path, params=params, json=json, headers=headers)
+            except _Unbounded as exc:
+                cls = AmbiguousWriteError if write else ApiError
+                raise cls(f"outcome unknown ({exc})" if write else str(exc), method=method, url=self._url(path)) from None
             except httpx.TransportError as exc:
                 error = self._transport_error(method, path, exc, write)
                 if not self._may_retry(error, write, exc=exc):
@@ -123,6 +152,37 @@ class PolytomicClient:
                 raise error
             log.info("retrying %s %s in %.1fs after: %s", method, path, wait, error.message)
             self.retry.sleep(wait)
+
+    def _attempt(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any,
+                 headers: Mapping[str, str]) -> httpx.Response:
+        """One HTTP exchange within a total deadline (connect and every read) and a size cap.
+
+        A per-read timeout alone lets a server that sends one byte every few seconds hold a
+        request forever; the body is streamed, and the exchange is cut once the deadline passes
+        or the body grows past the cap (never held in memory beyond it).
+        """
+        total = self.settings.timeout
+        deadline = time.monotonic() + total
+        timeout = httpx.Timeout(total, connect=min(10.0, total))
+        request = self._http.build_request(method, path, params=params, json=json, headers=headers, timeout=timeout)
+        response = self._http.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise _Unbounded(f"the answer is larger than {self.max_response_bytes // (1024 * 1024) or 1} MB; "
+                                     "refused (size cap)")
+                if time.monotonic() > deadline:
+                    raise _Unbounded(f"no complete answer within {total:g}s (total deadline for one request)")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        # the chunks are decoded already (gzip and the like): the copy must not decode them again
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
+                              extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
 
     def _may_retry(self, error: ApiError, write: bool, exc: Exception | None = None) -> bool:
         if isinstance(error, AmbiguousWriteError):
@@ -168,7 +228,7 @@ class PolytomicClient:
     # ---- organisation ---------------------------------------------------------------------
 
     def me(self) -> dict[str, Any]:
-        return self.request("GET", "/api/me")
+        return self.request("GET", "/api/me", expect=dict)
 
     def list_connections(self) -> list[dict[str, Any]]:
         return self.request_list("/api/connections")
@@ -177,23 +237,31 @@ class PolytomicClient:
         return self.request_list("/api/models")
 
     def get_model(self, model_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/models/{model_id}")
+        return self.request("GET", f"/api/models/{model_id}", expect=dict)
 
     # ---- model syncs ----------------------------------------------------------------------
 
     def iter_model_sync_pages(self, page_token: str | None = None, **filters: Any) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
         """Pages of ``GET /api/syncs`` as (items, next token), following tokens unchanged."""
         token = page_token
-        while True:
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_LIMIT, **{k: _param(v) for k, v in filters.items() if v is not None}}
             if token:
                 params["page_token"] = token
+                seen.add(token)
             envelope = self.request_envelope("GET", "/api/syncs", params=params)
             items = _listed(envelope, "GET", self._url("/api/syncs"))
-            token = (envelope.get("pagination") or {}).get("next_page_token") or None
+            pagination = envelope.get("pagination")
+            token = (pagination.get("next_page_token") if isinstance(pagination, dict) else None) or None
+            if token is not None and (not isinstance(token, str) or token in seen):
+                raise ApiError(f"the listing repeats a page token after {len(seen) + 1} pages (a loop): stopped; "
+                               "nothing was planned from it", method="GET", url=self._url("/api/syncs"))
             yield items, token
             if not token:
                 return
+        raise ApiError(f"the listing did not end within {MAX_PAGES} pages: stopped; nothing was planned from it",
+                       method="GET", url=self._url("/api/syncs"))
 
     def list_model_syncs(self, on_items: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
         """Every model sync, complete even while syncs are being edited during the listing.
@@ -254,7 +322,7 @@ class PolytomicClient:
         return body if isinstance(body, dict) else {}
 
     def get_model_sync(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/syncs/{sync_id}")
+        return self.request("GET", f"/api/syncs/{sync_id}", expect=dict)
 
     def create_model_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         return self.create("/api/syncs", body, idempotency_key=idempotency_key)[0]
@@ -265,7 +333,7 @@ class PolytomicClient:
         return _data(response), _replayed(response)
 
     def update_model_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("PUT", f"/api/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
+        return self.request("PUT", f"/api/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True, expect=dict)
 
     def delete_model_sync(self, sync_id: str, *, idempotency_key: str) -> None:
         self.request("DELETE", f"/api/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
@@ -276,7 +344,7 @@ class PolytomicClient:
         )
 
     def get_model_sync_status(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/syncs/{sync_id}/status")
+        return self.request("GET", f"/api/syncs/{sync_id}/status", expect=dict)
 
     # ---- bulk syncs -----------------------------------------------------------------------
 
@@ -284,16 +352,16 @@ class PolytomicClient:
         return sorted(self.request_list("/api/bulk/syncs"), key=lambda s: s.get("id", ""))
 
     def get_bulk_sync(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/bulk/syncs/{sync_id}")
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}", expect=dict)
 
     def get_bulk_sync_schemas(self, sync_id: str) -> list[dict[str, Any]]:
-        return self.request("GET", f"/api/bulk/syncs/{sync_id}/schemas") or []
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}/schemas", expect=list)
 
     def create_bulk_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         return self.create("/api/bulk/syncs", body, idempotency_key=idempotency_key)[0]
 
     def update_bulk_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("PUT", f"/api/bulk/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True)
+        return self.request("PUT", f"/api/bulk/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True, expect=dict)
 
     def delete_bulk_sync(self, sync_id: str, *, idempotency_key: str) -> None:
         self.request("DELETE", f"/api/bulk/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
@@ -304,7 +372,7 @@ class PolytomicClient:
         )
 
     def get_bulk_sync_status(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/bulk/syncs/{sync_id}/status")
+        return self.request("GET", f"/api/bulk/syncs/{sync_id}/status", expect=dict)
 
 
 def _check_settings(settings: ApiSettings) -> None:
@@ -320,6 +388,8 @@ def _check_settings(settings: ApiSettings) -> None:
         if value is not None and not _header_safe(value):
             raise ConfigError(f"{what} contains characters that cannot be sent in an HTTP header "
                               "(spaces, line breaks, control or non-ASCII characters)")
+    if url_credentials(settings.url):  # httpx would send them as Basic auth instead of the key
+        raise ConfigError(URL_CREDENTIALS)
     try:
         url = httpx.URL(settings.url)
         url.port  # noqa: B018 -- validates the port
@@ -355,6 +425,14 @@ def _data(response: httpx.Response) -> Any:
     except ValueError:
         return None
     return body.get("data") if isinstance(body, dict) else None
+
+
+_SHAPES = {dict: "an object", list: "a list"}
+
+
+def _shape(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "nothing" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _replayed(response: httpx.Response) -> bool:

@@ -13,6 +13,7 @@ from typing import Mapping
 
 from reconciler.api.client import PolytomicClient
 from reconciler.api.retry import RetryPolicy
+from reconciler.api.stop import Stop
 from reconciler.apply.executor import ProgressFn, StartFn, execute
 from reconciler.apply.outcome import ApplyResult, Outcome
 from reconciler.apply.prune import check_deletions, require_scope
@@ -41,8 +42,12 @@ def apply_plan(
     confirms: Confirms | None = None,
     on_done: ProgressFn | None = None,
     on_start: StartFn | None = None,
+    stop: Stop | None = None,
 ) -> ApplyResult:
     """Carry out every pending change of ``plan``; the outcome of each, sorted by (kind, name)."""
     writer = Writer(client, policy, confirms=confirms)
-    result = execute(plan.changes, writer.write, parallelism=parallelism, preset=preset, on_done=on_done, on_start=on_start)
+    result = execute(plan.changes, writer.write, parallelism=parallelism, preset=preset, on_done=on_done,
+                     on_start=on_start, stop=stop)
+    if stop is not None and stop.is_set():
+        return result  # no new request: the next run's plan finds any twin
     return settle_twins(client, result, writer.created, lambda change: writer.write(change, None))

@@ -7,6 +7,9 @@
 - Deletes run after every create and update finished (a sync is updated to stop referring to a
   sync before that one is pruned); a failed create or update does not stop them.
 - One failure never stops the others. The result is sorted by (kind, name).
+- A stop (SIGINT / SIGTERM, :class:`~reconciler.api.stop.Stop`) ends scheduling at once: changes
+  not yet sent are ``not-started``; those in flight finish within their own deadline (the client
+  sends nothing new and cuts retry waits) and are ``interrupted`` when they could not complete.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from reconciler.api.stop import Stop
 from reconciler.apply.outcome import ApplyResult, Outcome
+from reconciler.errors import Interrupted
 from reconciler.apply.refs import references, substitute, unresolved
 from reconciler.planning.model import Change
 
@@ -52,6 +57,7 @@ def execute(
     preset: Mapping[str, Outcome] | None = None,
     on_done: ProgressFn | None = None,
     on_start: StartFn | None = None,
+    stop: Stop | None = None,
 ) -> ApplyResult:
     """Carry out every pending change of ``changes`` (no-ops are ignored).
 
@@ -99,6 +105,8 @@ def execute(
     def run(change: Change, body: Body | None) -> Outcome:
         try:
             return write(change, body)
+        except Interrupted:
+            return Outcome.of(change, "interrupted", "stopped while in flight; a re-run reads what it did and converges")
         except Exception as exc:  # a bug must not hide the other outcomes
             return Outcome.of(change, "failed", f"internal error: {type(exc).__name__}: {exc}")
 
@@ -106,6 +114,10 @@ def execute(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
         running: dict[Future[Outcome], str] = {}
         while waiting or running:
+            if stop is not None and stop.is_set():
+                for uid in list(waiting):
+                    waiting.remove(uid)
+                    finish(uid, Outcome.of(by_uid[uid], "not-started", "stopped before it was sent"))
             _skip_blocked(waiting, by_uid, hard, outcomes, finish)
             ready = [u for u in waiting if (hard[u] | order[u]) <= outcomes.keys()]
             for uid in ready:
@@ -129,7 +141,8 @@ def execute(
                         waiting.remove(uid)
                         finish(uid, Outcome.of(by_uid[uid], "skipped", "dependency cycle; nothing was sent"))
                 continue
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            # with a stop to watch for, wake up now and then to notice it
+            done, _ = wait(list(running), timeout=0.1 if stop is not None else None, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: _sort_key(by_uid[running[f]])):
                 uid = running.pop(future)
                 change = by_uid[uid]

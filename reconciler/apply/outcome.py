@@ -8,8 +8,10 @@ from typing import Any, Literal
 from reconciler.definitions.model import Kind
 from reconciler.planning.model import Action, Change
 
-Status = Literal["done", "failed", "skipped", "stale"]
-STATUSES: tuple[Status, ...] = ("done", "failed", "skipped", "stale")
+Status = Literal["done", "failed", "skipped", "stale", "interrupted", "not-started"]
+# interrupted: in flight when a stop was asked for (its outcome is read by the next run);
+# not-started: nothing was sent for it
+STATUSES: tuple[Status, ...] = ("done", "failed", "skipped", "stale", "interrupted", "not-started")
 FORMAT_VERSION = 1
 
 
@@ -81,7 +83,8 @@ class ApplyResult:
             f"Apply {'complete' if self.ok else 'finished with problems'}: "
             f"{done['create']} created, {done['update']} updated, {done['delete']} deleted"
         )
-        extra = [f"{self.count(s)} {s}" for s in ("failed", "stale", "skipped") if self.count(s)]
+        extra = [f"{self.count(s)} {s}" for s in ("failed", "stale", "skipped", "interrupted", "not-started")
+                 if self.count(s)]
         return text + (", " + ", ".join(extra) if extra else "") + "."
 
     def as_json(self) -> dict[str, Any]:

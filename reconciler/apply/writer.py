@@ -31,7 +31,7 @@ from reconciler.api.retry import RetryPolicy
 from reconciler.apply.keys import body_hash, idempotency_key
 from reconciler.apply.ops import SyncOps, ids_named, named, ops_for
 from reconciler.apply.outcome import Outcome
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, Interrupted
 from reconciler.planning.model import Change, fingerprint
 from reconciler.planning.names import same_name
 
@@ -233,6 +233,12 @@ class Writer:
             try:
                 live = ops.get(sync_id)
                 break
+            except Interrupted:
+                if replayed:
+                    raise
+                with self._lock:
+                    self.created.add(sync_id)
+                return Outcome.of(change, "done", "created (not read back: stopped)", sync_id=sync_id)
             except ApiError as exc:
                 if exc.status != 404:
                     return Outcome.of(change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); "
@@ -243,13 +249,14 @@ class Writer:
                     found = named(ops, name)
                 except ApiError:
                     found = []
-                match = [item for item in found if item["id"] == sync_id] or found
-                if len(match) == 1:
-                    live = match[0]
-                    sync_id = str(live["id"])
+                ours = [item for item in found if item["id"] == sync_id]
+                if ours:
+                    live = ours[0]
                     break
-                if len(match) > 1:
-                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in match]))
+                if len(found) == 1:  # the name is held by another sync: update it, never a second one
+                    return self._adopt(change, ops, found[0], body, "the created id could not be read back")
+                if len(found) > 1:
+                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
                 return None
         if isinstance(live, Mapping) and not same_name(live.get("name", name), name):
             return None  # replayed outcome of a sync since renamed: not ours any more

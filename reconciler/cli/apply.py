@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
+import threading
 from typing import Any, Mapping
 
 import click
 
 from reconciler.api import PolytomicClient, RetryPolicy
+from reconciler.api.stop import Stop
 from reconciler.apply import ApplyResult, Outcome, apply_plan, check_deletions, find_stale, require_scope
 from reconciler.apply.prune import DEFAULT_MAX_DELETES
+from reconciler.apply.replan import check_saved
 from reconciler.cli.common import (
     api_options,
     definition_paths,
+    ENV_TIMEOUT,
     emit,
     emit_json,
+    env_seconds,
+    by_signal,
+    exit_code_for,
     handle_errors,
     project_config,
     refuse_empty_prune,
@@ -26,17 +34,17 @@ from reconciler.cli.common import (
     verbose_option,
 )
 from reconciler.cli.narrow import resend_option, selected, target_option
-from reconciler.errors import ConfigError, PlanError
+from reconciler.errors import ConfigError, Interrupted, PlanError
 from reconciler.planning.model import Change, Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import load_plan
 from reconciler.planning.unknowns import require_known
 from reconciler.render.text import render_plan
+from reconciler.render.values import shown_name
 from reconciler.secrets import redactor
 
 ENV_RETRY_BASE_DELAY = "RECONCILER_RETRY_BASE_DELAY"
 ENV_RETRY_BUDGET = "RECONCILER_RETRY_BUDGET"
-ENV_TIMEOUT = "RECONCILER_API_TIMEOUT"
 DEFAULT_RETRY_BUDGET = 120.0
 DEFAULT_MAX_ATTEMPTS = 10
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -45,7 +53,10 @@ _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 @click.command(name="apply")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Carry out a plan saved with `reconciler plan --out FILE` (each target is re-read first).")
+              help="Carry out a plan saved with `reconciler plan --out FILE`: only the saved changes a fresh plan "
+                   "from the files (PATH...) would make too.")
+@click.option("--partial", is_flag=True,
+              help="With --plan: carry out the saved changes that still hold even when others are refused.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
 @click.option("--prune", is_flag=True, help="Delete unmanaged syncs inside the prune scope of reconciler.yaml.")
 @click.option("--max-deletes", type=click.IntRange(min=0), default=DEFAULT_MAX_DELETES, show_default=True,
@@ -55,7 +66,7 @@ _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Result format on stdout.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help=f"Per-request timeout (env {ENV_TIMEOUT}; default 30).")
+              help=f"Total deadline of one request: connect and every read (env {ENV_TIMEOUT}; default 30).")
 @click.option("--retry-budget", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help=f"Total time spent retrying one request or change (env {ENV_RETRY_BUDGET}; default 120).")
 @target_option
@@ -68,6 +79,7 @@ def command(
     targets: tuple[str, ...],
     resend: tuple[str, ...],
     plan_file: str | None,
+    partial: bool,
     auto_approve: bool,
     prune: bool,
     max_deletes: int,
@@ -78,7 +90,7 @@ def command(
     api_url: str | None,
     api_version: str | None,
 ) -> None:
-    """Make the live organisation match the definitions in PATH... (or a saved --plan).
+    """Make the live organisation match the definitions in PATH... (or carry out a saved --plan).
 
     Prints the plan, asks for confirmation ("yes") on a terminal, and otherwise needs
     --auto-approve. Exit 0 when every change was carried out, 1 when anything failed, was
@@ -86,45 +98,48 @@ def command(
     """
     project = project_config()
     scope = require_scope(prune, project.prune)
-    if plan_file and (paths or targets or resend):
-        raise ConfigError("give either definition PATHs (and --target, --resend-write-only) or --plan FILE, not both")
     workers = parallelism or project.parallelism
     settings = settings_from(api_url, api_version, project)
-    settings = dataclasses.replace(settings, timeout=_timeout(timeout, os.environ, settings.timeout))
-    policy = retry_policy(retry_budget, os.environ)
+    if timeout is not None:
+        settings = dataclasses.replace(settings, timeout=timeout)
+    stop = Stop()
+    policy = dataclasses.replace(retry_policy(retry_budget, os.environ), sleep=stop.sleep)
     json_out = output_format == "json"
     info_err = json_out  # with --format json, stdout carries only the JSON document
 
-    with PolytomicClient(settings, retry=policy, max_connections=max(8, workers * 2)) as client:
-        if plan_file:
-            plan = _load_saved_plan(plan_file)
-        else:
-            plan = _fresh_plan(client, paths, project, scope, workers, targets, resend)
+    with _Signals(stop) as signals, PolytomicClient(settings, retry=policy, max_connections=max(8, workers * 2),
+                                                    stop=stop) as client:
+        saved = _load_saved_plan(plan_file) if plan_file else None
+        if saved is not None:
+            _register_sensitive(saved)
+            check_deletions(saved, prune=prune, scope=project.prune, max_deletes=max_deletes)
+        plan = _fresh_plan(client, paths, project, scope, workers, targets, resend)
         _register_sensitive(plan)
         if plan.problems:
             for problem in plan.problems:
                 emit(f"Error: {_problem_text(problem)}", err=True)
             raise PlanError(f"{len(plan.problems)} problem(s) in the plan; nothing was applied")
+        settled: tuple[Outcome, ...] = ()
+        if saved is not None:
+            plan, settled = _judge_saved(saved, plan, partial)
         check_deletions(plan, prune=prune, scope=project.prune, max_deletes=max_deletes)
-        stale = find_stale(client, plan, parallelism=workers) if plan_file else {}
 
         emit(_render_plan(plan), err=info_err)
         if not plan.has_changes:
             emit("No changes.", err=info_err)
-            if json_out:
-                emit_json(ApplyResult().as_json())
+            _finish(ApplyResult.of(list(settled)), json_out)
             return
-        _report_refused(stale)
         _confirm(auto_approve, info_err)
-        if not plan_file and not auto_approve:
+        stale: dict[str, Outcome] = {}
+        if not auto_approve:
             # The prompt may have waited for minutes: never delete a sync that moved meanwhile
             # (renamed out of the prune scope, say). Updates re-assert the files anyway.
             deletes = Plan(changes=tuple(c for c in plan.pending if c.action == "delete"))
-            moved = find_stale(client, deletes, parallelism=workers)
-            _report_refused(moved)
-            stale = {**stale, **moved}
+            stale = find_stale(client, deletes, parallelism=workers)
+            _report_refused(stale)
 
-        progress = _Progress(stream_is_tty=sys.stderr is not None and sys.stderr.isatty())
+        progress = _Progress(stream_is_tty=sys.stderr is not None and sys.stderr.isatty(), to_stderr=json_out)
+        signals.applying = True  # from here a signal stops the writes and the summary is printed
         result = apply_plan(
             client,
             plan,
@@ -133,17 +148,73 @@ def command(
             preset=stale,
             on_start=progress.started,
             on_done=progress.finished,
+            stop=stop,
         )
         progress.close()
+    _finish(ApplyResult.of([*result.outcomes, *settled]), json_out, printed=progress.printed, stop=stop)
 
+
+def _finish(result: ApplyResult, json_out: bool, *, printed: frozenset[Outcome] | set[Outcome] = frozenset(),
+            stop: Stop | None = None) -> None:
+    """Print the result and its summary; exit 1 unless every change was carried out (130 / 143
+    after SIGINT / SIGTERM). Outcomes already printed as they finished (CI logs) are not repeated."""
     if json_out:
         emit_json(_scrubbed_json(result))
     else:
         for outcome in result.outcomes:
-            emit(_result_line(outcome))
-        emit(result.summary_line())
+            if outcome not in printed:
+                emit(_result_line(outcome))
+        if result.outcomes:
+            emit(result.summary_line())
+    if stop is not None and stop.is_set():
+        count = result.count
+        emit(f"Stopped{by_signal(stop.signum)}: {count('done')} done, {count('failed') + count('skipped')} failed, "
+             f"{count('interrupted')} in flight, {count('not-started')} not started; re-run apply to converge.",
+             err=True)
+        sys.exit(exit_code_for(stop.signum))
     if not result.ok:
         sys.exit(1)
+
+
+class _Signals:
+    """SIGINT / SIGTERM during apply. Before the writes start: stop at once (nothing was sent).
+    During the writes: ask the applier to stop (no new request, retry waits cut, in-flight writes
+    keep their deadline) so that the summary of what was done can be printed."""
+
+    def __init__(self, stop: Stop) -> None:
+        self.stop = stop
+        self.applying = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.stop.set(signum)
+        if not self.applying:
+            raise Interrupted("before any write was sent", signum=signum)
+
+
+def _judge_saved(saved: Plan, fresh: Plan, partial: bool) -> tuple[Plan, tuple[Outcome, ...]]:
+    """The part of a fresh plan a saved one may carry out, and the saved changes settled already.
+
+    All or nothing unless ``partial``: any refused change stops the apply before a write.
+    """
+    check = check_saved(saved, fresh)
+    for change in check.unsaved:
+        emit(f"Not in the saved plan, not applied: {change.action} {change.kind} {shown_name(change.name)}", err=True)
+    _report_refused({o.key + o.action + (o.sync_id or ""): o for o in check.refused})
+    if check.refused and not partial:
+        raise PlanError(f"{len(check.refused)} saved change(s) differ from what a fresh plan would do; nothing was "
+                        "applied (run `reconciler plan --out` again, or pass --partial to apply the others)")
+    return check.accepted, check.done + (check.refused if partial else ())
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -151,8 +222,8 @@ def command(
 
 def retry_policy(budget: float | None, environ: Mapping[str, str]) -> RetryPolicy:
     """The retry policy for reads and writes: flags, then environment, then defaults."""
-    base = _env_float(environ, ENV_RETRY_BASE_DELAY)
-    total = budget if budget is not None else _env_float(environ, ENV_RETRY_BUDGET)
+    base = env_seconds(environ, ENV_RETRY_BASE_DELAY)
+    total = budget if budget is not None else env_seconds(environ, ENV_RETRY_BUDGET)
     values: dict[str, Any] = {"max_attempts": DEFAULT_MAX_ATTEMPTS, "budget": DEFAULT_RETRY_BUDGET}
     if base is not None:
         values["base_delay"] = base
@@ -160,28 +231,6 @@ def retry_policy(budget: float | None, environ: Mapping[str, str]) -> RetryPolic
     if total is not None:
         values["budget"] = total
     return RetryPolicy(**values)
-
-
-def _timeout(flag: float | None, environ: Mapping[str, str], default: float) -> float:
-    if flag is not None:
-        return flag
-    value = _env_float(environ, ENV_TIMEOUT)
-    if value is not None and value <= 0:
-        raise ConfigError(f"{ENV_TIMEOUT} must be a positive number of seconds")
-    return value if value is not None else default
-
-
-def _env_float(environ: Mapping[str, str], name: str) -> float | None:
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds (got {raw!r})") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
 
 
 # ---- planning ---------------------------------------------------------------------------------
@@ -247,7 +296,7 @@ def _scrubbed_json(result: ApplyResult) -> dict[str, Any]:
 def _report_refused(stale: Mapping[str, Outcome]) -> None:
     for refused in sorted(stale.values(), key=lambda o: o.sort_key):
         ident = f" ({refused.sync_id})" if refused.sync_id else ""
-        emit(f"Refusing stale change {refused.kind} \"{refused.name}\"{ident}: {refused.message}", err=True)
+        emit(f"Refusing stale change {refused.kind} {shown_name(refused.name)}{ident}: {refused.message}", err=True)
 
 
 # ---- interaction ------------------------------------------------------------------------------
@@ -265,25 +314,30 @@ def _confirm(auto_approve: bool, to_stderr: bool) -> None:
 
 
 class _Progress:
-    """On a terminal: one status line rewritten in place. Otherwise one line per finished change.
+    """On a terminal: one status line rewritten in place (stderr), the sorted result after it.
 
-    Written to stderr so that stdout holds only the deterministic, sorted result.
+    Otherwise (CI logs) each change is printed exactly once, when it finishes: on stdout as the
+    result itself (stderr with --format json, whose stdout is the document alone).
     """
 
-    def __init__(self, *, stream_is_tty: bool) -> None:
+    def __init__(self, *, stream_is_tty: bool, to_stderr: bool = False) -> None:
         self.tty = stream_is_tty
+        self.to_stderr = to_stderr
         self.dirty = False
+        self.printed: set[Outcome] = set()  # shown as they finished: not repeated in the result
 
     def started(self, change: Change, count: int, total: int) -> None:
         if self.tty:
-            self._status(f"[{count}/{total}] {_SYMBOL.get(change.action, ' ')} {change.kind} \"{change.name}\" ...")
+            self._status(f"[{count}/{total}] {_SYMBOL.get(change.action, ' ')} {change.kind} {shown_name(change.name)} ...")
 
     def finished(self, outcome: Outcome, count: int, total: int) -> None:
         line = f"[{count}/{total}] {_result_line(outcome).strip()}"
         if self.tty:
             self._status(line)
         else:
-            emit(line, err=True)
+            emit(line, err=self.to_stderr)
+            if not self.to_stderr:
+                self.printed.add(outcome)
 
     def _status(self, text: str) -> None:
         width = 120
@@ -300,7 +354,8 @@ def _result_line(outcome: Outcome) -> str:
     symbol = _SYMBOL.get(outcome.action, " ") if outcome.status == "done" else "!"
     ident = f" ({outcome.sync_id})" if outcome.sync_id else ""
     verb = {"done": outcome.action, "failed": f"{outcome.action} FAILED", "skipped": f"{outcome.action} SKIPPED",
-            "stale": f"{outcome.action} REFUSED (stale)"}[outcome.status]
+            "stale": f"{outcome.action} REFUSED (stale)", "interrupted": f"{outcome.action} INTERRUPTED",
+            "not-started": f"{outcome.action} NOT STARTED"}[outcome.status]
     message = f": {outcome.message}" if outcome.message else ""
-    return f"  {symbol} {outcome.kind} \"{outcome.name}\"{ident} {verb}{message}"
+    return f"  {symbol} {outcome.kind} {shown_name(outcome.name)}{ident} {verb}{message}"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
@@ -16,11 +19,12 @@ from reconciler.api import PolytomicClient
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
 from reconciler.definitions.interpolate import UnknownValue
 from reconciler.definitions.model import Definition
-from reconciler.errors import ConfigError, DefinitionError, InvalidDefinitions, ReconcilerError
+from reconciler.errors import ConfigError, DefinitionError, Interrupted, InvalidDefinitions, ReconcilerError
 from reconciler.planning import paths as field_paths
-from reconciler.secrets import redactor
+from reconciler.secrets import URL_CREDENTIALS, redactor, register_credentials, url_credentials
 
 F = TypeVar("F", bound=Callable[..., Any])
+ENV_TIMEOUT = "RECONCILER_API_TIMEOUT"
 
 
 def emit(text: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -105,20 +109,48 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _stop_on_sigterm()
         try:
             return fn(*args, **kwargs)
         except InvalidDefinitions as exc:
             report_definition_errors(exc.problems)
             emit(f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''} in definitions; nothing was sent to the API", err=True)
             sys.exit(1)
+        except Interrupted as exc:
+            emit(f"Interrupted{by_signal(exc.signum)}: nothing more was sent ({one_line(str(exc))}).", err=True)
+            sys.exit(exit_code_for(exc.signum))
         except ReconcilerError as exc:
             emit(f"Error: {one_line(str(exc))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             emit("Interrupted.", err=True)
             sys.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM ends a command like Ctrl-C does (a message, exit 143) instead of killing it
+    silently; apply installs its own handlers for its writes. Returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted("stopped", signum=signum)
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def exit_code_for(signum: int | None) -> int:
+    """128 + the signal's number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
+    return 128 + (signum or signal.SIGINT)
+
+
+def by_signal(signum: int | None) -> str:
+    return f" by {signal.Signals(signum).name}" if signum else ""
 
 
 def one_line(text: str) -> str:
@@ -180,13 +212,36 @@ def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str
 
 
 def settings_from(api_url: str | None, api_version: str | None, project: ProjectConfig) -> ApiSettings:
+    register_credentials(os.environ)  # before any check below can echo them
+    given = api_url or os.environ.get("POLYTOMIC_API_URL") or project.api_url or ""
+    if url_credentials(given):
+        raise ConfigError(URL_CREDENTIALS)
     try:
         settings = api_settings(url=api_url, version=api_version, project=project)
     except ValueError as exc:  # e.g. urllib's "Invalid IPv6 URL" for a malformed address
         raise ConfigError(f"the API URL is not valid: {exc}") from None
     redactor.add(settings.api_key)
     redactor.add(settings.deployment_key)
+    timeout = env_seconds(os.environ, ENV_TIMEOUT)
+    if timeout is not None:
+        if timeout <= 0:
+            raise ConfigError(f"{ENV_TIMEOUT} must be a positive number of seconds")
+        settings = dataclasses.replace(settings, timeout=timeout)
     return settings
+
+
+def env_seconds(environ: Mapping[str, str], name: str) -> float | None:
+    """A number of seconds from the environment (None when unset or empty)."""
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds (got {raw!r})") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
 
 
 def make_client(settings: ApiSettings, *, parallelism: int = 4) -> PolytomicClient:

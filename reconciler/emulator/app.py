@@ -17,13 +17,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from reconciler.emulator import bulk_syncs, catalog, controls, executions, hostile, model_syncs, reorder
 from reconciler.emulator.auth import DEFAULT_VERSION, KNOWN_VERSIONS, authenticate, check_version
 from reconciler.emulator.context import Ctx, Route, Router, Settings
 from reconciler.emulator.errors import ApiError, error_body, not_found
 from reconciler.emulator.pagination import encode_token
+from reconciler.emulator.query import check_query
 from reconciler.emulator.faults import Decision, Faults, Rule, parse_rules, retry_after_header
 from reconciler.emulator.idempotency import HEADER as IDEMPOTENCY_HEADER
 from reconciler.emulator.idempotency import METHODS as IDEMPOTENT_METHODS
@@ -36,6 +37,7 @@ log = logging.getLogger("reconciler.emulator")
 
 ROUTES: list[Route] = [*model_syncs.ROUTES, *executions.ROUTES, *bulk_syncs.ROUTES, *catalog.ROUTES]
 LIST_ITEMS = ("light", "full")
+MAX_BODY_BYTES = 4 * 1024 * 1024  # request bodies over this get 413 (a sync with 1,000 fields is ~200 KB)
 
 
 class DropConnection(Exception):
@@ -98,6 +100,12 @@ class EmulatorApp:
             await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
+            return
+        receive, too_large = await _bounded(scope, receive, MAX_BODY_BYTES)
+        if too_large:
+            body = error_body(413, f"request body larger than {MAX_BODY_BYTES} bytes", key="payload_too_large")
+            await Response(_json_bytes(body), status_code=413, media_type="application/json",
+                           headers={"Connection": "close"})(scope, receive, send)
             return
         request = Request(scope, receive)
         path = scope["path"]
@@ -207,9 +215,12 @@ class EmulatorApp:
                           required=route.version_required if route else
                           request.url.path.startswith("/api/syncs"))
             if route is None:
-                if any(r.pattern.match(request.url.path) for r in self.router.routes):
-                    raise ApiError(405, f"method {request.method} is not allowed on {request.url.path}")
+                allowed = self.router.allowed(request.url.path)
+                if allowed:
+                    error = ApiError(405, f"method {request.method} is not allowed on {request.url.path}")
+                    return Answer(405, error.body(), {"Allow": ", ".join(allowed)})
                 raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
+            check_query(route.method, route.template, request.query_params.multi_items())
             if key is not None and request.method in IDEMPOTENT_METHODS:
                 validate_key(key)
             if request.method == "GET" and route.template in hostile.GETS and self.lag.hides_get(params["id"]):
@@ -273,6 +284,39 @@ class EmulatorApp:
         except Exception:  # noqa: BLE001 - an emulator bug must still answer like an API
             log.exception("handler failed: %s %s", request.method, request.url.path)
             return Answer(500, error_body(500, "internal error in the emulator"), {})
+
+
+async def _bounded(scope: Scope, receive: Receive, limit: int) -> tuple[Receive, bool]:
+    """A `receive` replaying the request body, read up front no further than ``limit`` bytes;
+    True when the body is larger (by its Content-Length, or by what arrived)."""
+    for name, value in scope.get("headers") or []:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return receive, True
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            chunks = []
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return receive, True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # then the disconnect, when it comes
+
+    return replay, False
 
 
 def create_app(db_path: str | None = None, api_key: str = DEFAULT_API_KEY,

@@ -79,6 +79,10 @@ class Router:
     def __init__(self, routes: list[Route]) -> None:
         self.routes = routes
 
+    def allowed(self, path: str) -> list[str]:
+        """The methods some route serves at ``path`` (the `Allow` header of a 405)."""
+        return sorted({r.method for r in self.routes if r.pattern.match(path)})
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], str | None]:
         """(route, path params, template); route is None when nothing matches the method."""
         template = None

@@ -39,7 +39,10 @@ def is_loopback(host: str | None) -> bool:
 
 async def handle(app: EmulatorApp, request: Request) -> Response:
     """Answer one control request."""
-    client = request.client.host if request.client else None
+    # The socket peer (the ASGI scope's client), never X-Forwarded-For, Forwarded or X-Real-IP:
+    # any client can send those headers.
+    peer = request.scope.get("client")
+    client = peer[0] if peer else None
     if not is_loopback(client):
         return _json(403, error_body(403, "the /_emulator/ controls are only served to loopback clients",
                                      key="forbidden"))
@@ -51,7 +54,10 @@ async def handle(app: EmulatorApp, request: Request) -> Response:
     try:
         data = _dispatch(app, request.method, request.url.path, body)
     except ApiError as exc:
-        return _json(exc.status, exc.body())
+        response = _json(exc.status, exc.body())
+        if exc.status == 405:
+            response.headers["Allow"] = ", ".join(_allowed(request.url.path.rstrip("/")))
+        return response
     except RuleError as exc:
         return _json(400, error_body(400, f"invalid fault rule: {exc}", key="invalid_fault_rule"))
     return _json(200, {"data": data})
@@ -77,6 +83,7 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: Any) -> Any:
             return {"rules": [r.as_dict() for r in app.faults.rules]}
         if method == "DELETE":
             app.faults.clear()
+            app.lag.clear()  # no fault outlives its rules: lagging syncs become visible at once
             return {"rules": []}
     if path == "/_emulator/settings":
         if method == "GET":
@@ -93,6 +100,19 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: Any) -> Any:
                 "/_emulator/settings", "/_emulator/seed") or match:
         raise ApiError(405, f"method {method} is not allowed on {path}")
     raise ApiError(404, f"no such control: {method} {path}")
+
+
+CONTROL_METHODS = {
+    "/_emulator/reset": ("POST",),
+    "/_emulator/requests": ("DELETE", "GET"),
+    "/_emulator/faults": ("DELETE", "GET", "POST"),
+    "/_emulator/settings": ("GET", "PATCH", "POST", "PUT"),
+    "/_emulator/seed": ("POST",),
+}
+
+
+def _allowed(path: str) -> tuple[str, ...]:
+    return ("POST",) if EXECUTION_PATH.match(path) else CONTROL_METHODS.get(path, ())
 
 
 def _update_settings(app: EmulatorApp, body: Any) -> None:

@@ -62,5 +62,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, db: str | None = None,
     print(f"  storage: {db or 'in memory'}; list items: {list_items}; "
           f"fault rules: {len(faults)}", flush=True)
     sys.stdout.flush()
-    config = uvicorn.Config(app, http="h11", lifespan="on", log_level="warning", access_log=False)
+    # proxy_headers off: the client address is the socket peer, never X-Forwarded-For and the like
+    # (the /_emulator/ controls are served to loopback peers only)
+    config = uvicorn.Config(app, http="h11", lifespan="on", log_level="warning", access_log=False,
+                            proxy_headers=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -10,7 +10,8 @@ from typing import Any
 from reconciler.planning.model import Change, FieldDiff, Plan
 from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
 from reconciler.render.names import named
-from reconciler.render.values import SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, problem_text, shown
+from reconciler.render.values import (SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, mixed_scripts, problem_text, shown,
+                                      visible)
 
 MARKER = "<!-- reconciler-plan -->"
 #: where a trimmed comment sends the reader
@@ -60,7 +61,7 @@ def change_item(change: Change) -> Item:
     ident = f" <code>{html.escape(change.sync_id)}</code>" if change.sync_id else ""
     where = f" · <code>{html.escape(str(change.source))}</code>" if change.source is not None else ""
     head = (f"<details><summary><code>{SYMBOL[change.action]}</code> <b>{change.action}</b> "
-            f"{change.kind} <b>{html.escape(change.name)}</b>{ident}{where}</summary>")
+            f"{change.kind} <b>{html.escape(visible(change.name))}</b>{_scripts(change.name)}{ident}{where}</summary>")
     body = [line for d in change.diffs for line in diff_lines(change, named(change, d))]
     body += [f"  (after {dep} is created)" for dep in change.depends_on]
     if not body:
@@ -89,6 +90,11 @@ def _nested(symbol: str, value: Any) -> list[str]:
     return [f"{symbol}     {part}" for part in text.splitlines()]
 
 
+def _scripts(name: str) -> str:
+    scripts = mixed_scripts(name)
+    return f" (mixed scripts: {'+'.join(scripts)})" if scripts else ""
+
+
 def _fence(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
@@ -98,14 +104,14 @@ _MD_SPECIAL = "\\`*_{}[]<>|#~"
 
 
 def code(text: str) -> str:
-    """An inline code span that holds any text, backticks included."""
-    text = " ".join(text.splitlines())
+    """An inline code span that holds any text, backticks included (invisible characters escaped)."""
+    text = visible(" ".join(text.splitlines()))
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def escape(text: str) -> str:
-    """Markdown (and HTML) punctuation escaped so a name renders literally."""
-    text = " ".join(text.splitlines())
+    """Markdown (and HTML) punctuation escaped so a name renders literally (invisible characters too)."""
+    text = visible(" ".join(text.splitlines()))
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)

@@ -10,7 +10,7 @@ from reconciler.planning.model import Change
 from reconciler.render.json_plan import diff_json, problem_json, unmanaged_json
 from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
 from reconciler.render.markdown import change_item, code, escape
-from reconciler.render.values import SYMBOL, diff_line, position_json, problem_text
+from reconciler.render.values import SYMBOL, diff_line, label, position_json, problem_text
 from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.executions import Counts, Execution
 
@@ -134,7 +134,7 @@ def render_text(report: DriftReport) -> str:
 
 
 def _label(kind: str, name: str) -> str:
-    return f'{kind} "{name}"'
+    return label(kind, name)  # quoted, invisible characters escaped, mixed scripts marked
 
 
 def _id(sync_id: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.render.values import position_json
+from reconciler.render.values import position_json, shown_name, visible
 from reconciler.reports.executions import Execution
 from reconciler.reports.render_drift import execution_json
 from reconciler.reports.status import StatusReport, StatusRow
@@ -65,7 +65,7 @@ def _cells(row: StatusRow) -> tuple[str, ...]:
     counts = shown.counts if shown else None
     return (
         row.kind,
-        row.name,
+        visible(row.name),
         row.sync_id or _NONE,
         row.state,
         _status(current),
@@ -92,7 +92,7 @@ def _num(value: int | None) -> str:
 def _notes(report: StatusReport) -> list[str]:
     notes = []
     for row in report.rows:
-        label = f'{row.kind} "{row.name}"'
+        label = f"{row.kind} {shown_name(row.name)}"
         if row.error:
             notes.append(f"{label}: error: {row.error}")
             continue

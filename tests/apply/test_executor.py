@@ -154,7 +154,7 @@ def test_json_document_shape() -> None:
         {"kind": "ModelSync", "name": "a", "action": "create", "sync_id": "new-a", "outcome": "done", "message": "ok"},
         {"kind": "ModelSync", "name": "b", "action": "update", "sync_id": "id-b", "outcome": "failed", "message": "boom"},
     ]
-    assert doc["summary"] == {"done": 1, "failed": 1, "skipped": 0, "stale": 0}
+    assert doc["summary"] == {"done": 1, "failed": 1, "skipped": 0, "stale": 0, "interrupted": 0, "not-started": 0}
 
 
 def test_two_deletes_of_one_name_both_reported_and_a_failure_is_kept() -> None:

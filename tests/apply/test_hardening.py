@@ -127,7 +127,8 @@ def test_saved_plan_refuses_only_the_moved_one_of_two_namesakes(emulator: Emulat
     assert planned.returncode == 0, planned.stderr
     touched = emulator.api("POST", f"/api/syncs/{moved}/activate", json={"active": True})
     assert touched.status_code == 200, touched.text
-    result = run_cli(emulator, "apply", "--plan", str(saved), "--prune", "--auto-approve", "--format", "json", cwd=cwd)
+    result = run_cli(emulator, "apply", str(defs), "--plan", str(saved), "--prune", "--partial", "--auto-approve",
+                     "--format", "json", cwd=cwd)
     assert result.returncode == 1, result.stdout + result.stderr
     outcomes = {c["sync_id"]: c["outcome"] for c in json.loads(result.stdout)["changes"] if c["action"] == "delete"}
     assert outcomes == {moved: "stale", kept: "done"}
@@ -146,7 +147,7 @@ def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_litera
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert json.loads(applied.stdout)["ok"] is True
     again = run_cli(emulator, "apply", str(defs), "--auto-approve", "--format", "json", cwd=cwd, env=env)
-    assert json.loads(again.stdout) == {"format_version": 1, "ok": True, "summary": {"done": 0, "failed": 0, "skipped": 0, "stale": 0}, "changes": []}
+    assert json.loads(again.stdout) == {"format_version": 1, "ok": True, "summary": {"done": 0, "failed": 0, "skipped": 0, "stale": 0, "interrupted": 0, "not-started": 0}, "changes": []}
     drift = run_cli(emulator, "drift", str(defs), "--format", "json", cwd=cwd, env=env)
     assert drift.returncode == 0, drift.stdout + drift.stderr
     assert json.loads(drift.stdout)["drift"] is False

@@ -47,7 +47,8 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
     two = write_definitions(tmp_path / "two", [model_sync(n, frequency="hourly") for n in names])
     cwd = project_dir(tmp_path / "project")
-    totals = {"duplicates": 0, "lost": 0, "exits": []}
+    totals: dict[str, Any] = {"duplicates": 0, "lost": 0, "exits": []}
+    problems: list[str] = []
     for trial in range(TRIALS):
         emulator.reset()
         runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
@@ -55,6 +56,7 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
                 for d in (one, two)]
         outputs = [r.communicate(timeout=300) for r in runs]
         totals["exits"] += [r.returncode for r in runs]
+        problems += [line for (out, err) in outputs for line in (out + err).splitlines() if "FAILED" in line or "Error" in line]
         frequencies = _frequencies(emulator)
         duplicates = sum(len(v) - 1 for v in frequencies.values() if len(v) > 1)
         lost = sum(1 for n in names if n not in frequencies)
@@ -70,6 +72,8 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
         assert sum(live_names(emulator).values()) == COUNT
     note(f"concurrent applies: {TRIALS} trials x 2 processes x {COUNT} definitions (two versions): "
          f"{totals['duplicates']} duplicates, {totals['lost']} lost, exit codes {totals['exits']}")
+    for line in sorted(set(problems))[:5]:
+        note(f"  a run that exited 1 said: {line.strip()[:200]}")
 
 
 def test_create_out_of_band_after_the_plan_is_updated_not_duplicated(emulator: Emulator, tmp_path: Path) -> None:
@@ -140,3 +144,32 @@ def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulato
     assert plan.returncode == 0, plan.stdout
 
 
+
+
+def test_concurrent_applies_against_a_lagging_normalising_dropping_server(emulator: Emulator, tmp_path: Path) -> None:
+    names = [f"  Storm {i:02d}" for i in range(30)]  # stored stripped and case-folded
+    one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
+    two = write_definitions(tmp_path / "two", [model_sync(n.upper(), frequency="hourly") for n in names])
+    cwd = project_dir(tmp_path / "project")
+    exits: list[int] = []
+    for trial in range(TRIALS):
+        emulator.reset()
+        emulator.add_faults(
+            {"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 2},
+            {"path": "/api/syncs*", "action": "normalize_names", "forms": ["strip", "casefold"]},
+            {"method": "POST", "path": "/api/syncs", "action": "after_commit", "status": 0, "probability": 0.3,
+             "seed": trial},
+        )
+        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for d in (one, two)]
+        outputs = [r.communicate(timeout=300) for r in runs]
+        exits += [r.returncode for r in runs]
+        seen = {item["id"]: item["name"] for _ in range(3) for item in list_all(emulator, "/api/syncs")}
+        assert sorted(seen.values()) == sorted(n.strip().casefold() for n in names), (trial, outputs)
+        emulator.clear_faults()
+        rerun = run_cli(emulator, "apply", str(one), "--auto-approve", cwd=cwd, env=_env(emulator))
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert run_cli(emulator, "plan", str(one), "--detailed-exitcode", cwd=cwd, env=_env(emulator)).returncode == 0
+    note(f"concurrent applies against lag + normalisation + dropped create answers: {TRIALS} trials x 2 x "
+         f"{len(names)}: 0 duplicates, 0 lost, exit codes {exits}")

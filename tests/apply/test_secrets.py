@@ -68,7 +68,7 @@ def test_canaries_never_leak(emulator: Emulator, tmp_path: Path) -> None:
     assert "(sensitive)" in applied.stdout
     assert_clean(applied.stdout + applied.stderr, *secrets)
 
-    applied = run_cli(emulator, "apply", "--plan", str(saved), "--auto-approve", "--format", "json", cwd=cwd, env=env)
+    applied = run_cli(emulator, "apply", str(defs), "--plan", str(saved), "--auto-approve", "--format", "json", cwd=cwd, env=env)
     assert_clean(applied.stdout + applied.stderr, *secrets)
 
 
