@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.cli import github
 from reconciler.definitions.load import load_definitions
 from reconciler.reports import render_drift
 from reconciler.reports.drift import collect_drift
@@ -46,6 +47,8 @@ def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: 
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:
         emit(_RENDERERS[fmt](report))
+    github.publish(report.problems, lambda limit, full_at: render_drift.render_markdown(report, limit=limit, full_at=full_at),
+                   "`reconciler drift --format text` (run it with the same files)")
     if report.problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC)

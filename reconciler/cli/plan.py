@@ -22,6 +22,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.cli import github
 from reconciler.definitions.load import load_definitions
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import save_plan
@@ -30,6 +31,7 @@ from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+FULL_LOG = "`reconciler plan --format text` (run it with the same files)"
 FORMATS = ("text", "json", "markdown")
 
 
@@ -77,6 +79,7 @@ def command(
         emit_json(plan_json(plan), ensure_ascii=False)  # scrubbed before encoding: stays valid JSON
     else:
         emit(_render(plan, fmt).rstrip("\n"))
+    github.publish(plan.problems, lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), FULL_LOG)
     if out:
         save_plan(plan, out)
         if fmt == "text":
