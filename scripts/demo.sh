@@ -10,7 +10,9 @@ export POLYTOMIC_API_KEY="demo-api-key"
 export DEMO_ENCRYPTION_PASSPHRASE="demo-passphrase-not-a-real-secret"
 DEFS=examples/syncs
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: piped or logged output gets no escape codes (nor with NO_COLOR).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "Start the emulator (in memory, demo organisation seeded)"

@@ -29,7 +29,7 @@ _RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json
 @click.command(name="drift")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
-              help="text for logs, json for machines (docs/drift-json.md), markdown for an issue body.")
+              help="text for logs, json for machines (see `reconciler docs drift-json`), markdown for an issue body.")
 @api_options
 @verbose_option
 @handle_errors

@@ -38,7 +38,7 @@ FORMATS = ("text", "json", "markdown")
 @click.command(name="plan")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for terminals and logs, json for machines (docs/plan-json.md), markdown for a PR comment.")
+              help="text for terminals and logs, json for machines (see `reconciler docs plan-json`), markdown for a PR comment.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Save the plan for `reconciler apply --plan FILE` (holds no secret values).")
 @click.option("--detailed-exitcode", is_flag=True,
