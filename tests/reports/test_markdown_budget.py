@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.health import HealthIssue
 from reconciler.reports.render_drift import render_markdown as drift_markdown
 from tests.definitions.helpers import SCHEMAS
+from tests.reports.helpers import generated_model_sync, run, write_definitions
+from tests.support.emulator import Emulator
 
 _HEADING = re.compile(r"^(?:### |<details><summary>)([^<(]+) \((\d+)\)(?:</summary>)?$")
 _NOTICE = re.compile(r"^\*… and (\d+) more .* \((\d+) of (\d+) shown\): the full text is in ")
@@ -173,3 +176,26 @@ def test_fit_never_exceeds_the_limit_and_counts_add_up(counts: list[int], length
     assert [got[f"S{i}"][1] for i in range(len(counts))] == counts
     if size([fit(["# head", ""], sections, ["tail"], limit=10**9, full_at="x")]) <= limit:
         assert "not shown" not in text
+
+
+def test_cli_plan_and_drift_of_an_organisation_of_500_changes_and_500_unmanaged(emulator: Emulator, tmp_path: Path) -> None:
+    rng = random.Random(500)
+    bodies = [generated_model_sync(i, rng) for i in range(500)]
+    live = [{**b, "schedule": {"frequency": "manual"}, "sync_all_records": not b.get("sync_all_records", False)}
+            for b in bodies[:250]]
+    unmanaged = [generated_model_sync(1000 + i, rng) for i in range(500)]
+    emulator.seed(model_syncs=live + unmanaged)
+    write_definitions(tmp_path / "syncs", bodies)
+    summary = tmp_path / "summary.md"
+    plan = run(emulator, "plan", "--format", "markdown", cwd=tmp_path, env={"GITHUB_STEP_SUMMARY": str(summary)},
+               timeout=300)
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    assert len(plan.stdout) <= COMMENT_LIMIT
+    counts = section_counts(plan.stdout)
+    assert counts["Changes"][1] == 500 and counts["Unmanaged live syncs"][1] == 500
+    assert "Plan: 250 to create, 250 to update, 0 to delete, 0 unchanged, 500 unmanaged." in plan.stdout
+    assert size([summary.read_text()]) <= SUMMARY_LIMIT and section_counts(summary.read_text())["Changes"] == (500, 500)
+    drift = run(emulator, "drift", "--format", "markdown", cwd=tmp_path, timeout=300)
+    assert drift.returncode == 2 and len(drift.stdout) <= COMMENT_LIMIT
+    assert section_counts(drift.stdout)["Unmanaged live syncs"][1] == 500
+    print(f"CLI plan markdown {len(plan.stdout)} characters, drift {len(drift.stdout)}, summary {summary.stat().st_size} bytes")
