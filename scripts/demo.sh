@@ -2,7 +2,7 @@
 # The main job end to end against the embedded emulator:
 # validate -> plan -> apply -> plan (no changes) -> out-of-band edit -> drift -> apply -> drift (clean).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 PORT="${DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 export POLYTOMIC_API_URL="http://127.0.0.1:${PORT}"

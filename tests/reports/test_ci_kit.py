@@ -120,14 +120,19 @@ def _linter(name: str) -> str:
     return exe
 
 
-def test_actionlint_and_zizmor_pass_on_every_workflow_and_the_action() -> None:
+def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     workflows = [str(CI / n) for n in WORKFLOWS]
-    lint = subprocess.run([_linter("actionlint"), "-no-color", *workflows], capture_output=True, text=True, timeout=120)
+    shellcheck = _linter("shellcheck")  # actionlint checks every run: script with it too
+    lint = subprocess.run([_linter("actionlint"), "-no-color", "-shellcheck", shellcheck, *workflows],
+                          capture_output=True, text=True, timeout=120)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     audit = subprocess.run([_linter("zizmor"), "--offline", "--no-progress", *workflows, str(ROOT / "action.yml")],
                            capture_output=True, text=True, timeout=120)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No findings" in audit.stdout + audit.stderr
+    scripts = [*sorted((ROOT / "action").glob("*.sh")), CI / "ci.sh", ROOT / "scripts" / "demo.sh"]
+    checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_ci_sh_is_valid_bash() -> None:
