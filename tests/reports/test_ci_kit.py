@@ -130,6 +130,11 @@ def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
                            capture_output=True, text=True, timeout=120)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No findings" in audit.stdout + audit.stderr
+    # actionlint reads workflows only: action.yml is checked against GitHub's metadata schema (offline copy)
+    for builtin, files in (("vendor.github-actions", [str(ROOT / "action.yml")]), ("vendor.github-workflows", workflows)):
+        shaped = subprocess.run([_linter("check-jsonschema"), "--builtin-schema", builtin, *files],
+                                capture_output=True, text=True, timeout=120)
+        assert shaped.returncode == 0, shaped.stdout + shaped.stderr
     scripts = [*sorted((ROOT / "action").glob("*.sh")), CI / "ci.sh", ROOT / "scripts" / "demo.sh"]
     checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
