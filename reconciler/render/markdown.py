@@ -14,6 +14,7 @@ from reconciler.render.values import SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, p
 MARKER = "<!-- reconciler-plan -->"
 #: where a trimmed comment sends the reader
 FULL_PLAN = "the job's step summary and in `reconciler plan --format text`"
+COLLAPSE_OVER = 10  # a longer list of one-line entries is folded into <details>
 WRAP = 100  # a diff line longer than this shows its values as indented JSON, one line each
 
 
@@ -42,7 +43,8 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
         sections.append(Section(f"### Unmanaged live syncs ({len(plan.unmanaged)})", "unmanaged sync",
                                 tuple(Item((f"- {item.kind} {code(item.name)} ({code(item.sync_id)})",))
                                       for item in plan.unmanaged),
-                                intro=("No file declares these; the plan leaves them alone.", "")))
+                                intro=("No file declares these; the plan leaves them alone.", ""),
+                                collapsed=len(plan.unmanaged) > COLLAPSE_OVER))
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:
         sections.append(Section(f"Unchanged ({len(unchanged)})", "unchanged sync",

@@ -113,6 +113,7 @@ def test_plan_of_500_changes_and_500_unmanaged_fits_a_comment() -> None:
     assert counts["Changes"][1] == 500 and counts["Unmanaged live syncs"][1] == 500 and counts["Errors"] == (30, 30)
     assert 0 < counts["Changes"][0] < 500 and 0 < counts["Unmanaged live syncs"][0] < 500
     assert "Plan: " in text.split("### Changes")[0]  # the summary is never trimmed
+    assert "<details><summary>Unmanaged live syncs (500)</summary>" in text  # a long list is folded
     assert text.count("```") % 2 == 0 and text.count("<details>") == text.count("</details>")
     print(f"plan markdown: {len(text)} characters; shown {counts}")
 
@@ -137,7 +138,8 @@ def test_step_summary_limit_holds_more_and_still_fits() -> None:
 def test_a_small_plan_is_shown_whole() -> None:
     plan = big_plan(20, 20)
     text = render_markdown(plan)
-    assert "not shown" not in text
+    assert "not shown" not in text and "<details><summary>Unmanaged" in text
+    assert "### Unmanaged live syncs (3)" in render_markdown(big_plan(2, 3))
     assert section_counts(text)["Changes"] == (20, 20) and section_counts(text)["Unmanaged live syncs"] == (20, 20)
 
 
