@@ -7,9 +7,11 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.cli import github
 from reconciler.errors import Position
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanaged
 from reconciler.render.budget import COMMENT_LIMIT, SUMMARY_LIMIT, Item, Section, fit, size
@@ -201,3 +203,20 @@ def test_cli_plan_and_drift_of_an_organisation_of_500_changes_and_500_unmanaged(
     assert drift.returncode == 2 and len(drift.stdout) <= COMMENT_LIMIT
     assert section_counts(drift.stdout)["Unmanaged live syncs"][1] == 500
     print(f"CLI plan markdown {len(plan.stdout)} characters, drift {len(drift.stdout)}, summary {summary.stat().st_size} bytes")
+
+
+def test_step_summary_is_appended_within_what_is_left_of_its_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * (SUMMARY_LIMIT - 300_000))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    plan = big_plan(2_000, 100)
+    github.publish(plan.problems, lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), "the log")
+    assert SUMMARY_LIMIT - 300_000 < summary.stat().st_size <= SUMMARY_LIMIT
+    assert "the full text is in the log" in summary.read_text()
+    annotations = capsys.readouterr().err.splitlines()
+    assert len(annotations) == 30 and annotations[0].startswith("::error file=syncs/p.yaml,line=1,col=1::")
+    summary.write_text("x" * (SUMMARY_LIMIT - 500))  # full: nothing more is written
+    github.write_step_summary(lambda limit, full_at: render_markdown(plan, limit=limit), "the log")
+    assert summary.stat().st_size == SUMMARY_LIMIT - 500
