@@ -71,7 +71,8 @@ def diff_lines(change: Change, diff: FieldDiff) -> list[str]:
     """One field's diff for a ``diff`` fence: ``~`` written ``!`` (GitHub colours it), long values wrapped."""
     line = diff_line(change, diff)
     symbol = "!" if line.startswith("~") else line[0]
-    if len(line) <= WRAP:
+    resent = diff.write_only and diff.before is None and diff.after is None  # a mask and a note: one line
+    if len(line) <= WRAP or resent:
         return [symbol + line[1:]]
     lines = [f"{symbol} {diff.path}:"]
     if line[0] in "-~":

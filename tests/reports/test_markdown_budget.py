@@ -166,6 +166,10 @@ def test_updates_render_as_bang_lines_and_long_values_wrap() -> None:
     assert all(len(line) <= WRAP + 20 for line in fenced)
     assert "! target.configuration:" in fenced and "-     {" in fenced and "+     {" in fenced
     assert all(line[0] in "+-!" for line in fenced)
+    resent = Change("ModelSync", "s", "update", sync_id="i", diffs=(
+        FieldDiff("target.configuration." + "k" * 80, None, None, sensitive=True, write_only=True),))
+    [line] = render_markdown(Plan(changes=(resent,))).split("```diff\n")[1].split("```")[0].splitlines()
+    assert line.startswith("! target.configuration.kkk") and line.endswith("(sent again: it cannot be read back)")
 
 
 @settings(max_examples=40, deadline=None)
