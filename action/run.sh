@@ -45,6 +45,11 @@ fi
 
 bash "$here/examples/ci/ci.sh" "$mode"
 code=$?
+if [ "$code" -ne 0 ] && [ ! -s "$out/plan.md" ] && [ -s "$out/validate.txt" ] && ! grep -q ', 0 errors' "$out/validate.txt"; then
+  # invalid files: reconciler wrote no report, so the summary gets the messages
+  { printf '### Reconciler: invalid definitions\n\n~~~text\n'; grep -v '^::' "$out/validate.txt" | head -c 60000
+    printf '\n~~~\n'; } >> "${GITHUB_STEP_SUMMARY:-/dev/null}"
+fi
 echo "exit-code=${code}" >> "$github_output"
 case "$mode" in
   plan) report="$out/plan.md" ;;

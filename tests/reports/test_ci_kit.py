@@ -337,6 +337,7 @@ def test_action_comment_on_invalid_files_and_on_a_fork(runner: Runner, project: 
     (project / "syncs" / "typo.yaml").write_text("kind: ModelSync\nname: Typo\nshedule: {}\n")
     invalid = runner.script("run.sh", COMMAND="plan")
     assert invalid.returncode == 1 and "::error file=syncs/typo.yaml,line=3" in invalid.stdout
+    assert "invalid definitions" in runner.summary.read_text() and "did you mean 'schedule'?" in runner.summary.read_text()
     assert runner.script("comment.sh").returncode == 0
     body = runner.sent()
     assert "invalid definitions" in body and "did you mean 'schedule'?" in body and "::error" not in body
