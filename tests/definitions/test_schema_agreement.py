@@ -160,8 +160,11 @@ def _set(doc: dict, path: str, value: str) -> None:
         node[last] = value  # type: ignore[index]
 
 
-_NAMES = st.text(alphabet=st.characters(blacklist_characters="{}\n\r", blacklist_categories=("Cs",)), min_size=1,
-                 max_size=20)
+# names as people write them (letters, digits, spaces, punctuation); control characters are a
+# loader rule of their own (corpus case 76)
+_NAMES = st.builds(str.__add__, st.characters(whitelist_categories=("L", "N")),
+                   st.text(alphabet=st.characters(whitelist_categories=("L", "N", "Zs", "Pd", "Po"),
+                                                  blacklist_characters="{}"), max_size=19))
 
 
 @settings(max_examples=60, deadline=None)
