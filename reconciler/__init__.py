@@ -1,3 +1,3 @@
 """reconciler: sync-as-code for Polytomic model syncs and bulk syncs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

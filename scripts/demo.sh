@@ -2,7 +2,7 @@
 # The main job end to end against the embedded emulator:
 # validate -> plan -> apply -> plan (no changes) -> out-of-band edit -> drift -> apply -> drift (clean).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 PORT="${DEMO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 export POLYTOMIC_API_URL="http://127.0.0.1:${PORT}"
@@ -10,7 +10,9 @@ export POLYTOMIC_API_KEY="demo-api-key"
 export DEMO_ENCRYPTION_PASSPHRASE="demo-passphrase-not-a-real-secret"
 DEFS=examples/syncs
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: piped or logged output gets no escape codes (nor with NO_COLOR).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "Start the emulator (in memory, demo organisation seeded)"

@@ -8,6 +8,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli import apply as apply_cmd
+from reconciler.cli import docs as docs_cmd
 from reconciler.cli import drift as drift_cmd
 from reconciler.cli import emulator as emulator_cmd
 from reconciler.cli import export as export_cmd
@@ -42,8 +43,11 @@ class _Main(click.Group):
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
-    """Sync-as-code for Polytomic: keep model syncs and bulk syncs as YAML in git."""
+    """Sync-as-code for Polytomic: keep model syncs and bulk syncs as YAML in git.
+
+    Documentation, offline: `reconciler docs` lists the topics (ci, definitions, apply, ...).
+    """
 
 
-for _module in (validate_cmd, plan_cmd, show_cmd, apply_cmd, drift_cmd, status_cmd, export_cmd, emulator_cmd):
+for _module in (validate_cmd, plan_cmd, show_cmd, apply_cmd, drift_cmd, status_cmd, export_cmd, emulator_cmd, docs_cmd):
     main.add_command(_module.command)

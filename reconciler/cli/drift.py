@@ -16,6 +16,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.cli import github
 from reconciler.cli.narrow import selected, target_option
 from reconciler.cli.readcache import open_cache, refresh_option, save_cache
 from reconciler.planning.prefetch import read_parallelism
@@ -29,7 +30,7 @@ _RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json
 @click.command(name="drift")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(sorted(_RENDERERS)), default="text", show_default=True,
-              help="text for logs, json for machines (docs/drift-json.md), markdown for an issue body.")
+              help="text for logs, json for machines (see `reconciler docs drift-json`), markdown for an issue body.")
 @target_option
 @refresh_option
 @api_options
@@ -54,6 +55,8 @@ def command(paths: tuple[str, ...], fmt: str, refresh: bool, api_url: str | None
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:
         emit(_RENDERERS[fmt](report))
+    github.publish(report.problems, lambda limit, full_at: render_drift.render_markdown(report, limit=limit, full_at=full_at),
+                   "`reconciler drift --format text` (run it with the same files)")
     if report.problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC)

@@ -15,12 +15,12 @@ import click
               help="API key of the demo organisation.")
 @click.option("--faults", "faults_file", metavar="FILE", default=None,
               type=click.Path(exists=True, dir_okay=False),
-              help="YAML file of fault rules (see docs/emulator.md).")
+              help="YAML file of fault rules (see `reconciler docs emulator`).")
 @click.option("--list-items", type=click.Choice(["light", "full"]), default="light",
               show_default=True, help="Shape of GET /api/syncs items.")
 def command(host: str, port: int, db: str | None, api_key: str, faults_file: str | None,
             list_items: str) -> None:
-    """Serve a local emulator of the Polytomic API (docs/emulator.md)."""
+    """Serve a local emulator of the Polytomic API (see `reconciler docs emulator`)."""
     from reconciler.emulator.faults import RuleError
     from reconciler.emulator.server import serve
 

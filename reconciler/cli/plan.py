@@ -21,6 +21,7 @@ from reconciler.cli.common import (
     settings_from,
     verbose_option,
 )
+from reconciler.cli import github
 from reconciler.cli.narrow import resend_option, selected, target_option
 from reconciler.cli.readcache import open_cache, refresh_option, save_cache
 from reconciler.planning.model import Plan
@@ -32,13 +33,14 @@ from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+FULL_LOG = "`reconciler plan --format text` (run it with the same files)"
 FORMATS = ("text", "json", "markdown")
 
 
 @click.command(name="plan")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for terminals and logs, json for machines (docs/plan-json.md), markdown for a PR comment.")
+              help="text for terminals and logs, json for machines (see `reconciler docs plan-json`), markdown for a PR comment.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Save the plan for `reconciler apply --plan FILE` (holds no secret values).")
 @click.option("--detailed-exitcode", is_flag=True,
@@ -85,6 +87,7 @@ def command(
                             resend_write_only=frozenset(resend), cache=cache)
     save_cache(cache)
     show_plan(plan, fmt)
+    github.publish(plan.problems, lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), FULL_LOG)
     if out:
         save_plan(plan, out)
         if fmt == "text":

@@ -6,9 +6,7 @@ import difflib
 import functools
 import json
 import re
-import sysconfig
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 
 from reconciler.definitions import schemacheck
@@ -16,16 +14,14 @@ from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
 from reconciler.definitions.placeholder_schema import strip
 from reconciler.errors import ConfigError
+from reconciler.resources import data_dir
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document needs explaining (it is slow to import)
     from jsonschema import FormatChecker
     from jsonschema.exceptions import ValidationError
 
-#: Where the committed schemas are: the repository's ``schemas/`` (editable install), else the
-#: copy a regular install puts under ``<prefix>/share/reconciler/schemas``.
-_CANDIDATES = (Path(__file__).resolve().parents[2] / "schemas",
-               Path(sysconfig.get_path("data")) / "share" / "reconciler" / "schemas")
-SCHEMA_DIR = next((p for p in _CANDIDATES if (p / "model-sync.schema.json").is_file()), _CANDIDATES[0])
+#: The committed schemas: package data in a wheel, the repository's schemas/ in an editable install.
+SCHEMA_DIR = data_dir("schemas", "model-sync.schema.json")
 SCHEMA_FILES: dict[Kind, str] = {"ModelSync": "model-sync.schema.json", "BulkSync": "bulk-sync.schema.json"}
 COMBINED_FILE = "reconciler.schema.json"
 

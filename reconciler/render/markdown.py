@@ -16,6 +16,7 @@ from reconciler.render.values import (SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, 
 MARKER = "<!-- reconciler-plan -->"
 #: where a trimmed comment sends the reader
 FULL_PLAN = "the job's step summary and in `reconciler plan --format text`"
+COLLAPSE_OVER = 10  # a longer list of one-line entries is folded into <details>
 WRAP = 100  # a diff line longer than this shows its values as indented JSON, one line each
 
 
@@ -44,7 +45,8 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
         sections.append(Section(f"### Unmanaged live syncs ({len(plan.unmanaged)})", "unmanaged sync",
                                 tuple(Item((f"- {item.kind} {code(item.name)} ({code(item.sync_id)})",))
                                       for item in plan.unmanaged),
-                                intro=("No file declares these; the plan leaves them alone.", "")))
+                                intro=("No file declares these; the plan leaves them alone.", ""),
+                                collapsed=len(plan.unmanaged) > COLLAPSE_OVER))
     if plan.hints:
         sections.append(Section(f"### Hints ({len(plan.hints)})", "hint",
                                 tuple(Item((f"- {escape(problem_text(hint))}",)) for hint in plan.hints)))
@@ -74,7 +76,8 @@ def diff_lines(change: Change, diff: FieldDiff) -> list[str]:
     """One field's diff for a ``diff`` fence: ``~`` written ``!`` (GitHub colours it), long values wrapped."""
     line = diff_line(change, diff)
     symbol = "!" if line.startswith("~") else line[0]
-    if len(line) <= WRAP:
+    resent = diff.write_only and diff.before is None and diff.after is None  # a mask and a note: one line
+    if len(line) <= WRAP or resent:
         return [symbol + line[1:]]
     lines = [f"{symbol} {diff.path}:"]
     if line[0] in "-~":

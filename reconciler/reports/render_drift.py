@@ -9,7 +9,7 @@ from typing import Any
 from reconciler.planning.model import Change
 from reconciler.render.json_plan import diff_json, problem_json, unmanaged_json
 from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
-from reconciler.render.markdown import change_item, code, escape
+from reconciler.render.markdown import COLLAPSE_OVER, change_item, code, escape
 from reconciler.render.values import SYMBOL, diff_line, label, position_json, problem_text
 from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.executions import Counts, Execution
@@ -175,7 +175,7 @@ def render_markdown(report: DriftReport, *, limit: int = COMMENT_BUDGET, full_at
     if report.unmanaged:
         sections.append(Section(f"### Unmanaged live syncs ({len(report.unmanaged)})", "unmanaged sync",
                                 tuple(Item((f"- {_md_label(u.kind, u.name)}{_md_id(u.sync_id)}",)) for u in report.unmanaged),
-                                intro=("No file declares these syncs.", "")))
+                                intro=("No file declares these syncs.", ""), collapsed=len(report.unmanaged) > COLLAPSE_OVER))
     tail = ["_Read-only report from `reconciler drift`; run `reconciler plan` for details and `reconciler apply` to converge._"]
     return fit(head, sections, tail, limit=limit, full_at=full_at)
 

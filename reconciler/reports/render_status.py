@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.render.values import position_json, shown_name, visible
-from reconciler.reports.executions import Execution
+from reconciler.reports.executions import Counts, Execution
 from reconciler.reports.render_drift import execution_json
 from reconciler.reports.status import StatusReport, StatusRow
 
 FORMAT_VERSION = 1
-_COLUMNS = ("KIND", "NAME", "SYNC ID", "STATE", "CURRENT", "LAST", "STARTED", "COMPLETED",
-            "INSERT", "UPDATE", "DELETE", "ERROR", "TOTAL", "NEXT RUN")
+_COLUMNS = ("KIND", "NAME", "ID", "STATE", "RUN", "FINISHED", "ROWS", "NEXT RUN")
+_KIND = {"ModelSync": "model", "BulkSync": "bulk"}
 _NONE = "-"
 
 
@@ -44,17 +45,30 @@ def _row_json(row: StatusRow) -> dict[str, Any]:
     }
 
 
+WIDTH = 120  # the table fits a 120-column terminal or CI log
+_MIN_NAME = 12
+
+
 def render_text(report: StatusReport) -> str:
+    """An aligned table of at most :data:`WIDTH` columns (long names cut with …; ids shortened)."""
     if not report.rows:
         return "No managed syncs: no definitions found."
-    table = [_COLUMNS] + [_cells(r) for r in report.rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
+    rows = [_cells(r) for r in report.rows]
+    widths = [max(len(line[i]) for line in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
+    name = _COLUMNS.index("NAME")
+    others = sum(w for i, w in enumerate(widths) if i != name) + 2 * (len(_COLUMNS) - 1)
+    widths[name] = max(len("NAME"), min(widths[name], max(_MIN_NAME, WIDTH - others)))
+    lines = ["  ".join(_cut(cell, w).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [_COLUMNS, *rows]]
     notes = _notes(report)
+    lines += ["", "ROWS of the last finished run: +inserted ~updated -deleted !errors. Full ids and times: --format json."]
     if notes:
         lines += ["", *notes]
     lines += ["", _summary(report)]
     return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cells(row: StatusRow) -> tuple[str, ...]:
@@ -64,21 +78,36 @@ def _cells(row: StatusRow) -> tuple[str, ...]:
     shown = last or current  # times and counts of the last finished run, else the running one
     counts = shown.counts if shown else None
     return (
-        row.kind,
+        _KIND[row.kind],
         visible(row.name),
-        row.sync_id or _NONE,
+        row.sync_id[:8] if row.sync_id else _NONE,
         row.state,
-        _status(current),
-        _status(last),
-        (shown.started_at if shown else None) or _NONE,
-        (shown.completed_at if shown else None) or _NONE,
-        _num(counts.insert if counts else None),
-        _num(counts.update if counts else None),
-        _num(counts.delete if counts else None),
-        _num(counts.error if counts else None),
-        _num(counts.total if counts else None),
-        (snapshot.next_run if snapshot else None) or _NONE,
+        _status(current) if current else _status(last),
+        _time(shown.completed_at or shown.started_at if shown else None),
+        _rows(counts),
+        _time(snapshot.next_run if snapshot else None),
     )
+
+
+def _time(value: str | None) -> str:
+    """``2024-01-02 06:30`` in UTC (minutes), or the text as given when it is not a time."""
+    if not value:
+        return _NONE
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _rows(counts: Counts | None) -> str:
+    if counts is None:
+        return _NONE
+    parts = [f"{sign}{_num(value)}" for sign, value in (("+", counts.insert), ("~", counts.update),
+                                                         ("-", counts.delete), ("!", counts.error))]
+    return _NONE if all(p[1:] == _NONE for p in parts) else " ".join(parts)
 
 
 def _status(execution: Execution | None) -> str:

@@ -10,6 +10,8 @@ from types import ModuleType
 
 from jsonschema import Draft7Validator, Draft202012Validator
 
+from reconciler.definitions.placeholder_schema import strip
+
 from tests.definitions.helpers import OPENAPI, ROOT, SCHEMAS
 
 
@@ -63,7 +65,12 @@ def test_schemas_are_valid_and_closed() -> None:
     assert model["required"] == ["fields", "kind", "mode", "name", "schedule", "target"]
     assert model["properties"]["kind"]["const"] == "ModelSync"
     assert model["properties"]["schedule"]["properties"]["hour"]["type"] == ["string", "null"]
-    assert model["properties"]["schedule"]["properties"]["frequency"]["enum"][:4] == ["manual", "continuous", "hourly", "daily"]
+    frequency = model["properties"]["schedule"]["properties"]["frequency"]
+    assert strip(frequency)["enum"][:4] == ["manual", "continuous", "hourly", "daily"]
+    assert frequency["anyOf"][1]["pattern"] == "^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*\\}$"  # as written in an editor
+    connection = model["properties"]["target"]["properties"]["connection_id"]["anyOf"]
+    assert [o.get("format") or o["pattern"] for o in connection] == [
+        "uuid", "^\\$\\{connection:[^{}]+\\}$", "^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*\\}$"]
     assert model["properties"]["target"]["properties"]["configuration"]["additionalProperties"] == {}
     assert bulk["properties"]["schemas"]["type"] == ["array", "null"]
     assert {"id", "ignore_changes", "kind"} <= set(bulk["properties"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.reports.helpers import run, users_to_salesforce, warehouse_to_s3, write_definitions
-from tests.support.emulator import Emulator
+from tests.reports.helpers import create, run, users_to_salesforce, warehouse_to_s3, write_definitions
+from tests.support.emulator import SALESFORCE, Emulator
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def run_scripts(doc: dict) -> list[str]:
 def commands(script: str, variables: dict[str, str]) -> list[list[str]]:
     """Every `reconciler ...` command line in a shell script, cut at the first shell operator."""
     found = []
-    for raw in script.splitlines():
+    for raw in script.replace("\\\n", " ").splitlines():  # continuation lines joined
         line = raw.strip()
         if line.startswith("#"):
             continue
@@ -61,28 +62,83 @@ def _expand(argv: list[str], variables: dict[str, str]) -> list[str]:
         if arg == "${paths[@]}":
             out += variables["paths"].split()
             continue
+        if arg == "${prune[@]}":  # empty unless RECONCILER_PRUNE=1 (run end to end below)
+            continue
         out.append(re.sub(r"\$\{?(\w+)\}?", lambda m: variables.get(m.group(1), m.group(0)), arg))
     return out
 
 
+def steps(doc: dict) -> list[dict]:
+    return [step for job in doc["jobs"].values() for step in job["steps"]]
+
+
 def test_workflows_are_valid_and_shaped_right() -> None:
     plan, apply, drift = (workflow(n) for n in WORKFLOWS)
-    # PyYAML reads the key `on` as True.
-    assert "pull_request" in plan[True]
+    # PyYAML reads the key `on` as True. No path filter: a required plan check must always run.
+    assert set(plan[True]) == {"pull_request", "merge_group"} and not plan[True]["pull_request"]
     assert apply[True]["push"]["branches"] == ["main"]
     assert apply["concurrency"]["group"] and apply["concurrency"]["cancel-in-progress"] is False
     assert drift[True]["schedule"][0]["cron"]
-    plan_text = (CI / "plan.yml").read_text()
-    assert "<!-- reconciler-plan -->" in plan_text and "actions/upload-artifact" in plan_text
-    assert "--out plan.json" in plan_text
-    apply_text = (CI / "apply.yml").read_text()
-    assert "reconciler apply --plan pr-plan/plan.json --auto-approve" in apply_text
-    drift_text = (CI / "drift.yml").read_text()
-    assert "gh issue create" in drift_text and "gh issue close" in drift_text
     for doc in (plan, apply, drift):
+        assert doc["permissions"] == {} and "env" not in doc  # least privilege; no secret for every step
         for job in doc["jobs"].values():
-            for step in job["steps"]:
-                assert ("run" in step) != ("uses" in step)
+            assert "write" not in job["permissions"].get("contents", "")
+            assert "env" not in job or "secrets." not in json.dumps(job["env"])
+        for step in steps(doc):
+            assert ("run" in step) != ("uses" in step)
+            if "secrets." in json.dumps(step):  # only the reconciler step gets a secret, via its inputs
+                assert step["uses"].startswith("your-org/reconciler@"), step
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+    assert plan["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert drift["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    [apply_step] = [s for s in steps(apply) if s.get("with", {}).get("command") == "apply"]
+    assert "secret-env" in apply_step["with"] and "vars.RECONCILER_PRUNE" in apply_step["with"]["prune"]
+    assert not any("secret-env" in s.get("with", {}) for s in steps(plan) + steps(drift))
+
+
+def test_action_is_composite_and_runs_what_it_says() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert {"command", "paths", "api-key", "prune", "saved-plan", "secret-env", "comment", "drift-issue"} <= set(action["inputs"])
+    uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
+    assert any(u.startswith("actions/cache@") for u in uses) and all(re.search(r"@[0-9a-f]{40}$", u) for u in uses)
+    for step in action["runs"]["steps"]:
+        if "run" in step:  # inputs reach scripts through env, never pasted into the script
+            assert "${{" not in step["run"], step["run"]
+            for script in re.findall(r"\$GITHUB_ACTION_PATH/([\w/.-]+\.sh)", step["run"]):
+                assert (ROOT / script).is_file(), script
+                subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
+    secret_steps = [s.get("name", s.get("uses")) for s in action["runs"]["steps"] if "inputs.api-key" in json.dumps(s)
+                    or "inputs.secret-env" in json.dumps(s)]
+    assert secret_steps == ["reconciler ${{ inputs.command }}"]  # not the install step
+
+
+def _linter(name: str) -> str:
+    exe = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert exe, f"{name} is in the test extra"
+    return exe
+
+
+def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
+    workflows = [str(CI / n) for n in WORKFLOWS]
+    shellcheck = _linter("shellcheck")  # actionlint checks every run: script with it too
+    lint = subprocess.run([_linter("actionlint"), "-no-color", "-shellcheck", shellcheck, *workflows],
+                          capture_output=True, text=True, timeout=120)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    audit = subprocess.run([_linter("zizmor"), "--offline", "--no-progress", "--persona=pedantic", *workflows,
+                            str(ROOT / "action.yml")],
+                           capture_output=True, text=True, timeout=120)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings" in audit.stdout + audit.stderr
+    # actionlint reads workflows only: action.yml is checked against GitHub's metadata schema (offline copy)
+    for builtin, files in (("vendor.github-actions", [str(ROOT / "action.yml")]), ("vendor.github-workflows", workflows)):
+        shaped = subprocess.run([_linter("check-jsonschema"), "--builtin-schema", builtin, *files],
+                                capture_output=True, text=True, timeout=120)
+        assert shaped.returncode == 0, shaped.stdout + shaped.stderr
+    scripts = [*sorted((ROOT / "action").glob("*.sh")), CI / "ci.sh", ROOT / "scripts" / "demo.sh"]
+    checked = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_ci_sh_is_valid_bash() -> None:
@@ -116,13 +172,30 @@ def _check(emulator: Emulator, argv: list[str], cwd: Path) -> subprocess.Complet
     return result
 
 
-@pytest.mark.parametrize("name", WORKFLOWS)
-def test_every_workflow_command_exists_and_runs(emulator: Emulator, project: Path, name: str) -> None:
-    found = [argv for script in run_scripts(workflow(name)) for argv in commands(script, {})]
-    assert found, f"no reconciler command in {name}"
-    if name == "apply.yml":  # the pull request's plan was made before the merge
-        _check(emulator, ["reconciler", "plan", "--out", "plan.json"], project)
-    for argv in found:
+def kit_scripts() -> dict[str, str]:
+    """Every shell script the workflows run, directly or through the Action and its scripts."""
+    scripts = {f"{name} step {i}": text for name in WORKFLOWS for i, text in enumerate(run_scripts(workflow(name)))}
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            scripts[f"action.yml {step.get('name')}"] = step["run"]
+            for script in re.findall(r"\$(?:GITHUB_ACTION_PATH|here)/([\w/.-]+\.sh)", step["run"]):
+                scripts[script] = (ROOT / script).read_text()
+    for script in sorted((ROOT / "action").glob("*.sh")):
+        scripts[str(script.relative_to(ROOT))] = script.read_text()
+        for called in re.findall(r"\$here/([\w/.-]+\.sh)", script.read_text()):
+            scripts[called] = (ROOT / called).read_text()
+    return scripts
+
+
+def test_every_command_the_kit_runs_exists_and_runs(emulator: Emulator, project: Path) -> None:
+    variables = {"out": ".reconciler", "saved": ".reconciler/plan.json", "paths": "syncs"}
+    found = {shlex.join(argv): argv for text in kit_scripts().values() for argv in commands(text, variables)}
+    assert {argv[1] for argv in found.values()} == {"validate", "plan", "apply", "drift"}
+    assert "examples/ci/ci.sh" in kit_scripts()  # the Action runs ci.sh
+    (project / ".reconciler").mkdir()
+    _check(emulator, ["reconciler", "plan", "--out", ".reconciler/plan.json"], project)
+    for argv in found.values():
         _check(emulator, argv, project)
 
 
@@ -152,3 +225,142 @@ def test_ci_sh_end_to_end(emulator: Emulator, project: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert (project / ".reconciler" / "drift.json").is_file()
     assert ci("bogus").returncode == 64
+
+
+# ---- the Action's scripts, run as the runner runs them, against the emulator ------------------
+
+GH_STUB = """#!/usr/bin/env bash
+# A stand-in for the GitHub CLI: logs each call, keeps each body sent, answers listings from env.
+printf '%s\\n' "$*" >> "$GH_LOG"
+for arg in "$@"; do
+  case "$arg" in body=@*) cp "${arg#body=@}" "$GH_LOG.body" ;; esac
+done
+if [ "${1:-}" = issue ] && { [ "${2:-}" = create ] || [ "${2:-}" = edit ]; }; then
+  while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$GH_LOG.body"; shift; done
+fi
+case "${1:-} ${2:-}" in
+  "api --paginate") printf '%s' "${GH_COMMENT_IDS:-}" ;;
+  "issue list") printf '%s' "${GH_OPEN_ISSUES:-}" ;;
+esac
+"""
+
+
+class Runner:
+    """Runs action/*.sh in ``project`` with the environment action.yml gives them."""
+
+    def __init__(self, emulator: Emulator, project: Path, tmp: Path) -> None:
+        self.project, self.tmp = project, tmp
+        stub = tmp / "bin"
+        stub.mkdir()
+        (stub / "gh").write_text(GH_STUB)
+        (stub / "gh").chmod(0o755)
+        self.log = tmp / "gh.log"
+        self.summary = tmp / "summary.md"
+        self.output = tmp / "output.txt"
+        self.env = {
+            **emulator.env,
+            "PATH": f"{stub}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_ACTIONS": "true", "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_REPOSITORY": "acme/syncs",
+            "GITHUB_STEP_SUMMARY": str(self.summary), "GITHUB_OUTPUT": str(self.output), "GH_LOG": str(self.log),
+            "GH_TOKEN": "token", "PR_NUMBER": "7", "HEAD_SHA": "abc123", "RUN_URL": "https://example.invalid/run/1",
+            "RECONCILER_OUT": ".reconciler",
+        }
+
+    def script(self, name: str, **env: str) -> subprocess.CompletedProcess[str]:
+        self.output.write_text("")
+        return subprocess.run(["bash", str(ROOT / "action" / name)], cwd=self.project, env={**self.env, **env},
+                              capture_output=True, text=True, timeout=180)
+
+    def outputs(self) -> dict[str, str]:
+        return dict(line.split("=", 1) for line in self.output.read_text().splitlines() if "=" in line)
+
+    def gh_calls(self) -> list[str]:
+        calls = self.log.read_text().splitlines() if self.log.exists() else []
+        self.log.unlink(missing_ok=True)
+        return calls
+
+    def sent(self) -> str:
+        return Path(f"{self.log}.body").read_text()
+
+
+@pytest.fixture
+def runner(emulator: Emulator, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Runner:
+    return Runner(emulator, project, tmp_path_factory.mktemp("runner"))
+
+
+def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
+    planned = runner.script("run.sh", COMMAND="plan")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert runner.outputs() == {"exit-code": "0", "report": ".reconciler/plan.md"}
+    summary = runner.summary.read_text()
+    assert "## Reconciler plan" in summary and "Users to Salesforce" in summary and "Plan: 2 to create" in summary
+
+    assert runner.script("comment.sh").returncode == 0
+    assert runner.gh_calls()[-1] == "api --method POST repos/acme/syncs/issues/7/comments -F body=@.reconciler/comment.md"
+    body = runner.sent()
+    assert body.startswith("<!-- reconciler-plan -->") and "Plan: 2 to create" in body and "abc123" in body
+    assert runner.script("comment.sh", GH_COMMENT_IDS="42\n").returncode == 0  # the same comment, edited
+    assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
+
+    drifted = runner.script("run.sh", COMMAND="drift")
+    assert drifted.returncode == 0 and runner.outputs()["exit-code"] == "2"  # drift is a finding, not a failure
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", DRIFT_LABEL="reconciler-drift").returncode == 0
+    calls = runner.gh_calls()
+    assert calls[-1].startswith("issue create --title") and "--label reconciler-drift" in calls[-1]
+    assert runner.sent().startswith("<!-- reconciler-drift -->")
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="5\n").returncode == 0
+    assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")
+
+    applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV="UNUSED_PASSPHRASE=s3cret-canary-value\n")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "::add-mask::s3cret-canary-value" in applied.stdout
+    assert "s3cret-canary-value" not in applied.stdout.replace("::add-mask::s3cret-canary-value", "")
+
+    clean = runner.script("run.sh", COMMAND="drift")
+    assert clean.returncode == 0 and runner.outputs()["exit-code"] == "0"
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES="5\n9\n").returncode == 0
+    assert [c.split(" --comment")[0] for c in runner.gh_calls()[1:]] == ["issue close 5", "issue close 9"]
+
+
+def test_action_plan_errors_reach_the_comment_and_annotations(runner: Runner, project: Path) -> None:
+    target = next((project / "syncs").glob("model-*.yaml"))
+    target.write_text(target.read_text().replace(SALESFORCE, "${connection:No such connection}"))
+    failed = runner.script("run.sh", COMMAND="plan")
+    assert failed.returncode == 1 and runner.outputs()["exit-code"] == "1"
+    assert re.search(r"^::error file=syncs/model-000\.yaml,line=\d+,col=\d+::", failed.stderr, re.M), failed.stderr
+    assert runner.script("comment.sh").returncode == 0
+    body = runner.sent()
+    assert "### Errors (1)" in body and "No such connection" in body and "run log" not in body
+
+
+def test_action_comment_on_invalid_files_and_on_a_fork(runner: Runner, project: Path) -> None:
+    (project / "syncs" / "typo.yaml").write_text("kind: ModelSync\nname: Typo\nshedule: {}\n")
+    invalid = runner.script("run.sh", COMMAND="plan")
+    assert invalid.returncode == 1 and "::error file=syncs/typo.yaml,line=3" in invalid.stdout
+    assert "invalid definitions" in runner.summary.read_text() and "did you mean 'schedule'?" in runner.summary.read_text()
+    assert runner.script("comment.sh").returncode == 0
+    body = runner.sent()
+    assert "invalid definitions" in body and "did you mean 'schedule'?" in body and "::error" not in body
+
+    (project / "syncs" / "typo.yaml").unlink()
+    fork = runner.script("run.sh", COMMAND="plan", POLYTOMIC_API_KEY="")
+    assert fork.returncode == 0 and "validated only" in runner.summary.read_text()
+    assert not (project / ".reconciler" / "plan.md").exists()
+    assert runner.script("comment.sh").returncode == 0 and "validated only" in runner.sent()
+
+
+def test_action_prune_is_opt_in(runner: Runner, emulator: Emulator, project: Path) -> None:
+    (project / "reconciler.yaml").write_text('prune: {name_prefix: "Old "}\n')
+    body = {**users_to_salesforce("Old users"), "schedule": {"frequency": "manual"}}
+    create(emulator, "ModelSync", body)
+    assert runner.script("run.sh", COMMAND="apply").returncode == 0
+    assert "Old users" in {s["name"] for s in emulator.api("GET", "/api/syncs").json()["data"]}
+    pruned = runner.script("run.sh", COMMAND="apply", RECONCILER_PRUNE="1")
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert "Old users" not in {s["name"] for s in emulator.api("GET", "/api/syncs").json()["data"]}
+
+
+def test_action_rejects_an_unknown_command_and_bad_secret_env(runner: Runner) -> None:
+    assert runner.script("run.sh", COMMAND="destroy").returncode == 1
+    bad = runner.script("run.sh", COMMAND="apply", SECRET_ENV="not a pair\n")
+    assert bad.returncode == 1 and "NAME=value" in bad.stdout

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.cli import github
 from reconciler.errors import Position
 from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanaged
 from reconciler.render.budget import COMMENT_LIMIT, SUMMARY_LIMIT, Item, Section, fit, size
@@ -17,6 +20,8 @@ from reconciler.reports.drift import DriftReport, UnhealthySync
 from reconciler.reports.health import HealthIssue
 from reconciler.reports.render_drift import render_markdown as drift_markdown
 from tests.definitions.helpers import SCHEMAS
+from tests.reports.helpers import generated_model_sync, run, write_definitions
+from tests.support.emulator import Emulator
 
 _HEADING = re.compile(r"^(?:### |<details><summary>)([^<(]+) \((\d+)\)(?:</summary>)?$")
 _NOTICE = re.compile(r"^\*… and (\d+) more .* \((\d+) of (\d+) shown\): the full text is in ")
@@ -110,6 +115,7 @@ def test_plan_of_500_changes_and_500_unmanaged_fits_a_comment() -> None:
     assert counts["Changes"][1] == 500 and counts["Unmanaged live syncs"][1] == 500 and counts["Errors"] == (30, 30)
     assert 0 < counts["Changes"][0] < 500 and 0 < counts["Unmanaged live syncs"][0] < 500
     assert "Plan: " in text.split("### Changes")[0]  # the summary is never trimmed
+    assert "<details><summary>Unmanaged live syncs (500)</summary>" in text  # a long list is folded
     assert text.count("```") % 2 == 0 and text.count("<details>") == text.count("</details>")
     print(f"plan markdown: {len(text)} characters; shown {counts}")
 
@@ -134,7 +140,8 @@ def test_step_summary_limit_holds_more_and_still_fits() -> None:
 def test_a_small_plan_is_shown_whole() -> None:
     plan = big_plan(20, 20)
     text = render_markdown(plan)
-    assert "not shown" not in text
+    assert "not shown" not in text and "<details><summary>Unmanaged" in text
+    assert "### Unmanaged live syncs (3)" in render_markdown(big_plan(2, 3))
     assert section_counts(text)["Changes"] == (20, 20) and section_counts(text)["Unmanaged live syncs"] == (20, 20)
 
 
@@ -159,6 +166,10 @@ def test_updates_render_as_bang_lines_and_long_values_wrap() -> None:
     assert all(len(line) <= WRAP + 20 for line in fenced)
     assert "! target.configuration:" in fenced and "-     {" in fenced and "+     {" in fenced
     assert all(line[0] in "+-!" for line in fenced)
+    resent = Change("ModelSync", "s", "update", sync_id="i", diffs=(
+        FieldDiff("target.configuration." + "k" * 80, None, None, sensitive=True, write_only=True),))
+    [line] = render_markdown(Plan(changes=(resent,))).split("```diff\n")[1].split("```")[0].splitlines()
+    assert line.startswith("! target.configuration.kkk") and line.endswith("(sent again: it cannot be read back)")
 
 
 @settings(max_examples=40, deadline=None)
@@ -173,3 +184,43 @@ def test_fit_never_exceeds_the_limit_and_counts_add_up(counts: list[int], length
     assert [got[f"S{i}"][1] for i in range(len(counts))] == counts
     if size([fit(["# head", ""], sections, ["tail"], limit=10**9, full_at="x")]) <= limit:
         assert "not shown" not in text
+
+
+def test_cli_plan_and_drift_of_an_organisation_of_500_changes_and_500_unmanaged(emulator: Emulator, tmp_path: Path) -> None:
+    rng = random.Random(500)
+    bodies = [generated_model_sync(i, rng) for i in range(500)]
+    live = [{**b, "schedule": {"frequency": "manual"}, "sync_all_records": not b.get("sync_all_records", False)}
+            for b in bodies[:250]]
+    unmanaged = [generated_model_sync(1000 + i, rng) for i in range(500)]
+    emulator.seed(model_syncs=live + unmanaged)
+    write_definitions(tmp_path / "syncs", bodies)
+    summary = tmp_path / "summary.md"
+    plan = run(emulator, "plan", "--format", "markdown", cwd=tmp_path, env={"GITHUB_STEP_SUMMARY": str(summary)},
+               timeout=300)
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    assert len(plan.stdout) <= COMMENT_LIMIT
+    counts = section_counts(plan.stdout)
+    assert counts["Changes"][1] == 500 and counts["Unmanaged live syncs"][1] == 500
+    assert "Plan: 250 to create, 250 to update, 0 to delete, 0 unchanged, 500 unmanaged." in plan.stdout
+    assert size([summary.read_text()]) <= SUMMARY_LIMIT and section_counts(summary.read_text())["Changes"] == (500, 500)
+    drift = run(emulator, "drift", "--format", "markdown", cwd=tmp_path, timeout=300)
+    assert drift.returncode == 2 and len(drift.stdout) <= COMMENT_LIMIT
+    assert section_counts(drift.stdout)["Unmanaged live syncs"][1] == 500
+    print(f"CLI plan markdown {len(plan.stdout)} characters, drift {len(drift.stdout)}, summary {summary.stat().st_size} bytes")
+
+
+def test_step_summary_is_appended_within_what_is_left_of_its_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * (SUMMARY_LIMIT - 300_000))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    plan = big_plan(2_000, 100)
+    github.publish(plan.problems, lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), "the log")
+    assert SUMMARY_LIMIT - 300_000 < summary.stat().st_size <= SUMMARY_LIMIT
+    assert "the full text is in the log" in summary.read_text()
+    annotations = capsys.readouterr().err.splitlines()
+    assert len(annotations) == 30 and annotations[0].startswith("::error file=syncs/p.yaml,line=1,col=1::")
+    summary.write_text("x" * (SUMMARY_LIMIT - 500))  # full: nothing more is written
+    github.write_step_summary(lambda limit, full_at: render_markdown(plan, limit=limit), "the log")
+    assert summary.stat().st_size == SUMMARY_LIMIT - 500

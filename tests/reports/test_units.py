@@ -196,10 +196,22 @@ def test_status_text_and_json() -> None:
         StatusRow("ModelSync", "Not yet", POS),
     ))
     text = render_status.render_text(report)
-    assert "INVALID_EMAIL" in text and "1234" in text and "not created" in text and "2024-01-02T00:00:00Z" in text
+    assert "INVALID_EMAIL" in text and "+80 ~15 -42 !5" in text and "not created" in text and "2024-01-02 00:00" in text
     doc = json.loads(render_status.render_json(report))
     assert doc["format_version"] == 1 and len(doc["syncs"]) == 3
+    assert doc["syncs"][2]["next_execution_time"] is None and "2024-01-02T00:00:00Z" in render_status.render_json(report)
     assert doc["syncs"][1]["last_execution"]["counts"]["insert"] == 80
+
+
+def test_status_table_fits_120_columns() -> None:
+    long_id = "c0000000-0000-4000-8000-000000000001"
+    report = StatusReport(rows=tuple(
+        StatusRow("ModelSync", f"{'A very long sync name ' * (i + 1)}{i}", POS, long_id, True, parse_status("ModelSync", MODEL_STATUS))
+        for i in range(5)) + (StatusRow("BulkSync", "Short", POS, "b-1", True, parse_status("BulkSync", BULK_STATUS)),))
+    table = render_status.render_text(report).split("\n\n")[0].splitlines()
+    assert max(len(line) for line in table) <= 120
+    assert table[0].split() == ["KIND", "NAME", "ID", "STATE", "RUN", "FINISHED", "ROWS", "NEXT", "RUN"]
+    assert "…" in table[5] and "c0000000" in table[5] and table[-1].split()[:2] == ["bulk", "Short"]
 
 
 # ---- export --------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The Action's PR comment (action.yml): one comment per pull request, found by its hidden marker
+# and edited on every push. Environment: GH_TOKEN, GITHUB_REPOSITORY, PR_NUMBER, HEAD_SHA, RUN_URL,
+# RECONCILER_OUT.
+set -euo pipefail
+out="${RECONCILER_OUT:-.reconciler}"
+marker='<!-- reconciler-plan -->'
+limit=65536  # GitHub refuses longer comments
+body="$out/comment.md"
+
+log_block() {  # a log file as a fenced block, without workflow commands, within the limit
+  echo '~~~text'
+  grep -v '^::' "$1" 2>/dev/null | head -c 60000 || true
+  echo
+  echo '~~~'
+}
+
+{
+  if [ -s "$out/plan.md" ]; then
+    cat "$out/plan.md"  # the marker, the summary, the changes and any plan-time errors; fits a comment
+  elif [ -e "$out/validated-only" ]; then
+    echo "$marker"
+    echo "## Reconciler plan: validated only"
+    echo
+    echo "No API key was available to this run, so the live organisation was not read. Validation:"
+    echo
+    log_block "$out/validate.txt"
+  elif [ -e "$out/plan.err" ]; then
+    echo "$marker"
+    echo "## Reconciler plan: failed"
+    echo
+    echo "The plan could not be computed:"
+    echo
+    log_block "$out/plan.err"
+  else
+    echo "$marker"
+    echo "## Reconciler plan: invalid definitions"
+    echo
+    echo "The files did not validate, so nothing was planned. Each problem is also annotated on the diff."
+    echo
+    log_block "$out/validate.txt"
+  fi
+  echo
+  echo "<sub>Commit ${HEAD_SHA:-?} · [run](${RUN_URL:-}) · the full plan is in the run's step summary · saved plan: artefact \`reconciler-plan\`</sub>"
+} > "$body"
+if [ "$(wc -c < "$body")" -gt "$limit" ]; then  # never expected: plan.md stays well under it
+  head -c $((limit - 100)) "$body" > "$body.cut" && printf '\n\n*(cut to fit a comment)*\n' >> "$body.cut"
+  mv "$body.cut" "$body"
+fi
+
+comment_id=$(gh api --paginate "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" \
+  --jq ".[] | select(.body | startswith(\"${marker}\")) | .id" | head -n 1)
+if [ -n "$comment_id" ]; then
+  gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${comment_id}" -F "body=@${body}" > /dev/null
+  echo "Updated the plan comment ${comment_id}."
+else
+  gh api --method POST "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" -F "body=@${body}" > /dev/null
+  echo "Posted the plan comment."
+fi
