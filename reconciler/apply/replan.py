@@ -36,7 +36,7 @@ def check_saved(saved: Plan, fresh: Plan) -> SavedCheck:
     """Judge every pending change of ``saved`` against ``fresh`` (both planned from the files)."""
     by_key = {c.key: c for c in fresh.changes if c.action != "delete"}
     deletes = {(c.kind, c.sync_id): c for c in fresh.changes if c.action == "delete"}
-    unmanaged = {(u.kind, u.sync_id): u for u in fresh.unmanaged}
+    unmanaged = {(u.kind, u.sync_id): u for u in (*fresh.unmanaged, *fresh.not_listed)}
     claimed = {(c.kind, c.sync_id): c for c in fresh.changes if c.action != "delete" and c.sync_id}
     accepted: list[Change] = []
     done: list[Outcome] = []

@@ -209,3 +209,13 @@ def render_env(template: str, lookup: Callable[[str], str]) -> str:
         return lookup(name) if kind == "env" else match.group(0)
 
     return _TOKEN.sub(one, template)
+
+
+def env_names(template: str) -> list[str]:
+    """The variables each ``${env:NAME}`` of a file's text names (``$${`` escapes skipped)."""
+    names = []
+    for match in _TOKEN.finditer(template):
+        kind, _, name = (match.group(1) or "").partition(":")
+        if kind == "env" and name:
+            names.append(name)
+    return names

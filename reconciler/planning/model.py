@@ -120,6 +120,8 @@ class Plan:
     problems: tuple[Problem, ...] = ()
     hints: tuple[Hint, ...] = ()
     unowned: int = 0  # unmanaged live syncs outside what this run owns: counted, not listed
+    #: those syncs themselves: never rendered, but a saved delete of one is judged by its live name
+    not_listed: tuple[Unmanaged, ...] = ()
     unknown_variables: tuple[str, ...] = ()  # unset ${env:...} variables: values not known, not applicable
 
     @property

@@ -138,6 +138,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
          if str(item["id"]) not in deleting),
         key=lambda u: (u.kind, u.name, u.sync_id),
     ))
+    every_unmanaged = unmanaged
     unmanaged, unowned = owned_unmanaged(unmanaged, owns)
     hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok]) + tuple(rotations)
     hints += tuple(sorted(target_hints, key=lambda h: (h.kind or "", h.name or "", h.message)))
@@ -152,6 +153,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
         hints=hints,
         unowned=unowned,
+        not_listed=tuple(u for u in every_unmanaged if u not in set(unmanaged)),
         unknown_variables=tuple(missing_variables([m.definition for m in ok])),
     )
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Mapping
 
-from reconciler.definitions.interpolate import render_env
+from reconciler.definitions.interpolate import env_names, render_env
 from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
@@ -166,7 +166,7 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
     if derive_secrets and unknown:
         raise PlanError(f"{where} was made without {', '.join(map(str, unknown))} set, so some of its values are "
                         "unknown: run `reconciler plan --out` again with them set")
-    missing = sorted({name for text in _templates(raw) for name in _ENV.findall(text) if name not in environ})
+    missing = sorted({name for text in _templates(raw) for name in env_names(text) if name not in environ})
     if derive_secrets and missing:
         raise PlanError(f"{where} needs environment variable{'s' if len(missing) != 1 else ''} "
                         f"{', '.join(missing)}, not set; nothing was sent")
