@@ -22,6 +22,7 @@ Other 4xx answers fail the change with the server's message and are never retrie
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from typing import Any, Callable, Mapping
@@ -38,6 +39,8 @@ from reconciler.planning.names import same_name
 Body = Mapping[str, Any]
 # (change, body sent, live object read back) -> True when live already holds what body asks for
 Confirms = Callable[[Change, Body, Mapping[str, Any]], bool]
+
+log = logging.getLogger("reconciler.apply")
 
 MAX_KEY_CHAIN = 5  # fresh keys after stale replays, per create
 MAX_LAG_READS = 5  # GETs of a just-created id that may 404 (read-after-write lag) before it counts as gone
@@ -129,11 +132,7 @@ class Writer:
 
     def _create(self, change: Change, ops: SyncOps, body: Body) -> Outcome:
         name = str(body.get("name", change.name))
-        try:
-            found = [item for item in self._live(ops) if same_name(item.get("name"), name)]
-        except ApiError as exc:
-            return Outcome.of(change, "failed", f"could not read whether a live {change.kind} named {name!r} exists "
-                                                f"({_reason(exc)}); nothing was sent; re-run apply")
+        found = [item for item in self._live(ops) if same_name(item.get("name"), name)]
         if len(found) > 1:
             return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
         if found:  # made since the plan was read (another job, the UI): never a second one
@@ -187,10 +186,19 @@ class Writer:
                 return Outcome.of(change, "failed", f"not created after {tries.summary()}: {last}; re-run apply to converge")
 
     def _live(self, ops: SyncOps) -> list[dict[str, Any]]:
-        """The live syncs of a kind, read once per run when its first create starts."""
+        """The live syncs of a kind, read once per run when its first create starts.
+
+        A listing that cannot be completed (another job creating syncs all the while, say) is
+        taken as empty: the creates' identity keys still keep two jobs from both creating, and
+        the twin check after the writes (or the next plan) still sees a sync made elsewhere.
+        """
         with self._lock:
             if ops.kind not in self._snapshots:
-                self._snapshots[ops.kind] = ops.list_all()
+                try:
+                    self._snapshots[ops.kind] = ops.list_all()
+                except ApiError as exc:
+                    log.info("reading the live %s syncs before creating failed (%s); creating by key", ops.kind, exc)
+                    self._snapshots[ops.kind] = []
             return self._snapshots[ops.kind]
 
     def _adopt(self, change: Change, ops: SyncOps, live: Mapping[str, Any], body: Body, why: str) -> Outcome:

@@ -89,6 +89,20 @@ def test_create_out_of_band_after_the_plan_is_updated_not_duplicated(emulator: E
     assert emulator.api("GET", f"/api/syncs/{theirs}").json()["data"]["schedule"]["frequency"] == "daily"
 
 
+def test_a_listing_that_cannot_be_completed_before_creating_does_not_stop_the_create(emulator: Emulator,
+                                                                                       tmp_path: Path) -> None:
+    # e.g. another job creating syncs all the while: the identity key still keeps the create single
+    defs = write_definitions(tmp_path / "syncs", [model_sync("Busy")])
+    with client_for(emulator) as client:
+        plan = plan_dir(client, defs)
+        emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "error", "status": 400})
+        result = apply_plan(client, plan, policy=client.retry)
+        emulator.clear_faults()
+        again = apply_plan(client, plan, policy=client.retry)  # the same stale plan, run twice
+    assert [o.status for o in result.outcomes + again.outcomes] == ["done", "done"]
+    assert live_names(emulator)[("ModelSync", "Busy")] == 1
+
+
 def test_create_out_of_band_while_the_create_is_in_flight_is_reported_and_resolved(emulator: Emulator, tmp_path: Path) -> None:
     defs = write_definitions(tmp_path / "syncs", [model_sync("Racer", frequency="daily")])
     cwd = project_dir(tmp_path / "project")
