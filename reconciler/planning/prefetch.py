@@ -73,8 +73,9 @@ class Reads:
                     self.early[sync_id] = (stamp, self.model_sync(item))
 
     def early_read(self, item: Mapping[str, Any]) -> Future[dict[str, Any]] | None:
-        """The read started for this version of the list item, if any."""
-        known = self.early.get(str(item.get("id")))
+        """The read started for this version of the list item, if any (handed over once: the
+        caller keeps the object only as long as it needs it)."""
+        known = self.early.pop(str(item.get("id")), None)
         return known[1] if known is not None and known[0] == item.get("updated_at") else None
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
