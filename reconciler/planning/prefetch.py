@@ -34,7 +34,9 @@ def is_full_model_item(item: Mapping[str, Any]) -> bool:
 
 
 def read_parallelism(flag: int | None, project: ProjectConfig) -> int:
-    """``--parallelism``, else a ``parallelism`` set in reconciler.yaml, else the read default."""
+    """``--parallelism``, else reconciler.yaml's ``parallelism``, else the read default. (The
+    project settings cannot tell a ``parallelism: 4`` written out from the default 4: both read
+    16 at a time.)"""
     if flag:
         return flag
     return project.parallelism if project.parallelism != DEFAULT_PARALLELISM else DEFAULT_READ_PARALLELISM
