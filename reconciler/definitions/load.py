@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from reconciler.definitions import yamlsafe
 from reconciler.definitions.crossfile import cross_file_problems, cross_file_warnings
@@ -48,7 +50,24 @@ def sort_key(problem: DefinitionError) -> tuple[str, int, int, str, str]:
 
 def validate_paths(paths: Sequence[str], environ: Mapping[str, str] | None = None) -> ValidationResult:
     """Read, parse and check every ``*.yaml``/``*.yml`` under ``paths``; never touches the network."""
-    env = os.environ if environ is None else environ
+    with _collector_paused():
+        return _validate(paths, os.environ if environ is None else environ)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading makes many objects and (aliases aside) no cycles: the cycle collector would walk
+    the definitions loaded so far again and again. Cycles left are collected once it is back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate(paths: Sequence[str], env: Mapping[str, str]) -> ValidationResult:
     files, problems = discover(paths)
     definitions: list[Definition] = []
     for source in files:

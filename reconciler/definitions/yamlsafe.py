@@ -216,6 +216,55 @@ class _Builder:
         return []
 
 
+def _alias_bomb(root: Node) -> bool:
+    """Whether aliases make the document surely bigger than the budget, told from its distinct
+    nodes (a billion laughs is a few dozen of them) before anything is built. Counts only what
+    the builder would surely build; a document it cannot judge (a cycle, deep nesting) is left
+    to the builder."""
+    sizes: dict[int, tuple[int, int]] = {}
+    busy: set[int] = set()
+    aliased = False
+
+    def size(node: Node) -> tuple[int, int]:  # (values, characters)
+        nonlocal aliased
+        known = sizes.get(id(node))
+        if known is not None:
+            aliased = True
+            return known
+        if id(node) in busy:
+            raise _Cycle
+        busy.add(id(node))
+        values, chars = 1, 0
+        if _TAG_NODES.get(node.tag) is not type(node):
+            pass  # refused by the builder: one value, nothing inside
+        elif isinstance(node, ScalarNode):
+            chars = len(node.value)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                v, c = size(item)
+                values, chars = values + v, chars + c
+        else:
+            seen: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, ScalarNode) and key.tag in _KEY_TAGS and key.value not in seen:
+                    seen.add(key.value)
+                    v, c = size(value)
+                    values, chars = values + v, chars + c
+        busy.discard(id(node))
+        sizes[id(node)] = (values, chars)
+        return values, chars
+
+    try:
+        values, chars = size(root)
+    except (_Cycle, RecursionError):
+        return False
+    return aliased and (values > MAX_VALUES or chars > MAX_FILE_BYTES)
+
+
+class _Cycle(Exception):
+    pass
+
+
 def _shared(text: str) -> str:
     """One copy of each short text for all files (keys, paths, ids and enum values repeat in
     every definition: a plan of 10,000 syncs holds millions of them)."""
@@ -308,6 +357,9 @@ def _document(node: Node | None, file: str, *, deep: bool = False) -> tuple[Docu
     doc = Document(value=None, position=start)
     builder = _Builder(file, doc)
     try:
+        if _alias_bomb(node):
+            builder.aliased = True
+            raise _Budget
         doc.value = builder.build(node, "")
     except _Budget:
         if not builder.aliased:

@@ -65,7 +65,6 @@ class ReadCache:
         self._key: bytes | None = None
         self._old: dict[str, tuple[str, bytes]] = {}  # url -> (updated_at, the object's JSON)
         self._new: dict[str, tuple[str, bytes]] = {}
-        self.hits = 0
         self._load()
 
     @classmethod
@@ -84,7 +83,6 @@ class ReadCache:
         if entry is None or entry[0] != stamp:
             return None
         self._new[url] = entry
-        self.hits += 1
         return json.loads(entry[1])  # a fresh copy: the caller may change it
 
     def put(self, url: str, stamp: Any, value: Any, *, sensitive_paths: Iterable[str] = ()) -> bool:

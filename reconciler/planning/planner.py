@@ -94,7 +94,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
     for m in ok:
         d = m.definition
-        live = full.get((d.kind, m.sync_id)) if m.sync_id else None
+        live = full.pop((d.kind, m.sync_id), None) if m.sync_id else None  # (one match per sync: freed as we go)
         if m.sync_id and live is None and d.pinned_id:
             problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
             continue

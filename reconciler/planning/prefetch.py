@@ -35,7 +35,9 @@ def is_full_model_item(item: Mapping[str, Any]) -> bool:
 
 
 def read_parallelism(flag: int | None, project: ProjectConfig) -> int:
-    """``--parallelism``, else a ``parallelism`` set in reconciler.yaml, else the read default."""
+    """``--parallelism``, else reconciler.yaml's ``parallelism``, else the read default. (The
+    project settings cannot tell a ``parallelism: 4`` written out from the default 4: both read
+    16 at a time.)"""
     if flag:
         return flag
     return project.parallelism if project.parallelism != DEFAULT_PARALLELISM else DEFAULT_READ_PARALLELISM
@@ -74,8 +76,9 @@ class Reads:
                     self.early[sync_id] = (stamp, self.model_sync(item))
 
     def early_read(self, item: Mapping[str, Any]) -> Future[dict[str, Any]] | None:
-        """The read started for this version of the list item, if any."""
-        known = self.early.get(str(item.get("id")))
+        """The read started for this version of the list item, if any (handed over once: the
+        caller keeps the object only as long as it needs it)."""
+        known = self.early.pop(str(item.get("id")), None)
         return known[1] if known is not None and known[0] == item.get("updated_at") else None
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:

@@ -214,3 +214,20 @@ def test_aliases_of_a_long_text_are_bounded_by_size_not_only_count(tmp_path: Pat
         f"  - target: B{i}\n    override_value: *big\n" for i in range(50))
     [problem] = validate_paths([str(write(tmp_path, "big.yaml", text))], {}).problems
     assert "aliases expand to more than" in problem.message
+
+
+
+def test_an_alias_bomb_is_refused_before_anything_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.definitions import yamlsafe
+
+    rows = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for prev, cur in zip("abcdefghijklmnopqrs", "bcdefghijklmnopqrst"):  # 10^20 values once expanded
+        rows.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 10)}]")
+    built: list[str] = []
+    original = yamlsafe._Builder.build
+    monkeypatch.setattr(yamlsafe._Builder, "build", lambda self, node, path: built.append(path) or original(self, node, path))
+    [problem] = validate_paths([str(write(tmp_path, "bomb.yaml", "\n".join(rows) + "\n"))], {}).problems
+    assert "aliases expand to more than" in problem.message
+    assert built == []
+    aliased = SYNC.replace("schedule:\n  frequency: manual", "schedule: &s {frequency: manual}")
+    assert validate_paths([str(write(tmp_path, "ok.yaml", aliased))], {}).ok and built  # a small alias is built
