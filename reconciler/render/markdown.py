@@ -79,7 +79,7 @@ def diff_lines(change: Change, diff: FieldDiff) -> list[str]:
     resent = diff.write_only and diff.before is None and diff.after is None  # a mask and a note: one line
     if len(line) <= WRAP or resent:
         return [symbol + line[1:]]
-    lines = [f"{symbol} {diff.path}:"]
+    lines = [f"{symbol} {visible(diff.path)}:"]
     if line[0] in "-~":
         lines += _nested("-", shown(diff, diff.before))
     if line[0] in "+~":
@@ -90,7 +90,7 @@ def diff_lines(change: Change, diff: FieldDiff) -> list[str]:
 def _nested(symbol: str, value: Any) -> list[str]:
     text = value if isinstance(value, str) and value in (SENSITIVE, WRITE_ONLY) else \
         json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return [f"{symbol}     {part}" for part in text.splitlines()]
+    return [f"{symbol}     {visible(part)}" for part in text.splitlines()]
 
 
 def _scripts(name: str) -> str:

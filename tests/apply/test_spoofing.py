@@ -46,7 +46,7 @@ def test_invisible_and_look_alike_characters_are_shown_in_text_and_markdown(emul
     flipped = "Daily \u202eexport"  # a right-to-left override
     lookalike = "Us\u0435rs"  # a Cyrillic "е"
     doc = model_sync(hidden)
-    doc["target"] = {**doc["target"], "object": "Con\u200btact"}
+    doc["fields"][1]["target"] = "First\u200bName"  # a value (the target object must exist: the plan checks it)
     defs = write_definitions(tmp_path / "syncs", [doc, model_sync(flipped), model_sync(lookalike)])
     cwd = project_dir(tmp_path / "project")
     for fmt in ("text", "markdown"):
@@ -54,7 +54,7 @@ def test_invisible_and_look_alike_characters_are_shown_in_text_and_markdown(emul
         assert result.returncode == 0, result.stderr
         out = result.stdout
         assert "\u200b" not in out and "\u202e" not in out, fmt
-        assert "Users\\u200b to CRM" in out and "\\u202eexport" in out and "Con\\u200btact" in out, out
+        assert "Users\\u200b to CRM" in out and "\\u202eexport" in out and "First\\u200bName" in out, out
         assert "(mixed scripts: CYRILLIC+LATIN)" in out, out
     applied = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd)
     assert applied.returncode == 0 and "\u200b" not in applied.stdout + applied.stderr
