@@ -32,7 +32,11 @@ WRITES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], Any]]] = {
     ("POST", "/api/bulk/syncs/{id}/activate"): ("bulk", lambda s: {"active": not s["active"]}),
     ("POST", "/api/bulk/syncs/{id}/executions"): ("bulk", lambda s: {}),
     ("POST", "/api/bulk/syncs/{id}/cancel"): ("bulk", lambda s: None),
+    ("PUT", "/api/bulk/syncs/{id}/schemas/{schema_id}"): ("bulk", lambda s: {"disable_data_cutoff": True}),
+    ("PATCH", "/api/bulk/syncs/{id}/schemas"): ("bulk", lambda s: {"schemas": [{"id": SCHEMA_ID,
+                                                                                  "disable_data_cutoff": True}]}),
 }
+SCHEMA_ID = "public.users"  # the schema BULK selects
 _BASE = {"model": "/api/syncs", "bulk": "/api/bulk/syncs"}
 
 
@@ -55,6 +59,8 @@ def _seen(emulator: Emulator, kind: str, sync_id: str) -> dict[str, Any]:
     out = {"object": obj, "item": listed[0] if listed else None}
     if kind == "bulk":
         out["schemas"] = emulator.api("GET", f"/api/bulk/syncs/{sync_id}/schemas").json()["data"]
+        out["full_schemas"] = [emulator.api("GET", f"/api/bulk/syncs/{sync_id}/schemas/{s['id']}").json()["data"]
+                               for s in out["schemas"]]
     return out
 
 
@@ -70,7 +76,8 @@ def test_a_write_either_changes_nothing_or_moves_updated_at(emulator: Emulator, 
         assert emulator.api("POST", f"{_BASE[kind]}/{sync_id}/executions", json={}).status_code == 200
     before = _seen(emulator, kind, sync_id)
     body = make_body(before["object"])
-    r = emulator.api(method, route.replace("{id}", sync_id), **({} if body is None else {"json": body}))
+    url = route.replace("{id}", sync_id).replace("{schema_id}", SCHEMA_ID)
+    r = emulator.api(method, url, **({} if body is None else {"json": body}))
     assert r.status_code == 200, r.text
     after = _seen(emulator, kind, sync_id)
     stamp_before, stamp_after = before["object"]["updated_at"], after["object"]["updated_at"]
