@@ -38,6 +38,7 @@ from reconciler.errors import ConfigError, Interrupted, PlanError
 from reconciler.planning.model import Change, Plan
 from reconciler.planning.planner import plan_against
 from reconciler.planning.saved import load_plan
+from reconciler.planning.rotation import resent_in
 from reconciler.planning.unknowns import require_known
 from reconciler.render.text import render_plan
 from reconciler.render.values import shown_name
@@ -113,6 +114,7 @@ def command(
         if saved is not None:
             _register_sensitive(saved)
             check_deletions(saved, prune=prune, scope=project.prune, max_deletes=max_deletes)
+            resend = (*resend, *resent_in(saved))
         plan = _fresh_plan(client, paths, project, scope, workers, targets, resend)
         _register_sensitive(plan)
         if plan.problems:

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError
 from reconciler.planning import normalize, paths
-from reconciler.planning.model import Change, FieldDiff, Hint
+from reconciler.planning.model import Change, FieldDiff, Hint, Plan
 
 #: ``target.create`` is write-only too, but sent on create only: nothing to rotate.
 _ROTATED = {kind: tuple(p for p in wo if p != "target.create") for kind, wo in normalize.WRITE_ONLY_PATHS.items()}
@@ -84,3 +84,12 @@ def check_names(definitions: Sequence[Definition], names: Sequence[str]) -> None
                         + (f" (did you mean {hint!r}?)" if hint else ""))
     if problems:
         raise ConfigError("; ".join(problems) + "; nothing was sent")
+
+
+def resent_in(plan: Plan) -> tuple[str, ...]:
+    """Names of the syncs a (saved) plan updates only to send their write-only values again.
+
+    ``apply --plan`` re-plans with them forced, so the fresh plan makes the same update: otherwise a
+    rotation already due only by ``--resend-write-only`` would look done (a no-op) and never be sent."""
+    return tuple(sorted({c.name for c in plan.pending
+                         if c.action == "update" and c.diffs and all(d.write_only for d in c.diffs)}))
