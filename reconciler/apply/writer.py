@@ -90,7 +90,7 @@ def _reason(exc: ApiError) -> str:
 
 def _twins_text(change: Change, name: str, ids: list[str]) -> str:
     return (f"several live {change.kind} syncs are named {name!r} ({', '.join(sorted(ids))}); "
-            "keep one: delete the others or pin one with `id` (docs/apply.md, Twins)")
+            "keep one: delete the others or pin one with `id` (`reconciler docs apply`, Twins)")
 
 
 def _path(url: str) -> str:

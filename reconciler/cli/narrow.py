@@ -28,7 +28,7 @@ def resend_option(fn: F) -> F:
     return click.option(
         "--resend-write-only", "resend", multiple=True, metavar="NAME",
         help="Send the write-only values (encryption_passphrase) of this sync again, e.g. after rotating "
-             "them (repeatable; see write_only_rotated_at in docs/definitions.md).",
+             "them (repeatable; see write_only_rotated_at in `reconciler docs definitions`).",
     )(fn)
 
 

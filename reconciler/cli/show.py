@@ -14,7 +14,7 @@ from reconciler.planning.saved import load_plan
 @click.command(name="show")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text, json (docs/plan-json.md) or markdown, as `reconciler plan` prints them.")
+              help="text, json (`reconciler docs plan-json`) or markdown, as `reconciler plan` prints them.")
 @handle_errors
 def command(plan_file: str, fmt: str) -> None:
     """Show a plan saved with `reconciler plan --out PLAN`, without reading the live organisation.
