@@ -68,7 +68,7 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if malformed is not None:
         result.problems.append((path, malformed))
         return value
-    used_env = escaped = False
+    used_env = escaped = referenced = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal used_env, escaped
@@ -93,13 +93,19 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
             redactor.add(secret)
             return secret
         if kind in REFERENCE_KINDS:
+            nonlocal referenced
+            referenced = True
             return match.group(0)
         result.problems.append((path, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
                                       "use env, connection, model, sync or bulk_sync"))
         return match.group(0)
 
     out = _TOKEN.sub(replace, value)
-    if escaped:
+    if escaped and referenced:
+        # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
+        result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
+                                      "reference; references are whole values"))
+    elif escaped:
         result.literals.add(path)
     if used_env:
         result.sensitive.add(path)

@@ -13,7 +13,7 @@ from tests.definitions.helpers import resolve, write
 from tests.support.emulator import SALESFORCE, USERS_MODEL
 
 BASE = {"name": "n", "mode": "create", "schedule": {"frequency": "manual"},
-        "target": {"connection_id": "${connection:C}", "object": "o"},
+        "target": {"connection_id": "${connection:C}", "object": "Contact"},
         "fields": [{"source": {"model_id": "${model:M}", "field": "email"}, "target": "Email"}]}
 
 
