@@ -70,3 +70,37 @@ def test_adopting_syncs_with_any_stored_values_validates_and_plans_empty(emulato
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert emulator.api_key not in "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "syncs").glob("*.yaml"))
+
+    # An unrelated edit in every tenth file, applied with the API key in the environment: every
+    # other value of those syncs reaches the API exactly as it was.
+    before = _live(emulator)
+    edited = sorted((tmp_path / "syncs").glob("*.yaml"))[::10]
+    for path in edited:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\nactive: true\n", "\nactive: false\n") if "\nactive: true\n" in text
+                        else text.replace("\nfields:\n", "\nactive: true\nfields:\n", 1), encoding="utf-8")
+    applied = run(emulator, "apply", "syncs", "--auto-approve", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    after = _live(emulator)
+    changed = {sync_id for sync_id in before if before[sync_id] != after[sync_id]}
+    print(f"edited {len(edited)} files: {len(changed)} syncs changed besides `active`")
+    assert changed == set(), [(k, before[i].get(k), after[i].get(k)) for i in sorted(changed)
+                              for k in sorted(set(before[i]) | set(after[i])) if before[i].get(k) != after[i].get(k)]
+    again = run(emulator, "plan", "syncs", "--detailed-exitcode", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def _live(emulator: Emulator) -> dict[str, dict[str, Any]]:
+    """Every live model sync by id, without what an update of `active` changes."""
+    out: dict[str, dict[str, Any]] = {}
+    params: dict[str, Any] = {"limit": 50}
+    for _ in range(1000):  # pages
+        page = emulator.api("GET", "/api/syncs", params=params).json()
+        for item in page["data"]:
+            full = emulator.api("GET", f"/api/syncs/{item['id']}").json()["data"]
+            out[item["id"]] = {k: v for k, v in full.items() if k not in ("active", "updated_at", "updated_by")}
+        token = (page.get("pagination") or {}).get("next_page_token")
+        if not token:
+            return out
+        params = {"limit": 50, "page_token": token}
+    raise AssertionError("the listing did not end")
