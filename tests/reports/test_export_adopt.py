@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.reports.export import looks_secret
-from tests.reports.helpers import generated_model_sync, run
+from tests.reports.helpers import generated_model_sync, run, warehouse_to_s3
 from tests.support.emulator import Emulator
 
 SIZE = int(os.environ.get("RECONCILER_ADOPT_SYNCS", "40"))
@@ -52,6 +52,13 @@ def test_adopting_syncs_with_any_stored_values_validates_and_plans_empty(emulato
         if rng.random() < 0.1:
             seeded.append({**body, "mode": "enrich"})  # a UI-only mode: not accepted by the create request
             continue
+        if rng.random() < 0.1:
+            bulk = warehouse_to_s3(body["name"])
+            bulk["destination_configuration"] = {"format": "parquet", "prefix": _text(rng)}
+            response = emulator.api("POST", "/api/bulk/syncs", json=bulk)
+            assert response.status_code == 200, response.text
+            created += 1
+            continue
         response = emulator.api("POST", "/api/syncs", json=body)
         assert response.status_code == 200, response.text
         created += 1
@@ -91,7 +98,7 @@ def test_adopting_syncs_with_any_stored_values_validates_and_plans_empty(emulato
 
 
 def _live(emulator: Emulator) -> dict[str, dict[str, Any]]:
-    """Every live model sync by id, without what an update of `active` changes."""
+    """Every live model and bulk sync by id, without what an update of `active` changes."""
     out: dict[str, dict[str, Any]] = {}
     params: dict[str, Any] = {"limit": 50}
     for _ in range(1000):  # pages
@@ -101,6 +108,13 @@ def _live(emulator: Emulator) -> dict[str, dict[str, Any]]:
             out[item["id"]] = {k: v for k, v in full.items() if k not in ("active", "updated_at", "updated_by")}
         token = (page.get("pagination") or {}).get("next_page_token")
         if not token:
-            return out
+            break
         params = {"limit": 50, "page_token": token}
-    raise AssertionError("the listing did not end")
+    else:
+        raise AssertionError("the listing did not end")
+    for item in emulator.api("GET", "/api/bulk/syncs").json()["data"]:
+        full = emulator.api("GET", f"/api/bulk/syncs/{item['id']}").json()["data"]
+        full["schemas"] = emulator.api("GET", f"/api/bulk/syncs/{item['id']}/schemas").json()["data"]
+        out[item["id"]] = {k: v for k, v in full.items() if k not in ("active", "updated_at", "updated_by")}
+    return out
+
