@@ -83,7 +83,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             continue
         changes.append(change)
         sent.append((change, d))
-    unknown = check_changes(Catalogue(client, reads.submit), sent)
+    unknown = check_changes(Catalogue(client, reads.submit, catalog.connections or None), sent)
     problems += [problem for _, problem in unknown]
     changes = [c for c in changes if all(c is not bad for bad, _ in unknown)]  # not planned
 

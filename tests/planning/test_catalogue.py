@@ -223,6 +223,9 @@ class _FakeClient:
             return {"data": self.targets}
         return {"data": {"schemas": [{"id": "public.users", "name": "public.users"}]}}
 
+    def list_connections(self) -> list[dict[str, Any]]:
+        return [{"id": "c"}]
+
     def request(self, method: str, path: str, **_: Any) -> dict[str, Any]:
         self.calls.append(path)
         return {"id": "public.users", "fields": [{"id": "email", "name": "email"}]}
@@ -258,3 +261,11 @@ def test_a_connection_that_cannot_list_objects_accepts_any_and_an_outage_is_not_
         "'Anything' is not an object of the target connection (known: Account)"]
     with pytest.raises(ApiError):
         _check(_FakeClient(target_error=503), "ModelSync", body)
+
+
+def test_an_unknown_connection_id_is_a_plan_error_at_its_value(emulator: Emulator, tmp_path: Path) -> None:
+    text = HUBSPOT_TO_WAREHOUSE.replace("companys", "companies").replace(
+        "${connection:Warehouse}", "c0000000-0000-4000-8000-0000000000ff")
+    found = _where(_plan_file(emulator, tmp_path, text))
+    assert found == [(*_at(text, "c0000000-0000-4000-8000-0000000000ff"),
+                      "no live connection has id c0000000-0000-4000-8000-0000000000ff")]
