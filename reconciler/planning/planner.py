@@ -9,7 +9,10 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 - ``GET /api/syncs/{id}`` only for syncs the files could own (and prune deletions) when list items
   are light, started while the listing is still paged (:mod:`reconciler.planning.prefetch`);
 - ``GET /api/bulk/syncs/{id}/schemas`` for each matched bulk sync (a file without ``schemas`` asks
-  for every schema of the source: a schema deselected in the UI is drift).
+  for every schema of the source: a schema deselected in the UI is drift);
+- for the creates and updates only, the catalogue they name, each object once
+  (:mod:`reconciler.planning.catalogue`): ``GET /api/models/{id}``, the connections list,
+  ``modelsync/targetobjects`` per target connection, ``bulksync/source`` per bulk source.
 """
 
 from __future__ import annotations
