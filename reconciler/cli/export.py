@@ -17,6 +17,7 @@ from reconciler.cli.common import (
 )
 from reconciler.reports.export import (
     build_export,
+    one_line,
     read_catalog,
     read_live_syncs,
     schema_ref,
@@ -57,7 +58,7 @@ def command(out_dir: str, kinds: tuple[str, ...], name_prefix: str | None, force
     if placeholders:
         emit("Set these environment variables before plan/apply (their values were not exported):", err=True)
         for env, path, file_name in placeholders:
-            emit(f"  {env}  ({file_name}: {path})", err=True)
+            emit(f"  {env}  ({file_name}: {one_line(path)})", err=True)
     if any(e.kind == "ModelSync" for e in exported):
         emit(
             "Note: encryption_passphrase is write-only and cannot be read back, so it was not exported. "

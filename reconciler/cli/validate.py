@@ -52,6 +52,8 @@ def _report(result: ValidationResult, fmt: str) -> None:
         # With --format json stdout must stay one JSON document; the runner reads both streams.
         for problem in result.problems:
             emit(github_annotation(problem), err=fmt == "json")
+        for warning in result.warnings:
+            emit("::warning" + github_annotation(warning).removeprefix("::error"), err=fmt == "json")
 
 
 @click.command(name="validate")

@@ -50,9 +50,10 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
         return None, [DefinitionError(text, locate(doc, "kind"), "kind")]
 
-    resource = resource_label(kind, value.get("name"))
     filled = interpolate(value, environ)
     body = filled.value
+    # the name as loaded ($${ resolved), never a substituted (secret) value
+    resource = resource_label(kind, value.get("name") if "name" in filled.sensitive else body.get("name"))
     hidden = filled.sensitive | {ALWAYS_SENSITIVE}
     found: list[Problem] = list(filled.problems)
     if "name" in filled.sensitive:

@@ -99,7 +99,7 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if malformed is not None:
         result.problems.append((path, malformed))
         return value
-    used_env = escaped = False
+    used_env = escaped = referenced = False
     unset: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
@@ -128,6 +128,8 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
             redactor.add(secret)
             return secret
         if kind in REFERENCE_KINDS:
+            nonlocal referenced
+            referenced = True
             return match.group(0)
         result.problems.append((path, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
                                       "use env, connection, model, sync or bulk_sync"))
@@ -137,7 +139,11 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if unset:
         result.unknown[path] = tuple(sorted(set(unset)))
         return UnknownValue.of(sorted(set(unset)))
-    if escaped:
+    if escaped and referenced:
+        # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
+        result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
+                                      "reference; references are whole values"))
+    elif escaped:
         result.literals.add(path)
     if used_env:
         result.sensitive.add(path)

@@ -286,7 +286,10 @@ def normalize_seeded(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
     """A sync from `/_emulator/seed`: defaults and computed fields applied, nothing validated."""
     clean = {k: v for k, v in body.items() if k != "id"}
     try:
-        sync = build(ctx, clean, None)
+        if clean.get("mode") not in MODEL_SYNC_MODES:  # a response-only mode (`enrich`) the UI can set
+            sync = {**build(ctx, {**clean, "mode": "create"}, None), "mode": clean.get("mode")}
+        else:
+            sync = build(ctx, clean, None)
     except ApiError:
         now = ctx.store.now()
         sync = {"active": False, "only_enrich_updates": False, "skip_initial_backfill": False,

@@ -1,8 +1,9 @@
-"""Catalogue checks: every model field, bulk source schema and schema field, and listed target object
-that a change would send exists in the live organisation (a green plan means a green apply).
+"""Catalogue checks: every connection, model field, bulk source schema and schema field, and listed
+target object that a change would send exists in the live organisation (a green plan means a green apply).
 
 Checked for each create and update (a no-op sends nothing), on the request body the plan would send:
 
+- connection ids (``target``, ``schedule``, bulk source and destination) against ``GET /api/connections``;
 - model syncs: ``fields[].source``, ``identity.source``, ``filters[].field``/``field_id`` and
   ``overrides[].field``/``field_id`` against ``GET /api/models/{id}``; ``target.object`` against
   ``GET /api/connections/{id}/modelsync/targetobjects`` when that connection lists its objects
@@ -43,17 +44,25 @@ class _Schema:
 class Catalogue:
     """Live catalogue objects, each read at most once (concurrently through ``submit``)."""
 
-    def __init__(self, client: PolytomicClient, submit: Callable[..., Future[Any]]) -> None:
+    def __init__(self, client: PolytomicClient, submit: Callable[..., Future[Any]],
+                 connections: Sequence[Mapping[str, Any]] | None = None) -> None:
         self.client = client
         self.submit = submit
         self._lock = threading.Lock()
         self._reads: dict[tuple[str, ...], Future[Any]] = {}
+        if connections is not None:  # already read by the planner: not read again
+            known: Future[Any] = Future()
+            known.set_result([dict(c) for c in connections])
+            self._reads[("connections",)] = known
 
     def _read(self, key: tuple[str, ...], fn: Callable[[], Any]) -> Future[Any]:
         with self._lock:
             if key not in self._reads:
                 self._reads[key] = self.submit(fn)
             return self._reads[key]
+
+    def connection_ids(self) -> set[str]:
+        return {str(c.get("id")) for c in self._read(("connections",), self.client.list_connections).result()}
 
     def model(self, model_id: str) -> Future[dict[str, Any] | None]:
         return self._read(("model", model_id), lambda: _or_none(lambda: self.client.get_model(model_id)))
@@ -132,12 +141,29 @@ def check_changes(catalogue: Catalogue, changes: Sequence[tuple[Change, Definiti
         if change.action not in ("create", "update") or change.body is None:
             continue
         check = _model_sync if change.kind == "ModelSync" else _bulk_sync
-        found = check(catalogue, change.body) + (_response_only(change) if change.action == "create" else [])
+        found = _connections(catalogue, change.body) + check(catalogue, change.body)
+        found += _response_only(change) if change.action == "create" else []
         for path, message in sorted(set(found)):
             if any(path == s or path.startswith((s + ".", s + "[")) for s in d.sensitive_paths):
                 message = "this value (sensitive) is not known to the live catalogue"
             out.append((change, Problem(message=message, kind=d.kind, name=d.name, source=d.position_of(path))))
     return out
+
+
+_CONNECTION_PATHS = (("target", "connection_id"), ("schedule", "connection_id"), ("source_connection_id",),
+                     ("destination_connection_id",))
+
+
+def _connections(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
+    """Connection ids the body names that no live connection has."""
+    found: list[Finding] = []
+    for path in _CONNECTION_PATHS:
+        value: Any = body
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and value not in catalogue.connection_ids():
+            found.append((".".join(path), f"no live connection has id {value}"))
+    return found
 
 
 def _response_only(change: Change) -> list[Finding]:

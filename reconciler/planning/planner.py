@@ -11,7 +11,10 @@ Data flows one way: definitions + live reads -> frozen :class:`Plan`. Reads made
 - ``GET /api/bulk/syncs/{id}/schemas`` for each matched bulk sync (a file without ``schemas`` asks
   for every schema of the source: a schema deselected in the UI is drift), and
   ``GET /api/bulk/syncs/{id}/schemas/{schema_id}`` for each selected schema (fields, filters):
-  :mod:`reconciler.planning.bulk_schemas`.
+  :mod:`reconciler.planning.bulk_schemas`;
+- for the creates and updates only, the catalogue they name, each object once
+  (:mod:`reconciler.planning.catalogue`): ``GET /api/models/{id}``, the connections list,
+  ``modelsync/targetobjects`` per target connection, ``bulksync/source`` per bulk source.
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         if change.action == "create":
             created.append((d, change))
         sent.append((change, d))
-    unknown = check_changes(Catalogue(client, reads.submit), sent)
+    unknown = check_changes(Catalogue(client, reads.submit, catalog.connections or None), sent)
     problems += [problem for _, problem in unknown]
     changes = [c for c in changes if all(c is not bad for bad, _ in unknown)]  # not planned
     created = [(d, c) for d, c in created if all(c is not bad for bad, _ in unknown)]

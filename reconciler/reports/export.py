@@ -379,7 +379,7 @@ def render_yaml(item: ExportedSync, schema: str) -> str:
     lines = [f"{SCHEMA_COMMENT}{schema}", f"# Exported by `reconciler export` from the live {item.kind} {item.sync_id}."]
     if item.placeholders:
         lines.append("# Set these environment variables before plan/apply (the values were not exported):")
-        lines += [f"#   {p.env}  ({p.path})" for p in item.placeholders]
+        lines += [f"#   {p.env}  ({one_line(p.path)})" for p in item.placeholders]
     body = yaml.dump(
         dict(item.document),
         Dumper=_Dumper,
@@ -390,6 +390,11 @@ def render_yaml(item: ExportedSync, schema: str) -> str:
         indent=2,
     )
     return "\n".join(lines) + "\n" + body
+
+
+def one_line(text: str) -> str:
+    """``text`` for a comment line: line breaks and other unprintable characters as escapes."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 class _Dumper(yaml.SafeDumper):

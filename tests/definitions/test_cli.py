@@ -130,3 +130,17 @@ def test_unset_passphrase_variable_is_named_not_masked() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ("Note: not set, so their values are unknown (only apply needs them): "
                              "DEMO_ENCRYPTION_PASSPHRASE\n")
+
+
+def test_warnings_do_not_fail_validate_and_are_annotated(tmp_path: Path) -> None:
+    text = BAD.replace("dayly", "manual").replace("shedule: {}\n", "").replace("mode: create", "mode: enrich")
+    write(tmp_path, "syncs/users.yaml", text)
+    result = run(cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 0, result.stdout
+    assert "warning: syncs/users.yaml:3:1: " in result.stdout
+    assert "1 file, 1 definition, 0 errors, 1 warning" in result.stdout.splitlines()
+    assert [line.split("::")[1] for line in result.stdout.splitlines() if line.startswith("::")] == [
+        "warning file=syncs/users.yaml,line=3,col=1"]
+    as_json = run("--format", "json", cwd=tmp_path)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
+    assert "warning: syncs/users.yaml:3:1" in as_json.stderr

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from reconciler.definitions.load import load_definitions
-from reconciler.planning.model import Plan
+from reconciler.errors import ApiError
+from reconciler.planning.catalogue import Catalogue, check_changes
+from reconciler.planning.model import Change, Plan
 from tests.planning.helpers import (
     ACTIVE_FILTER,
     accounts_to_hubspot,
@@ -204,3 +206,66 @@ def test_a_bulk_sync_without_schemas_and_the_demo_examples_plan_clean(emulator: 
     assert result.problems == ()
     examples = Path(__file__).resolve().parents[2] / "examples" / "syncs"
     assert plan(emulator, load_definitions([str(examples)], {"DEMO_ENCRYPTION_PASSPHRASE": "x"})).problems == ()
+
+
+class _FakeClient:
+    """Answers the catalogue reads from fixed data (the source listing without fields)."""
+
+    def __init__(self, *, targets: Any = None, target_error: int | None = None) -> None:
+        self.targets, self.target_error = targets, target_error
+        self.calls: list[str] = []
+
+    def request_envelope(self, method: str, path: str, **_: Any) -> dict[str, Any]:
+        self.calls.append(path)
+        if path.endswith("/modelsync/targetobjects"):
+            if self.target_error:
+                raise ApiError("nope", method=method, url=path, status=self.target_error)
+            return {"data": self.targets}
+        return {"data": {"schemas": [{"id": "public.users", "name": "public.users"}]}}
+
+    def list_connections(self) -> list[dict[str, Any]]:
+        return [{"id": "c"}]
+
+    def request(self, method: str, path: str, **_: Any) -> dict[str, Any]:
+        self.calls.append(path)
+        return {"id": "public.users", "fields": [{"id": "email", "name": "email"}]}
+
+
+def _check(client: _FakeClient, kind: str, body: dict[str, Any]) -> list[str]:
+    from concurrent.futures import Future
+
+    def now(fn: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
+
+    change = Change(kind=kind, name="n", action="create", body=body)  # type: ignore[arg-type]
+    d = (model if kind == "ModelSync" else bulk_def)({"name": "n"})
+    return [p.message for _, p in check_changes(Catalogue(client, now), [(change, d)])]  # type: ignore[arg-type]
+
+
+def test_schema_fields_come_from_the_schema_endpoint_when_the_source_listing_has_none() -> None:
+    client = _FakeClient()
+    found = _check(client, "BulkSync", {"source_connection_id": "c", "schemas": [
+        {"id": "public.users", "fields": ["email", "emial"]}, {"id": "public.users2"}]})
+    assert found == ["'emial' is not a field of schema 'public.users' (did you mean 'email'?)",
+                     "'public.users2' is not a schema of the source connection (did you mean 'public.users'?)"]
+    assert client.calls == ["/api/connections/c/bulksync/source", "/api/connections/c/schemas/public.users"]
+
+
+def test_a_connection_that_cannot_list_objects_accepts_any_and_an_outage_is_not_hidden() -> None:
+    body = {"target": {"connection_id": "c", "object": "Anything"}}
+    assert _check(_FakeClient(target_error=400), "ModelSync", body) == []
+    assert _check(_FakeClient(targets=None), "ModelSync", body) == []
+    assert _check(_FakeClient(targets=[{"id": "Account"}]), "ModelSync", body) == [
+        "'Anything' is not an object of the target connection (known: Account)"]
+    with pytest.raises(ApiError):
+        _check(_FakeClient(target_error=503), "ModelSync", body)
+
+
+def test_an_unknown_connection_id_is_a_plan_error_at_its_value(emulator: Emulator, tmp_path: Path) -> None:
+    text = HUBSPOT_TO_WAREHOUSE.replace("companys", "companies").replace(
+        "${connection:Warehouse}", "c0000000-0000-4000-8000-0000000000ff")
+    found = _where(_plan_file(emulator, tmp_path, text))
+    assert found == [(*_at(text, "c0000000-0000-4000-8000-0000000000ff"),
+                      "no live connection has id c0000000-0000-4000-8000-0000000000ff")]

@@ -129,3 +129,8 @@ def test_a_saved_plan_re_derives_an_escaped_value_with_a_secret_the_same_way(emu
     (live,) = emulator.api("GET", "/api/syncs").json()["data"]
     full = emulator.api("GET", f"/api/syncs/{live['id']}").json()["data"]
     assert [f["override_value"] for f in full["fields"] if f.get("override_value")] == ["${lit} tok-3c1d"]
+
+
+def test_a_literal_and_a_reference_in_one_value_is_refused() -> None:
+    filled = interpolate({"v": "$${x} ${model:Users}"}, {})
+    assert [path for path, _ in filled.problems] == ["v"] and filled.literals == set()
