@@ -607,3 +607,18 @@ def test_carry_puts_or_removes_only_the_ignored_path() -> None:
     n.carry("ModelSync", overrides, {"fields": [{"target": "P", "override_value": "w"}]}, "override_fields",
             "override_fields")
     assert overrides == {"fields": [e], "override_fields": [{"target": "P", "override_value": "w"}]}
+
+
+def test_an_update_names_the_live_ids_of_unchanged_additional_schedules() -> None:
+    live = {"additional_schedules": [{"id": "s1", "frequency": "hourly", "minute": "5", "created_at": "t"},
+                                     {"id": "s2", "frequency": "daily", "hour": "1", "minute": "0"}, "odd", {"frequency": "x"}]}
+    body = {"additional_schedules": [{"frequency": "daily", "hour": "1", "minute": "0"}, {"frequency": "weekly"},
+                                     {"frequency": "hourly", "minute": "5"}, {"frequency": "hourly", "minute": "5"},
+                                     {"id": "mine", "frequency": "continuous"}, "odd"]}
+    assert n.with_schedule_ids("BulkSync", body, live)["additional_schedules"] == [
+        {"frequency": "daily", "hour": "1", "minute": "0", "id": "s2"}, {"frequency": "weekly"},
+        {"frequency": "hourly", "minute": "5", "id": "s1"}, {"frequency": "hourly", "minute": "5"},
+        {"id": "mine", "frequency": "continuous"}, "odd"]
+    assert n.with_schedule_ids("ModelSync", body, live) is body
+    assert n.with_schedule_ids("BulkSync", {"additional_schedules": None}, live) == {"additional_schedules": None}
+    assert n.with_schedule_ids("BulkSync", body, {"additional_schedules": None}) is body
