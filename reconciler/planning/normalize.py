@@ -423,6 +423,23 @@ def with_live_labels(kind: Kind, body: dict[str, Any], live: Mapping[str, Any]) 
     return {**body, "filters": out}
 
 
+def with_schedule_ids(kind: Kind, body: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The update body with each additional schedule the live sync already has (same settings)
+    naming that schedule's id, so that an update keeps it rather than replacing it by a new one."""
+    wanted, have = body.get("additional_schedules"), live.get("additional_schedules")
+    if kind != "BulkSync" or not isinstance(wanted, list) or not isinstance(have, list):
+        return body
+    pool = [(_sort_key(_additional(s)), s.get("id")) for s in have if isinstance(s, Mapping) and s.get("id")]
+    out = []
+    for item in wanted:
+        if isinstance(item, Mapping) and "id" not in item:
+            found = next((i for i, (k, _) in enumerate(pool) if k == _sort_key(_additional(item))), None)
+            if found is not None:
+                item = {**item, "id": pool.pop(found)[1]}
+        out.append(item)
+    return {**body, "additional_schedules": out}
+
+
 # ---- live object -> request body ----------------------------------------------------------
 
 

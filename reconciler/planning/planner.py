@@ -297,6 +297,7 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     body = _with_ignored(d, desired, live, paired)
     body = target_create.update_body(body, live) if d.kind == "ModelSync" else body
     body = normalize.with_live_labels(d.kind, body, live)
+    body = normalize.with_schedule_ids(d.kind, body, live)
     secrets = _secret_sources(d, body)
     desired_view = normalize.view(d.kind, body)
     live_req = normalize.live_request(d.kind, live)

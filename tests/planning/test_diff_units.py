@@ -591,3 +591,34 @@ def test_live_labels_go_to_unlabelled_filters_only_once() -> None:
     assert out["filters"] == [{**a, "label": "X"}]
     twice = n.with_live_labels("ModelSync", {"filters": [a, a]}, {"filters": [{**a, "label": "X"}, {**a, "label": "X"}]})
     assert twice["filters"] == [{**a, "label": "X"}, a]
+
+
+def test_carry_puts_or_removes_only_the_ignored_path() -> None:
+    e, o = {"source": src("email"), "target": "E"}, {"target": "O", "override_value": "v"}
+    body: dict[str, Any] = {"fields": [e, o], "active": True, "sync_all_records": True}
+    n.carry("ModelSync", body, {"fields": [e]}, "active", "active")
+    assert body == {"fields": [e, o], "sync_all_records": True}  # no live value: left out
+    n.carry("ModelSync", body, {"fields": [e], "sync_all_records": False}, "sync_all_records", "sync_all_records")
+    assert body == {"fields": [e, o], "sync_all_records": False}
+    odd: dict[str, Any] = {"fields": None}
+    n.carry("ModelSync", odd, {"fields": [e, o]}, "fields", "fields")
+    assert odd == {"fields": [e]}
+    overrides: dict[str, Any] = {"fields": [e, o]}
+    n.carry("ModelSync", overrides, {"fields": [{"target": "P", "override_value": "w"}]}, "override_fields",
+            "override_fields")
+    assert overrides == {"fields": [e], "override_fields": [{"target": "P", "override_value": "w"}]}
+
+
+def test_an_update_names_the_live_ids_of_unchanged_additional_schedules() -> None:
+    live = {"additional_schedules": [{"id": "s1", "frequency": "hourly", "minute": "5", "created_at": "t"},
+                                     {"id": "s2", "frequency": "daily", "hour": "1", "minute": "0"}, "odd", {"frequency": "x"}]}
+    body = {"additional_schedules": [{"frequency": "daily", "hour": "1", "minute": "0"}, {"frequency": "weekly"},
+                                     {"frequency": "hourly", "minute": "5"}, {"frequency": "hourly", "minute": "5"},
+                                     {"id": "mine", "frequency": "continuous"}, "odd"]}
+    assert n.with_schedule_ids("BulkSync", body, live)["additional_schedules"] == [
+        {"frequency": "daily", "hour": "1", "minute": "0", "id": "s2"}, {"frequency": "weekly"},
+        {"frequency": "hourly", "minute": "5", "id": "s1"}, {"frequency": "hourly", "minute": "5"},
+        {"id": "mine", "frequency": "continuous"}, "odd"]
+    assert n.with_schedule_ids("ModelSync", body, live) is body
+    assert n.with_schedule_ids("BulkSync", {"additional_schedules": None}, live) == {"additional_schedules": None}
+    assert n.with_schedule_ids("BulkSync", body, {"additional_schedules": None}) is body

@@ -31,7 +31,7 @@ from tests.property.harness import adopt, apply, changed, plan
 from tests.support.inprocess import InProcessEmulator
 
 REORDER = [{"action": "reorder", "probability": 0.7, "seed": 11}]
-# Server-kept bookkeeping, and the ids an update gives additional schedules sent without one.
+# Server-kept bookkeeping.
 VOLATILE = ("updated_at", "updated_by", "created_at", "created_by")
 
 
@@ -74,8 +74,7 @@ def _state(emu: InProcessEmulator, kind: str, sync_id: str) -> dict[str, Any]:
     live = emu.data("GET", f"/api/bulk/syncs/{sync_id}")
     schemas = {s["id"]: emu.data("GET", f"/api/bulk/syncs/{sync_id}/schemas/{s['id']}")
                for s in emu.data("GET", f"/api/bulk/syncs/{sync_id}/schemas")}
-    additional = [{k: v for k, v in s.items() if k != "id"} for s in live.get("additional_schedules") or []]
-    return _stable({**live, "additional_schedules": additional, "schemas": schemas})
+    return _stable({**live, "schemas": schemas})
 
 
 def _stable(value: Any) -> Any:
