@@ -611,7 +611,8 @@ def test_carry_puts_or_removes_only_the_ignored_path() -> None:
 
 def test_an_update_names_the_live_ids_of_unchanged_additional_schedules() -> None:
     live = {"additional_schedules": [{"id": "s1", "frequency": "hourly", "minute": "5", "created_at": "t"},
-                                     {"id": "s2", "frequency": "daily", "hour": "1", "minute": "0"}, "odd", {"frequency": "x"}]}
+                                     {"id": "s2", "frequency": "daily", "hour": "1", "minute": "0"}, "odd", {"frequency": "x"},
+                                     {"id": "s3", "frequency": "continuous"}]}
     body = {"additional_schedules": [{"frequency": "daily", "hour": "1", "minute": "0"}, {"frequency": "weekly"},
                                      {"frequency": "hourly", "minute": "5"}, {"frequency": "hourly", "minute": "5"},
                                      {"id": "mine", "frequency": "continuous"}, "odd"]}
