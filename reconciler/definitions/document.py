@@ -55,8 +55,9 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     body = filled.value
     hidden = filled.sensitive | {ALWAYS_SENSITIVE}
     found: list[Problem] = list(filled.problems)
-    if "name" in filled.sensitive:
-        # A substituted value is secret, and a name is printed in every plan and log line.
+    if "name" in filled.sensitive or "name" in filled.unknown:
+        # A substituted value is secret, and a name is printed in every plan and log line (an
+        # unset variable is refused alike: validate without the secrets judges what apply will).
         found.append(("name", "${env:...} is not allowed in a name: names identify syncs and appear in "
                               "every plan; write the name literally"))
     # One message per value: a placeholder that could not be substituted is the problem (the

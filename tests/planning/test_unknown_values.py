@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from reconciler.definitions.interpolate import UnsetAllowed
+from reconciler.definitions.load import validate_paths
 from tests.planning.helpers import create, get, run_cli, users_sync, write_yaml
 from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
 
@@ -129,3 +131,16 @@ def test_apply_of_a_saved_plan_names_every_missing_variable_before_any_request(e
     assert applied.returncode == 1
     assert "needs environment variables OTHER_VALUE, PASSPHRASE, not set" in applied.stderr
     assert emulator.requests()["total"] == 0
+
+
+def _validated(tmp_path: Path, doc: dict[str, Any], env: dict[str, str] | None = None) -> Any:
+    write_yaml(tmp_path / "syncs", [doc])
+    return validate_paths([str(tmp_path / "syncs")], UnsetAllowed(env or {}))
+
+
+def test_a_name_from_an_unset_variable_is_refused_as_when_it_is_set(tmp_path: Path) -> None:
+    doc = {"kind": "ModelSync", **users_sync("Users ${env:SUFFIX}")}
+    for env in ({"SUFFIX": "x"}, {}):
+        result = _validated(tmp_path, doc, env)
+        assert [p.path for p in result.problems] == ["name"], env
+        assert "not allowed in a name" in result.problems[0].message
