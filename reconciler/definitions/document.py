@@ -90,7 +90,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
-        unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
+        unknown=dict(filled.unknown),  # reconciler keys too (id, ...): apply needs every variable
         rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
     )
     return definition, problems

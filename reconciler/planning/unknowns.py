@@ -12,6 +12,7 @@ from typing import Sequence
 
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError
+from reconciler.planning import paths
 from reconciler.planning.model import Hint
 
 
@@ -19,7 +20,7 @@ def planned(d: Definition) -> Definition:
     """The definition as the planner compares it: unknown paths are not compared."""
     if not d.unknown:
         return d
-    extra = tuple(p for p in sorted(d.unknown) if p not in d.ignore_changes)
+    extra = tuple(p for p in sorted(d.unknown) if p not in d.ignore_changes and paths.split(p)[0] in d.spec)
     return dataclasses.replace(d, ignore_changes=(*d.ignore_changes, *extra))
 
 

@@ -144,3 +144,20 @@ def test_a_name_from_an_unset_variable_is_refused_as_when_it_is_set(tmp_path: Pa
         result = _validated(tmp_path, doc, env)
         assert [p.path for p in result.problems] == ["name"], env
         assert "not allowed in a name" in result.problems[0].message
+
+
+def test_unset_variables_in_reconciler_keys_are_unknown_too(emulator: Emulator, tmp_path: Path) -> None:
+    live_id = create(emulator, "ModelSync", users_sync("Pinned"))
+    doc = {"kind": "ModelSync", "id": "${env:SYNC_ID}", "write_only_rotated_at": "${env:ROTATED}",
+           **users_sync("Pinned"), "encryption_passphrase": "${env:PASSPHRASE}"}
+    write_yaml(tmp_path / "syncs", [doc])
+    emulator.clear_requests()
+    planned = run_cli(emulator, "plan", cwd=tmp_path)
+    assert planned.returncode == 1
+    assert "id (unknown: SYNC_ID not set)" in planned.stdout and "matches no live" not in planned.stdout
+    assert f"/api/syncs/{live_id}" not in json.dumps(emulator.requests())  # no read guessed from the name
+    emulator.clear_requests()
+    applied = run_cli(emulator, "apply", "--auto-approve", cwd=tmp_path, env={"PASSPHRASE": SECRET})
+    assert applied.returncode == 1
+    assert "apply needs environment variables ROTATED, SYNC_ID, not set" in applied.stderr
+    assert emulator.requests()["total"] == 0
