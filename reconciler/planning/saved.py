@@ -21,6 +21,7 @@ from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
 from reconciler.planning.model import ACTIONS, Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged
+from reconciler.planning.savedshape import check_shape
 from reconciler.secrets import redactor
 
 FORMAT_VERSION = 1
@@ -163,6 +164,10 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
     if raw.get("format_version") != FORMAT_VERSION:
         raise PlanError(f"{where} has plan format version {raw.get('format_version')!r}; this reconciler reads "
                         f"version {FORMAT_VERSION}: run `reconciler plan --out` again")
+    try:
+        check_shape(raw)
+    except ValueError as exc:
+        raise PlanError(f"{where} is not a valid saved plan ({exc})") from None
     unknown = raw.get("unknown_variables") or []
     if derive_secrets and unknown:
         raise PlanError(f"{where} was made without {', '.join(map(str, unknown))} set, so some of its values are "
