@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from reconciler.definitions.interpolate import UnsetAllowed
-from reconciler.definitions.load import validate_paths
-from tests.planning.helpers import create, get, run_cli, users_sync, write_yaml
+from reconciler.definitions.load import load_definitions, validate_paths
+from tests.planning.helpers import create, get, plan, run_cli, users_sync, write_yaml
 from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
 
 SECRET = "pro-secret-value-77aa"
@@ -161,3 +161,23 @@ def test_unset_variables_in_reconciler_keys_are_unknown_too(emulator: Emulator, 
     assert applied.returncode == 1
     assert "apply needs environment variables ROTATED, SYNC_ID, not set" in applied.stderr
     assert emulator.requests()["total"] == 0
+
+
+def test_an_unknown_key_of_an_unordered_list_item_is_never_drift(emulator: Emulator, tmp_path: Path) -> None:
+    """The file lists the fields in another order than the server: an item whose key (its target) is
+    unknown cannot be paired with a live item, so its list is not compared (it was, by position)."""
+    create(emulator, "ModelSync", users_sync("Ordered"))  # first_name -> FirstName, last_name -> LastName
+    body = users_sync("Ordered")
+    body["fields"] = [body["fields"][1], {**body["fields"][0], "target": "First${env:FIRST_TARGET}"}]
+    write_yaml(tmp_path / "syncs", [{"kind": "ModelSync", **body}])
+    known = plan(emulator, load_definitions([str(tmp_path / "syncs")], {"FIRST_TARGET": "Name"}))
+    assert [c.action for c in known.changes] == ["no-op"]
+    unknown = plan(emulator, load_definitions([str(tmp_path / "syncs")], UnsetAllowed({})))
+    assert [c.action for c in unknown.changes] == ["no-op"], unknown.changes[0].diffs
+    assert any("fields is not compared" in h.message for h in unknown.hints)
+    create(emulator, "ModelSync", users_sync("Still compared"))
+    other = {**body, "name": "Still compared", "schedule": {"frequency": "hourly"}}  # other fields still are
+    write_yaml(tmp_path / "more", [{"kind": "ModelSync", **other}])
+    changed = plan(emulator, load_definitions([str(tmp_path / "more")], UnsetAllowed({})))
+    assert [d.path for d in changed.changes[0].diffs if not d.write_only] == ["schedule.frequency", "schedule.hour",
+                                                                               "schedule.minute"]
