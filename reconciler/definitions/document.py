@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from reconciler.definitions.interpolate import interpolate
 from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
-from reconciler.definitions.schema import Problem, schema_problems, suggest, type_name
+from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems
 from reconciler.definitions.yamlsafe import Document
 from reconciler.errors import DefinitionError, Position
@@ -63,7 +63,9 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     # One message per value: a placeholder that could not be substituted is the problem (the
     # schema would only complain about its literal text); where the schema refuses a value, the
     # rules about its meaning (a reference outside an id field, ...) have nothing to add.
-    unresolved = {path for path, _ in found} | set(filled.unknown)  # an unknown value cannot be judged
+    # An unknown value cannot be judged, unless no text at all may stand there (a variable gives text).
+    judged = text_refused(body, kind, set(filled.unknown)) if filled.unknown else set()
+    unresolved = {path for path, _ in found} | (set(filled.unknown) - judged)
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
                     if path not in unresolved]
     found += schema_found

@@ -271,3 +271,9 @@ _HANDLERS: dict[str, Callable[[ValidationError, str, Any, str], list[Problem]]] 
     "pattern": _pattern,
     "const": _const,
 }
+
+
+def text_refused(document: Any, kind: Kind, paths: Container[str]) -> set[str]:
+    """Which of ``paths`` hold text where the schema allows no text at all (a boolean, a mapping, ...)."""
+    return {path_of(e) for e in _validator(kind, True).iter_errors(document)
+            if e.validator == "type" and path_of(e) in paths}

@@ -181,3 +181,13 @@ def test_an_unknown_key_of_an_unordered_list_item_is_never_drift(emulator: Emula
     changed = plan(emulator, load_definitions([str(tmp_path / "more")], UnsetAllowed({})))
     assert [d.path for d in changed.changes[0].diffs if not d.write_only] == ["schedule.frequency", "schedule.hour",
                                                                                "schedule.minute"]
+
+
+def test_an_unknown_value_where_no_text_is_allowed_is_refused_without_the_variable(tmp_path: Path) -> None:
+    """A variable only ever gives text: a boolean or mapping slot refuses it whatever its value."""
+    doc = {"kind": "ModelSync", **users_sync("Typed"), "active": "${env:ACTIVE}", "mode": "${env:MODE}"}
+    doc["target"] = {**doc["target"], "search_values": "${env:SEARCH}"}
+    for env in ({"ACTIVE": "yes", "MODE": "create", "SEARCH": "x"}, {}):
+        result = _validated(tmp_path, doc, env)
+        assert sorted(p.path for p in result.problems) == ["active", "target.search_values"], env
+    assert not _validated(tmp_path, {**doc, "active": True, "target": users_sync("x")["target"]}).problems  # mode: any text may do
