@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -11,9 +12,10 @@ from typing import Any
 
 import yaml
 
-from reconciler.definitions.interpolate import UnsetAllowed
+from reconciler.config import Ownership
+from reconciler.definitions.interpolate import UnknownValue, UnsetAllowed
 from reconciler.definitions.load import load_definitions, validate_paths
-from tests.planning.helpers import create, get, plan, run_cli, users_sync, write_yaml
+from tests.planning.helpers import create, get, model, plan, run_cli, users_sync, write_yaml
 from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
 
 SECRET = "pro-secret-value-77aa"
@@ -191,3 +193,14 @@ def test_an_unknown_value_where_no_text_is_allowed_is_refused_without_the_variab
         result = _validated(tmp_path, doc, env)
         assert sorted(p.path for p in result.problems) == ["active", "target.search_values"], env
     assert not _validated(tmp_path, {**doc, "active": True, "target": users_sync("x")["target"]}).problems  # mode: any text may do
+
+
+def test_the_namesake_of_a_definition_with_an_unknown_id_is_never_pruned(emulator: Emulator) -> None:
+    create(emulator, "ModelSync", users_sync("Pinned"))
+    create(emulator, "ModelSync", users_sync("Stray"))
+    pinned = dataclasses.replace(model(users_sync("Pinned")), pinned_id=UnknownValue.of(["SYNC_ID"]))
+    result = plan(emulator, [pinned], prune=Ownership(all=True))
+    assert [p.message for p in result.problems] == [
+        "id (unknown: SYNC_ID not set): which live sync this is cannot be told until it is set"]
+    assert [(c.action, c.name) for c in result.changes] == [("delete", "Stray")]  # not the file's own sync
+    assert [u.name for u in result.unmanaged] == []
