@@ -42,7 +42,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "problems": [
             {"message": p.message, "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)} for p in plan.problems
         ],
-        "hints": [{"message": h.message, "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
+        # a hint may quote a file's value (a rotation time from ${env:...}): scrubbed like output
+        "hints": [{"message": redactor.scrub(h.message), "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
         "not_owned": plan.unowned,
         "unknown_variables": list(plan.unknown_variables),
     }

@@ -131,3 +131,16 @@ def test_every_time_validate_accepts_is_compared(written: str) -> None:
     before, after = {"updated_at": "2026-03-01T09:59:59.000000Z"}, {"updated_at": "2026-03-01T10:00:01.000000Z"}
     assert due(d, before, forced=False)[0] is not None, written  # rotated after the last update: sent
     assert due(d, after, forced=False) == (None, None), written  # the live sync has it
+
+
+def test_a_rotation_time_from_a_variable_stays_out_of_the_saved_plan(stored: tuple[Emulator, Path],
+                                                                      tmp_path: Path) -> None:
+    emulator, _ = stored
+    _project(emulator, tmp_path)
+    doc = yaml.safe_load((tmp_path / "syncs" / "secured.yaml").read_text())
+    (tmp_path / "syncs" / "secured.yaml").write_text(yaml.safe_dump({**doc, "write_only_rotated_at": "${env:ROTATED}"}))
+    rotated = "2998-07-06T05:04:03Z"  # an ${env:...} value is sensitive, whatever it holds
+    saved = run_cli(emulator, "plan", "--out", "p.json", cwd=tmp_path, env={"PASS": NEW, "ROTATED": rotated})
+    assert saved.returncode == 0, saved.stderr
+    assert "write-only values sent again" in saved.stdout and rotated not in saved.stdout
+    assert rotated not in (tmp_path / "p.json").read_text()
