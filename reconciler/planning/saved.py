@@ -40,7 +40,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "changes": [_change_doc(c) for c in plan.changes],
         "unmanaged": [{"kind": u.kind, "sync_id": u.sync_id, "name": u.name} for u in plan.unmanaged],
         "problems": [
-            {"message": p.message, "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)} for p in plan.problems
+            {"message": redactor.scrub(p.message), "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)}
+            for p in plan.problems
         ],
         # a hint may quote a file's value (a rotation time from ${env:...}): scrubbed like output
         "hints": [{"message": redactor.scrub(h.message), "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],

@@ -204,3 +204,11 @@ def test_the_namesake_of_a_definition_with_an_unknown_id_is_never_pruned(emulato
         "id (unknown: SYNC_ID not set): which live sync this is cannot be told until it is set"]
     assert [(c.action, c.name) for c in result.changes] == [("delete", "Stray")]  # not the file's own sync
     assert [u.name for u in result.unmanaged] == []
+
+
+def test_an_id_from_a_variable_stays_out_of_a_saved_plan_s_errors(emulator: Emulator, tmp_path: Path) -> None:
+    pinned = "11111111-2222-4333-8444-555555555555"  # matches no live sync: the plan names it in an error
+    write_yaml(tmp_path / "syncs", [{"kind": "ModelSync", "id": "${env:SYNC_ID}", **users_sync("Pinned")}])
+    saved = run_cli(emulator, "plan", "--out", "plan.json", cwd=tmp_path, env={"SYNC_ID": pinned})
+    assert "matches no live ModelSync" in saved.stdout and pinned not in saved.stdout
+    assert pinned not in (tmp_path / "plan.json").read_text()
