@@ -7,6 +7,7 @@ import functools
 import json
 import re
 import sysconfig
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Container, Iterable, Mapping
@@ -174,12 +175,15 @@ def type_name(value: Any) -> str:
 
 
 def suggest(word: str, options: Iterable[str]) -> str | None:
-    """The closest valid option to a misspelt word, if any is close."""
-    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    if not matches:
-        lowered = {o.lower(): o for o in options}
-        return lowered.get(word.lower())
-    return matches[0]
+    """The closest valid option to a misspelt word, if any is close: first the same text but for
+    case or Unicode composition (``team a``, a decomposed ``é``), then the nearest by spelling."""
+    options = list(options)
+    folded = {unicodedata.normalize("NFC", o).casefold(): o for o in reversed(options)}
+    same = folded.get(unicodedata.normalize("NFC", word).casefold())
+    if same is not None:
+        return same
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def _describe(error: ValidationError, hidden: Container[str], written: Mapping[str, str]) -> list[Problem]:
