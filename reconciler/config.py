@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from reconciler.errors import ConfigError
 
 CONFIG_FILE = "reconciler.yaml"
@@ -77,10 +75,9 @@ def load_project_config(root: Path | str = ".") -> ProjectConfig:
     path = find_config(root)
     if path is None:
         return ProjectConfig()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = _read(path)
+    if raw is None:  # an empty file
+        raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping of settings")
     _refuse_unknown(raw, _CONFIG_KEYS, path, "setting")
@@ -102,6 +99,27 @@ def load_project_config(root: Path | str = ".") -> ProjectConfig:
         path=path,
         deprecations=deprecations,
     )
+
+
+def _read(path: Path) -> Any:
+    """The settings as written, loaded like definition files: duplicate keys, tags and alias bombs are
+    refused with their line (a second ``owns:`` used to win silently)."""
+    from reconciler.definitions.yamlsafe import load_documents  # the one safe YAML loader
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid YAML: not UTF-8 text ({exc.reason})") from None
+    documents = []
+    for document, problems in load_documents(text, str(path)):
+        if problems:
+            first = problems[0]
+            where = f"{first.path}: " if first.path else ""
+            raise ConfigError(f"{first.position}: not valid YAML: {where}{first.message.removeprefix('invalid YAML: ')}")
+        documents.append(document)
+    if len(documents) > 1:
+        raise ConfigError(f"{path}: holds {len(documents)} YAML documents; settings are one YAML document")
+    return documents[0].value if documents and documents[0] is not None else None
 
 
 def _relative(definition: str, base: Path, root: Path) -> str:
@@ -137,12 +155,12 @@ def _ownership(raw: Mapping[str, Any], path: Path) -> tuple[Ownership | None, tu
         message = (f"{path}: `prune:` is deprecated: rename it to `owns:` (same values); it says which live "
                    "syncs this repository owns, which is also what --prune may delete")
         return _owns(raw["prune"], path, "prune"), (message,)
-    return _owns(raw.get("owns"), path, "owns"), ()
+    if "owns" in raw:  # an empty ``owns:`` is a mistake, not "nothing said"
+        return _owns(raw["owns"], path, "owns"), ()
+    return None, ()
 
 
-def _owns(raw: Any, path: Path, key: str) -> Ownership | None:
-    if raw is None:
-        return None
+def _owns(raw: Any, path: Path, key: str) -> Ownership:
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(f"{path}: {key} must be a mapping: {OWNS_HELP}")
     _refuse_unknown(raw, _OWNS_KEYS, path, f"key in {key}:")

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from reconciler.definitions.interpolate import interpolate
 from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
-from reconciler.definitions.schema import Problem, schema_problems, suggest, type_name
+from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
 from reconciler.definitions.yamlsafe import Document
 from reconciler.errors import DefinitionError, Position
@@ -56,14 +56,17 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     resource = resource_label(kind, value.get("name") if "name" in filled.sensitive else body.get("name"))
     hidden = filled.sensitive | {ALWAYS_SENSITIVE}
     found: list[Problem] = list(filled.problems)
-    if "name" in filled.sensitive:
-        # A substituted value is secret, and a name is printed in every plan and log line.
+    if "name" in filled.sensitive or "name" in filled.unknown:
+        # A substituted value is secret, and a name is printed in every plan and log line (an
+        # unset variable is refused alike: validate without the secrets judges what apply will).
         found.append(("name", "${env:...} is not allowed in a name: names identify syncs and appear in "
                               "every plan; write the name literally"))
     # One message per value: a placeholder that could not be substituted is the problem (the
     # schema would only complain about its literal text); where the schema refuses a value, the
     # rules about its meaning (a reference outside an id field, ...) have nothing to add.
-    unresolved = {path for path, _ in found} | set(filled.unknown)  # an unknown value cannot be judged
+    # An unknown value cannot be judged, unless no text at all may stand there (a variable gives text).
+    judged = text_refused(body, kind, set(filled.unknown)) if filled.unknown else set()
+    unresolved = {path for path, _ in found} | (set(filled.unknown) - judged)
     warned = document_warnings(body, kind)
     tolerated = unresolved | {path for path, _ in warned}  # the schema is stricter than the API there
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
@@ -94,7 +97,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if isinstance(pinned, str) else None,
         literal_paths=frozenset(p for p in filled.literals if _in_spec(p)),
-        unknown={p: names for p, names in filled.unknown.items() if _in_spec(p)},
+        unknown=dict(filled.unknown),  # reconciler keys too (id, ...): apply needs every variable
         rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
         warnings=tuple(DefinitionError(message, locate(doc, path), path, resource) for path, message in warned),
     )

@@ -6,6 +6,7 @@ import difflib
 import functools
 import json
 import re
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 
@@ -195,12 +196,15 @@ def type_name(value: Any) -> str:
 
 
 def suggest(word: str, options: Iterable[str]) -> str | None:
-    """The closest valid option to a misspelt word, if any is close."""
-    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    if not matches:
-        lowered = {o.lower(): o for o in options}
-        return lowered.get(word.lower())
-    return matches[0]
+    """The closest valid option to a misspelt word, if any is close: first the same text but for
+    case or Unicode composition (``team a``, a decomposed ``é``), then the nearest by spelling."""
+    options = list(options)
+    folded = {unicodedata.normalize("NFC", o).casefold(): o for o in reversed(options)}
+    same = folded.get(unicodedata.normalize("NFC", word).casefold())
+    if same is not None:
+        return same
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def _describe(error: ValidationError, hidden: Container[str], written: Mapping[str, str]) -> list[Problem]:
@@ -292,3 +296,9 @@ _HANDLERS: dict[str, Callable[[ValidationError, str, Any, str], list[Problem]]] 
     "pattern": _pattern,
     "const": _const,
 }
+
+
+def text_refused(document: Any, kind: Kind, paths: Container[str]) -> set[str]:
+    """Which of ``paths`` hold text where the schema allows no text at all (a boolean, a mapping, ...)."""
+    return {path_of(e) for e in _validator(kind, True).iter_errors(document)
+            if e.validator == "type" and path_of(e) in paths}

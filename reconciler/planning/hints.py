@@ -47,13 +47,15 @@ def rename_hints(client: PolytomicClient, creates: Sequence[tuple[Definition, Ch
                  unmanaged: Sequence[tuple[Kind, Mapping[str, Any]]], same: Same, *, parallelism: int = 4,
                  ) -> tuple[Hint, ...]:
     """A hint for each create whose body matches one unmanaged live sync of its kind except for the name."""
-    pairs = []
+    pairs: list[tuple[Definition, Mapping[str, Any]]] = []
     for d, change in creates:
-        alike = [item for kind, item in unmanaged
-                 if kind == d.kind and change.body is not None and _plausible(kind, change.body, item)]
-        if len(alike) <= MAX_ALIKE:  # more look-alikes than that: no single rename to point at
+        alike = sorted((item for kind, item in unmanaged
+                        if kind == d.kind and change.body is not None and _plausible(kind, change.body, item)),
+                       key=lambda item: str(item.get("id")))  # the listing's order moves with every edit
+        # more look-alikes than that: no single rename to point at; and a create's look-alikes are
+        # read all or none (one read of two twins would name it as the rename)
+        if len(alike) <= MAX_ALIKE and len(pairs) + len(alike) <= MAX_RENAME_READS:
             pairs += [(d, item) for item in alike]
-    pairs = pairs[:MAX_RENAME_READS]
 
     def check(pair: tuple[Definition, Mapping[str, Any]]) -> tuple[Definition, Mapping[str, Any]] | None:
         d, item = pair

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from reconciler.definitions.interpolate import UnknownValue
 from reconciler.definitions.model import Definition, Kind
 from reconciler.planning.names import name_key
 
@@ -48,6 +49,11 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
     claimed: set[tuple[Kind, str]] = set()
     matches: list[Match] = []
     for d in definitions:
+        if isinstance(d.pinned_id, UnknownValue):  # read-only commands without the variable
+            matches.append(Match(d, problem=f"id {d.pinned_id}: which live sync this is cannot be told until it is set"))
+            # its namesake is likely its own sync: never unmanaged, never pruned
+            claimed.update((d.kind, str(s.get("id"))) for s in by_name.get((d.kind, d.name), []))
+            continue
         if d.pinned_id:
             item = by_id.get((d.kind, d.pinned_id))
             claimed.add((d.kind, d.pinned_id))

@@ -27,7 +27,7 @@ _ROTATED = {kind: tuple(p for p in wo if p != "target.create") for kind, wo in n
 
 def _when(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text[:-1] + "Z" if text.endswith("z") else text)  # RFC 3339 allows "z"
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -21,6 +21,7 @@ from reconciler.definitions.load import load_definitions
 from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
 from reconciler.planning.model import ACTIONS, Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged
+from reconciler.planning.savedshape import check_shape
 from reconciler.secrets import redactor
 
 FORMAT_VERSION = 1
@@ -38,9 +39,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "changes": [_change_doc(c) for c in plan.changes],
         "unmanaged": [{"kind": u.kind, "sync_id": u.sync_id, "name": u.name} for u in plan.unmanaged],
         "problems": [
-            {"message": p.message, "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)} for p in plan.problems
+            {"message": redactor.scrub(p.message), "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)}
+            for p in plan.problems
         ],
-        "hints": [{"message": h.message, "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
+        # a hint may quote a file's value (a rotation time from ${env:...}): scrubbed like output
+        "hints": [{"message": redactor.scrub(h.message), "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
         "not_owned": plan.unowned,
         "unknown_variables": list(plan.unknown_variables),
     }
@@ -162,6 +165,10 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
     if raw.get("format_version") != FORMAT_VERSION:
         raise PlanError(f"{where} has plan format version {raw.get('format_version')!r}; this reconciler reads "
                         f"version {FORMAT_VERSION}: run `reconciler plan --out` again")
+    try:
+        check_shape(raw)
+    except ValueError as exc:
+        raise PlanError(f"{where} is not a valid saved plan ({exc})") from None
     unknown = raw.get("unknown_variables") or []
     if derive_secrets and unknown:
         raise PlanError(f"{where} was made without {', '.join(map(str, unknown))} set, so some of its values are "

@@ -56,7 +56,8 @@ def test_rename_checks_read_a_bounded_number_of_syncs(emulator: Emulator) -> Non
             create(emulator, "ModelSync", users_sync(f"Look-alike {minute}-{copy}", schedule=_at(minute), **one_field))
     emulator.clear_requests()
     result = plan(emulator, [model(users_sync(f"New {m}", schedule=_at(m))) for m in range(5)])
-    assert emulator.requests()["counts"].get("GET /api/syncs/{id}", 0) == MAX_RENAME_READS
+    # whole creates only: as many creates' look-alikes as fit in the budget
+    assert emulator.requests()["counts"].get("GET /api/syncs/{id}", 0) == MAX_RENAME_READS // MAX_ALIKE * MAX_ALIKE
     assert not [h for h in result.hints if "rename" in h.message]
 
 
@@ -107,3 +108,16 @@ def test_an_update_shows_the_referenced_name_on_the_side_the_file_sets(emulator:
     assert saved.returncode == 0, saved.stderr
     assert json.loads((tmp_path / "p.json").read_text())["changes"][0]["names"] == {
         SALESFORCE: "Salesforce CRM", USERS_MODEL: "Users"}
+
+
+def test_the_read_budget_never_cuts_one_create_s_look_alikes_in_two(emulator: Emulator) -> None:
+    """Two unmanaged syncs match the last create exactly: no single rename to point at. When the
+    read budget ran out between them, the one read was named as the rename."""
+    one_field = {"fields": [{"source": {"model_id": USERS_MODEL, "field": "email"}, "target": "Email"}]}
+    creates = MAX_RENAME_READS // MAX_ALIKE  # creates whose look-alikes fill the budget but one read
+    for minute in range(creates):
+        for copy in range(MAX_ALIKE):
+            create(emulator, "ModelSync", users_sync(f"Look-alike {minute}-{copy}", schedule=_at(minute), **one_field))
+    twins = [create(emulator, "ModelSync", users_sync(f"Twin {i}", schedule=_at(creates))) for i in range(2)]
+    result = plan(emulator, [model(users_sync(f"New {m}", schedule=_at(m))) for m in range(creates + 1)])
+    assert not [h for h in result.hints if "rename" in h.message], twins

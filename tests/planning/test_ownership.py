@@ -101,6 +101,12 @@ def test_config_is_found_from_a_subdirectory_up_to_the_repository_root(emulator:
     ("owns: {names: [1]}\n", "owns.names must be a list of sync names"),
     ("owns: {all: true}\nprune: {all: true}\n", "not both"),
     ("paralelism: 3\n", "(did you mean 'parallelism'?)"),
+    # a second key used to win silently: here the prune scope would have grown to everything
+    ('owns: {name_prefix: "Team "}\nowns: {all: true}\n', "reconciler.yaml:2:1: not valid YAML: owns: duplicate key 'owns'"),
+    ("owns: {all: true, all: false}\n", "reconciler.yaml:1:19: not valid YAML: owns.all: duplicate key 'all'"),
+    ("owns: !!python/name:os.system {}\n", "reconciler.yaml:1:7"),
+    ("owns: {all: true}\n---\nowns: {names: [a]}\n", "one YAML document"),
+    ("owns:\n", "owns must be a mapping"),
 ])
 def test_config_mistakes_get_one_clear_message(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "reconciler.yaml").write_text(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.planning.helpers import bulk, bulk_def, create, plan, run_cli, users_sync
+from reconciler.definitions.schema import is_datetime
+from reconciler.planning.rotation import due
+from tests.planning.helpers import bulk, bulk_def, create, model, plan, run_cli, users_sync
 from tests.support.emulator import Emulator, start_emulator
 
 OLD, NEW = "old-passphrase-5b1f", "new-passphrase-c3d8"
@@ -118,3 +121,26 @@ def test_a_bulk_sync_has_nothing_to_rotate(emulator: Emulator) -> None:
     result = plan(emulator, [bulk_def(bulk("Lake"))], resend_write_only=frozenset({"Lake"}))
     assert [c.action for c in result.changes] == ["no-op"]
     assert any("no write-only value to send again" in h.message for h in result.hints)
+
+
+@pytest.mark.parametrize("written", ["2026-03-01T10:00:00Z", "2026-03-01t10:00:00z", "2026-03-01T10:00:00.5z",
+                                     "2026-03-01T12:00:00+02:00", "2026-03-01T05:00:00-05:00"])
+def test_every_time_validate_accepts_is_compared(written: str) -> None:
+    assert is_datetime(written)
+    d = dataclasses.replace(model(users_sync("Secured")), rotated_at=written)
+    before, after = {"updated_at": "2026-03-01T09:59:59.000000Z"}, {"updated_at": "2026-03-01T10:00:01.000000Z"}
+    assert due(d, before, forced=False)[0] is not None, written  # rotated after the last update: sent
+    assert due(d, after, forced=False) == (None, None), written  # the live sync has it
+
+
+def test_a_rotation_time_from_a_variable_stays_out_of_the_saved_plan(stored: tuple[Emulator, Path],
+                                                                      tmp_path: Path) -> None:
+    emulator, _ = stored
+    _project(emulator, tmp_path)
+    doc = yaml.safe_load((tmp_path / "syncs" / "secured.yaml").read_text())
+    (tmp_path / "syncs" / "secured.yaml").write_text(yaml.safe_dump({**doc, "write_only_rotated_at": "${env:ROTATED}"}))
+    rotated = "2998-07-06T05:04:03Z"  # an ${env:...} value is sensitive, whatever it holds
+    saved = run_cli(emulator, "plan", "--out", "p.json", cwd=tmp_path, env={"PASS": NEW, "ROTATED": rotated})
+    assert saved.returncode == 0, saved.stderr
+    assert "write-only values sent again" in saved.stdout and rotated not in saved.stdout
+    assert rotated not in (tmp_path / "p.json").read_text()

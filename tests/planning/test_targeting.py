@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
+from reconciler.definitions.schema import suggest
 from tests.planning.helpers import create, get, run_cli, users_sync
 from tests.support.emulator import Emulator
 
@@ -85,3 +87,14 @@ def test_unknown_target_gets_a_suggestion_and_nothing_is_sent(emulator: Emulator
     assert result.returncode == 1
     assert "no definition is named 'Team lead' (did you mean 'Team leads'?)" in result.stderr
     assert emulator.requests()["total"] == 0
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("team a", "Team A"),  # only the case differs: not the first of two names as far from it
+    ("Cafe\u0301 sync", "Caf\u00e9 sync"),  # the same text, composed differently (NFD typed, NFC written)
+    ("Nothing like it", None),
+])
+def test_did_you_mean_prefers_the_same_name_written_differently(typed: str, meant: str | None) -> None:
+    names = ["Team B", "Team A", "Caf\u00e9 sync"]
+    assert suggest(typed, names) == meant
+    assert suggest(typed, iter(names)) == meant  # any iterable of options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -11,7 +12,10 @@ from typing import Any
 
 import yaml
 
-from tests.planning.helpers import create, get, run_cli, users_sync, write_yaml
+from reconciler.config import Ownership
+from reconciler.definitions.interpolate import UnknownValue, UnsetAllowed
+from reconciler.definitions.load import load_definitions, validate_paths
+from tests.planning.helpers import create, get, model, plan, run_cli, users_sync, write_yaml
 from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
 
 SECRET = "pro-secret-value-77aa"
@@ -129,3 +133,82 @@ def test_apply_of_a_saved_plan_names_every_missing_variable_before_any_request(e
     assert applied.returncode == 1
     assert "needs environment variables OTHER_VALUE, PASSPHRASE, not set" in applied.stderr
     assert emulator.requests()["total"] == 0
+
+
+def _validated(tmp_path: Path, doc: dict[str, Any], env: dict[str, str] | None = None) -> Any:
+    write_yaml(tmp_path / "syncs", [doc])
+    return validate_paths([str(tmp_path / "syncs")], UnsetAllowed(env or {}))
+
+
+def test_a_name_from_an_unset_variable_is_refused_as_when_it_is_set(tmp_path: Path) -> None:
+    doc = {"kind": "ModelSync", **users_sync("Users ${env:SUFFIX}")}
+    for env in ({"SUFFIX": "x"}, {}):
+        result = _validated(tmp_path, doc, env)
+        assert [p.path for p in result.problems] == ["name"], env
+        assert "not allowed in a name" in result.problems[0].message
+
+
+def test_unset_variables_in_reconciler_keys_are_unknown_too(emulator: Emulator, tmp_path: Path) -> None:
+    live_id = create(emulator, "ModelSync", users_sync("Pinned"))
+    doc = {"kind": "ModelSync", "id": "${env:SYNC_ID}", "write_only_rotated_at": "${env:ROTATED}",
+           **users_sync("Pinned"), "encryption_passphrase": "${env:PASSPHRASE}"}
+    write_yaml(tmp_path / "syncs", [doc])
+    emulator.clear_requests()
+    planned = run_cli(emulator, "plan", cwd=tmp_path)
+    assert planned.returncode == 1
+    assert "id (unknown: SYNC_ID not set)" in planned.stdout and "matches no live" not in planned.stdout
+    assert f"/api/syncs/{live_id}" not in json.dumps(emulator.requests())  # no read guessed from the name
+    emulator.clear_requests()
+    applied = run_cli(emulator, "apply", "--auto-approve", cwd=tmp_path, env={"PASSPHRASE": SECRET})
+    assert applied.returncode == 1
+    assert "apply needs environment variables ROTATED, SYNC_ID, not set" in applied.stderr
+    assert emulator.requests()["total"] == 0
+
+
+def test_an_unknown_key_of_an_unordered_list_item_is_never_drift(emulator: Emulator, tmp_path: Path) -> None:
+    """The file lists the fields in another order than the server: an item whose key (its target) is
+    unknown cannot be paired with a live item, so its list is not compared (it was, by position)."""
+    create(emulator, "ModelSync", users_sync("Ordered"))  # first_name -> FirstName, last_name -> LastName
+    body = users_sync("Ordered")
+    body["fields"] = [body["fields"][1], {**body["fields"][0], "target": "First${env:FIRST_TARGET}"}]
+    write_yaml(tmp_path / "syncs", [{"kind": "ModelSync", **body}])
+    known = plan(emulator, load_definitions([str(tmp_path / "syncs")], {"FIRST_TARGET": "Name"}))
+    assert [c.action for c in known.changes] == ["no-op"]
+    unknown = plan(emulator, load_definitions([str(tmp_path / "syncs")], UnsetAllowed({})))
+    assert [c.action for c in unknown.changes] == ["no-op"], unknown.changes[0].diffs
+    assert any("fields is not compared" in h.message for h in unknown.hints)
+    create(emulator, "ModelSync", users_sync("Still compared"))
+    other = {**body, "name": "Still compared", "schedule": {"frequency": "hourly"}}  # other fields still are
+    write_yaml(tmp_path / "more", [{"kind": "ModelSync", **other}])
+    changed = plan(emulator, load_definitions([str(tmp_path / "more")], UnsetAllowed({})))
+    assert [d.path for d in changed.changes[0].diffs if not d.write_only] == ["schedule.frequency", "schedule.hour",
+                                                                               "schedule.minute"]
+
+
+def test_an_unknown_value_where_no_text_is_allowed_is_refused_without_the_variable(tmp_path: Path) -> None:
+    """A variable only ever gives text: a boolean or mapping slot refuses it whatever its value."""
+    doc = {"kind": "ModelSync", **users_sync("Typed"), "active": "${env:ACTIVE}", "mode": "${env:MODE}"}
+    doc["target"] = {**doc["target"], "search_values": "${env:SEARCH}"}
+    for env in ({"ACTIVE": "yes", "MODE": "create", "SEARCH": "x"}, {}):
+        result = _validated(tmp_path, doc, env)
+        assert sorted(p.path for p in result.problems) == ["active", "target.search_values"], env
+    assert not _validated(tmp_path, {**doc, "active": True, "target": users_sync("x")["target"]}).problems  # mode: any text may do
+
+
+def test_the_namesake_of_a_definition_with_an_unknown_id_is_never_pruned(emulator: Emulator) -> None:
+    create(emulator, "ModelSync", users_sync("Pinned"))
+    create(emulator, "ModelSync", users_sync("Stray"))
+    pinned = dataclasses.replace(model(users_sync("Pinned")), pinned_id=UnknownValue.of(["SYNC_ID"]))
+    result = plan(emulator, [pinned], prune=Ownership(all=True))
+    assert [p.message for p in result.problems] == [
+        "id (unknown: SYNC_ID not set): which live sync this is cannot be told until it is set"]
+    assert [(c.action, c.name) for c in result.changes] == [("delete", "Stray")]  # not the file's own sync
+    assert [u.name for u in result.unmanaged] == []
+
+
+def test_an_id_from_a_variable_stays_out_of_a_saved_plan_s_errors(emulator: Emulator, tmp_path: Path) -> None:
+    pinned = "11111111-2222-4333-8444-555555555555"  # matches no live sync: the plan names it in an error
+    write_yaml(tmp_path / "syncs", [{"kind": "ModelSync", "id": "${env:SYNC_ID}", **users_sync("Pinned")}])
+    saved = run_cli(emulator, "plan", "--out", "plan.json", cwd=tmp_path, env={"SYNC_ID": pinned})
+    assert "matches no live ModelSync" in saved.stdout and pinned not in saved.stdout
+    assert pinned not in (tmp_path / "plan.json").read_text()
