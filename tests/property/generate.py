@@ -165,6 +165,10 @@ def model_sync(draw: st.DrawFn, name: str, anchors: dict[str, list[str]]) -> dic
     return body
 
 
+#: objects the emulator's connections list (any object on the object store)
+TARGET_OBJECTS = {SALESFORCE: ["Contact", "Lead"], HUBSPOT: ["contacts", "companies"], S3: ["exports/users"]}
+
+
 @st.composite
 def target_of(draw: st.DrawFn) -> dict[str, Any]:
     connection = draw(st.sampled_from([SALESFORCE, HUBSPOT, S3]))
@@ -172,7 +176,7 @@ def target_of(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 4)) == 0:
         target["create"] = {"name": draw(WORD)}
     else:
-        target["object"] = draw(st.sampled_from(["Contact", "Lead", "contacts", "exports/users"]))
+        target["object"] = draw(st.sampled_from(TARGET_OBJECTS[connection]))  # the server 422s an unlisted object
     maybe(draw, target, "configuration", st.dictionaries(WORD, JSON_SCALAR, min_size=1, max_size=2))
     maybe(draw, target, "search_values", st.dictionaries(WORD, JSON_SCALAR, min_size=1, max_size=2))
     maybe(draw, target, "new_name", WORD)
