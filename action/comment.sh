@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Action's PR comment (action.yml): one comment per pull request, found by its hidden marker
-# and edited on every push. Environment: GH_TOKEN, GITHUB_REPOSITORY, PR_NUMBER, HEAD_SHA, RUN_URL,
-# RECONCILER_OUT.
+# and its author, and edited on every push. Environment: GH_TOKEN, GITHUB_REPOSITORY, PR_NUMBER,
+# HEAD_SHA, RUN_URL, RECONCILER_OUT, COMMENT_AUTHOR (default github-actions[bot]).
 set -euo pipefail
 out="${RECONCILER_OUT:-.reconciler}"
 marker='<!-- reconciler-plan -->'
@@ -48,8 +48,15 @@ if [ "$(wc -c < "$body")" -gt "$limit" ]; then  # never expected: plan.md stays 
   mv "$body.cut" "$body"
 fi
 
-comment_id=$(gh api --paginate "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" \
-  --jq ".[] | select(.body | startswith(\"${marker}\")) | .id" | head -n 1)
+# Ours is the first comment that starts with the marker AND was written by the token's account:
+# anyone can paste the marker into a comment of theirs, which must never be overwritten.
+author="${COMMENT_AUTHOR:-github-actions[bot]}"
+listing=$(gh api --paginate "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" \
+  --jq ".[] | select(.body | startswith(\"${marker}\")) | [.id, .user.login] | @tsv")
+comment_id=""
+while IFS=$'\t' read -r id login; do
+  if [ -n "$id" ] && [ "$login" = "$author" ]; then comment_id="$id"; break; fi
+done <<< "$listing"
 if [ -n "$comment_id" ]; then
   gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${comment_id}" -F "body=@${body}" > /dev/null
   echo "Updated the plan comment ${comment_id}."

@@ -238,9 +238,9 @@ done
 if [ "${1:-}" = issue ] && { [ "${2:-}" = create ] || [ "${2:-}" = edit ]; }; then
   while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$GH_LOG.body"; shift; done
 fi
-case "${1:-} ${2:-}" in
-  "api --paginate") printf '%s' "${GH_COMMENT_IDS:-}" ;;
-  "issue list") printf '%s' "${GH_OPEN_ISSUES:-}" ;;
+case "$*" in
+  "api --paginate "*/comments*) printf '%s' "${GH_COMMENTS:-}" ;;  # id<TAB>author lines
+  "issue list"*) printf '%s' "${GH_OPEN_ISSUES:-}" ;;
 esac
 """
 
@@ -299,7 +299,7 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     assert runner.gh_calls()[-1] == "api --method POST repos/acme/syncs/issues/7/comments -F body=@.reconciler/comment.md"
     body = runner.sent()
     assert body.startswith("<!-- reconciler-plan -->") and "Plan: 2 to create" in body and "abc123" in body
-    assert runner.script("comment.sh", GH_COMMENT_IDS="42\n").returncode == 0  # the same comment, edited
+    assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0  # the same comment, edited
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
 
     drifted = runner.script("run.sh", COMMAND="drift")
@@ -320,6 +320,17 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     assert clean.returncode == 0 and runner.outputs()["exit-code"] == "0"
     assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES="5\n9\n").returncode == 0
     assert [c.split(" --comment")[0] for c in runner.gh_calls()[1:]] == ["issue close 5", "issue close 9"]
+
+
+def test_action_comment_edits_only_its_own_comment(runner: Runner) -> None:
+    assert runner.script("run.sh", COMMAND="plan").returncode == 0
+    quoted = "41\tmallory\n42\tgithub-actions[bot]\n43\tgithub-actions[bot]\n"  # mallory pasted the marker first
+    assert runner.script("comment.sh", GH_COMMENTS=quoted).returncode == 0
+    assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
+    assert runner.script("comment.sh", GH_COMMENTS="41\tmallory\n").returncode == 0  # not ours: a new comment
+    assert runner.gh_calls()[-1].startswith("api --method POST repos/acme/syncs/issues/7/comments ")
+    assert runner.script("comment.sh", GH_COMMENTS="41\tmallory\n", COMMENT_AUTHOR="mallory").returncode == 0
+    assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/41 ")  # bot-login input
 
 
 def test_action_plan_errors_reach_the_comment_and_annotations(runner: Runner, project: Path) -> None:
