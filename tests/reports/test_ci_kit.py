@@ -240,7 +240,7 @@ if [ "${1:-}" = issue ] && { [ "${2:-}" = create ] || [ "${2:-}" = edit ]; }; th
 fi
 case "$*" in
   "api --paginate "*/comments*) printf '%s' "${GH_COMMENTS:-}" ;;  # id<TAB>author lines
-  "issue list"*) printf '%s' "${GH_OPEN_ISSUES:-}" ;;
+  "api --paginate --method GET "*/issues" "*) printf '%s' "${GH_OPEN_ISSUES:-}" ;;  # number<TAB>author lines
 esac
 """
 
@@ -308,8 +308,8 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     calls = runner.gh_calls()
     assert calls[-1].startswith("issue create --title") and "--label reconciler-drift" in calls[-1]
     assert runner.sent().startswith("<!-- reconciler-drift -->")
-    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="5\n").returncode == 0
-    assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="3\tmallory\n5\tgithub-actions[bot]\n").returncode == 0
+    assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")  # mallory's labelled issue is left alone
 
     applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV="UNUSED_PASSPHRASE=s3cret-canary-value\n")
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -318,7 +318,8 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
 
     clean = runner.script("run.sh", COMMAND="drift")
     assert clean.returncode == 0 and runner.outputs()["exit-code"] == "0"
-    assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES="5\n9\n").returncode == 0
+    ours = "5\tgithub-actions[bot]\n6\tmallory\n9\tgithub-actions[bot]\n"
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES=ours).returncode == 0
     assert [c.split(" --comment")[0] for c in runner.gh_calls()[1:]] == ["issue close 5", "issue close 9"]
 
 
