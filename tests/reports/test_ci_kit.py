@@ -302,8 +302,10 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0  # the same comment, edited
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
 
+    runner.summary.write_text("")
     drifted = runner.script("run.sh", COMMAND="drift")
     assert drifted.returncode == 0 and runner.outputs()["exit-code"] == "2"  # drift is a finding, not a failure
+    assert runner.summary.read_text().count("<!-- reconciler-drift -->") == 1  # ci.sh runs drift twice: one report
     assert runner.script("drift-issue.sh", DRIFT_EXIT="2", DRIFT_LABEL="reconciler-drift").returncode == 0
     calls = runner.gh_calls()
     assert calls[-1].startswith("issue create --title") and "--label reconciler-drift" in calls[-1]
