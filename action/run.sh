@@ -28,7 +28,9 @@ if [ "$mode" = apply ]; then
       exit 1
     fi
     value="${line#*=}"
-    if [ -n "$value" ]; then echo "::add-mask::${value}"; fi
+    # The runner un-escapes a command's data (%25 %0D %0A): escaped, the mask is the value itself.
+    masked="${value//%/%25}"; masked="${masked//$'\r'/%0D}"
+    if [ -n "$value" ]; then echo "::add-mask::${masked}"; fi
     export "${name}=${value}"
   done <<< "$secret_env"
 fi

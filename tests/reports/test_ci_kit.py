@@ -374,6 +374,20 @@ def test_action_prune_is_opt_in(runner: Runner, emulator: Emulator, project: Pat
     assert "Old users" not in {s["name"] for s in emulator.api("GET", "/api/syncs").json()["data"]}
 
 
+def _runner_mask(line: str) -> str:
+    """What the runner registers for ``::add-mask::data``: the data un-escaped as it un-escapes it."""
+    data = line.removeprefix("::add-mask::")
+    return data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def test_action_masks_secret_env_values_as_written(runner: Runner) -> None:
+    value = "p%0Ass%25w\rd"  # %-sequences the runner would otherwise decode (and so mask another string)
+    applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV=f"UNUSED_PASSPHRASE={value}\n")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    [mask] = [line for line in applied.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert _runner_mask(mask) == value
+
+
 def test_action_rejects_an_unknown_command_and_bad_secret_env(runner: Runner) -> None:
     assert runner.script("run.sh", COMMAND="destroy").returncode == 1
     bad = runner.script("run.sh", COMMAND="apply", SECRET_ENV="not a pair\n")
