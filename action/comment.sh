@@ -15,6 +15,12 @@ log_block() {  # a log file as a fenced block, without workflow commands, within
   echo '~~~'
 }
 
+if [ ! -s "$out/plan.md" ] && [ ! -e "$out/validated-only" ] && [ ! -e "$out/plan.err" ] && [ ! -s "$out/validate.txt" ]; then
+  # reconciler did not run (install failed, the job was cancelled): no comment is better than a wrong one
+  echo "Nothing to post: ${out} holds no report of this run; the plan comment is left as it is."
+  exit 0
+fi
+
 {
   if [ -s "$out/plan.md" ]; then
     cat "$out/plan.md"  # the marker, the summary, the changes and any plan-time errors; fits a comment

@@ -336,6 +336,12 @@ def test_action_comment_edits_only_its_own_comment(runner: Runner) -> None:
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/41 ")  # bot-login input
 
 
+def test_action_comment_is_not_posted_when_reconciler_never_ran(runner: Runner, project: Path) -> None:
+    (project / ".reconciler").mkdir()  # e.g. the install step failed: no report, no validation log
+    assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0
+    assert not any("--method" in call for call in runner.gh_calls())  # no "invalid definitions" comment
+
+
 def test_action_plan_errors_reach_the_comment_and_annotations(runner: Runner, project: Path) -> None:
     target = next((project / "syncs").glob("model-*.yaml"))
     target.write_text(target.read_text().replace(SALESFORCE, "${connection:No such connection}"))
