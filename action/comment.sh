@@ -63,10 +63,16 @@ comment_id=""
 while IFS=$'\t' read -r id login; do
   if [ -n "$id" ] && [ "$login" = "$author" ]; then comment_id="$id"; break; fi
 done <<< "$listing"
+# A read-only token (Dependabot's pull requests get one) cannot comment: that must not fail the
+# plan check, whose verdict is the plan's; the run says why there is no comment.
 if [ -n "$comment_id" ]; then
-  gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${comment_id}" -F "body=@${body}" > /dev/null
-  echo "Updated the plan comment ${comment_id}."
-else
-  gh api --method POST "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" -F "body=@${body}" > /dev/null
+  if gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${comment_id}" -F "body=@${body}" > /dev/null; then
+    echo "Updated the plan comment ${comment_id}."
+  else
+    echo "::warning::could not update the plan comment (does the token have pull-requests: write?); the plan is in the step summary"
+  fi
+elif gh api --method POST "repos/${GITHUB_REPOSITORY}/issues/${PR_NUMBER}/comments" -F "body=@${body}" > /dev/null; then
   echo "Posted the plan comment."
+else
+  echo "::warning::could not post the plan comment (does the token have pull-requests: write?); the plan is in the step summary"
 fi

@@ -239,6 +239,7 @@ if [ "${1:-}" = issue ] && { [ "${2:-}" = create ] || [ "${2:-}" = edit ]; }; th
   while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$GH_LOG.body"; shift; done
 fi
 case "$*" in
+  "api --method "*) if [ -n "${GH_READ_ONLY:-}" ]; then echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; fi ;;
   "api --paginate "*/comments*) printf '%s' "${GH_COMMENTS:-}" ;;  # id<TAB>author lines
   "api --paginate --method GET "*/issues" "*) printf '%s' "${GH_OPEN_ISSUES:-}" ;;  # number<TAB>author lines
 esac
@@ -334,6 +335,14 @@ def test_action_comment_edits_only_its_own_comment(runner: Runner) -> None:
     assert runner.gh_calls()[-1].startswith("api --method POST repos/acme/syncs/issues/7/comments ")
     assert runner.script("comment.sh", GH_COMMENTS="41\tmallory\n", COMMENT_AUTHOR="mallory").returncode == 0
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/41 ")  # bot-login input
+
+
+def test_action_comment_refused_by_a_read_only_token_does_not_fail_the_check(runner: Runner) -> None:
+    assert runner.script("run.sh", COMMAND="plan", POLYTOMIC_API_KEY="").returncode == 0  # e.g. Dependabot: no secrets
+    for comments in ("", "42\tgithub-actions[bot]\n"):  # post, then edit
+        refused = runner.script("comment.sh", GH_READ_ONLY="1", GH_COMMENTS=comments)
+        assert refused.returncode == 0, refused.stdout + refused.stderr
+        assert "::warning::could not " in refused.stdout and "pull-requests: write" in refused.stdout
 
 
 def test_action_comment_is_not_posted_when_reconciler_never_ran(runner: Runner, project: Path) -> None:
