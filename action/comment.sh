@@ -9,10 +9,10 @@ limit=65536  # GitHub refuses longer comments
 body="$out/comment.md"
 
 log_block() {  # a log file as a fenced block, without workflow commands, within the limit
-  echo '~~~text'
-  grep -v '^::' "$1" 2>/dev/null | head -c 60000 || true
-  echo
-  echo '~~~'
+  local text fence='~~~'
+  text=$(grep -v '^::' "$1" 2>/dev/null | head -c 60000 || true)
+  while [[ "$text" == *"$fence"* ]]; do fence="${fence}~"; done  # no line of the log can close it
+  printf '%stext\n%s\n%s\n' "$fence" "$text" "$fence"
 }
 
 if [ ! -s "$out/plan.md" ] && [ ! -e "$out/validated-only" ] && [ ! -e "$out/plan.err" ] && [ ! -s "$out/validate.txt" ]; then

@@ -345,6 +345,17 @@ def test_action_comment_refused_by_a_read_only_token_does_not_fail_the_check(run
         assert "::warning::could not " in refused.stdout and "pull-requests: write" in refused.stdout
 
 
+def test_action_comment_keeps_a_failed_plan_log_inside_its_fence(runner: Runner, project: Path) -> None:
+    out = project / ".reconciler"
+    out.mkdir()
+    (out / "plan.err").write_text("Error: the server said:\n~~~\n@everyone <img src=x> see #1\n~~~~~\n")
+    assert runner.script("comment.sh").returncode == 0
+    lines = runner.sent().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"~{3,}text", line))
+    end = lines.index(lines[start][:-4], start + 1)
+    assert start < lines.index("@everyone <img src=x> see #1") < end and "~~~~~" in lines[start:end]
+
+
 def test_action_comment_is_not_posted_when_reconciler_never_ran(runner: Runner, project: Path) -> None:
     (project / ".reconciler").mkdir()  # e.g. the install step failed: no report, no validation log
     assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0
