@@ -35,7 +35,12 @@ if [ "$mode" = apply ]; then
   done <<< "$secret_env"
 fi
 
-rm -f "$out/validated-only"
+# Reports of an earlier run in this workspace (a second use of the action in the job, a runner
+# that keeps its workspace) must never be posted as this run's.
+case "$mode" in
+  validate|plan) rm -f "$out/validated-only" "$out/validate.txt" "$out/plan.md" "$out/plan.err" "$out/plan.json" ;;
+  drift) rm -f "$out/drift.md" "$out/drift.json" ;;
+esac
 if [ "$mode" = plan ] && [ -z "${POLYTOMIC_API_KEY:-}${POLYTOMIC_DEPLOYMENT_KEY:-}" ]; then
   # A pull request from a fork gets no secrets: check the files, say why nothing was planned.
   echo "::notice::No API key (pull requests from forks get no secrets): the files are validated, the live organisation is not read."

@@ -356,6 +356,15 @@ def test_action_comment_keeps_a_failed_plan_log_inside_its_fence(runner: Runner,
     assert start < lines.index("@everyone <img src=x> see #1") < end and "~~~~~" in lines[start:end]
 
 
+def test_action_never_posts_the_report_of_an_earlier_run(runner: Runner, project: Path) -> None:
+    assert runner.script("run.sh", COMMAND="plan").returncode == 0  # a plan.md of the first run
+    (project / "syncs" / "typo.yaml").write_text("kind: ModelSync\nname: Typo\nshedule: {}\n")
+    assert runner.script("run.sh", COMMAND="plan").returncode == 1  # the second run: invalid files
+    assert runner.script("comment.sh").returncode == 0
+    assert "invalid definitions" in runner.sent() and "Plan: 2 to create" not in runner.sent()
+    assert not (project / ".reconciler" / "plan.json").exists()  # no stale saved plan to upload either
+
+
 def test_action_comment_is_not_posted_when_reconciler_never_ran(runner: Runner, project: Path) -> None:
     (project / ".reconciler").mkdir()  # e.g. the install step failed: no report, no validation log
     assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0
