@@ -13,7 +13,7 @@ if [ -z "${POLYTOMIC_API_KEY:-}" ]; then unset POLYTOMIC_API_KEY; fi  # empty is
 mode="${COMMAND:-}"
 case "$mode" in
   validate|plan|apply|drift) ;;
-  *) echo "::error::the command input must be validate, plan, apply or drift, not '${mode}'"; exit 1 ;;
+  *) printf '::error::the command input must be validate, plan, apply or drift, not %q\n' "$mode"; exit 1 ;;  # %q: one line
 esac
 
 # ${env:NAME} values: only apply sends them; validate, plan and drift never need them.

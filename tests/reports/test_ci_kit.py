@@ -425,5 +425,8 @@ def test_action_masks_secret_env_values_as_written(runner: Runner) -> None:
 
 def test_action_rejects_an_unknown_command_and_bad_secret_env(runner: Runner) -> None:
     assert runner.script("run.sh", COMMAND="destroy").returncode == 1
+    injected = runner.script("run.sh", COMMAND="x\n::warning::injected\r\n::add-mask::plan")
+    assert injected.returncode == 1 and "::error::the command input must be" in injected.stdout
+    assert [line for line in re.split(r"[\r\n]", injected.stdout) if line.strip()] == injected.stdout.splitlines()[:1]
     bad = runner.script("run.sh", COMMAND="apply", SECRET_ENV="not a pair\n")
     assert bad.returncode == 1 and "NAME=value" in bad.stdout
