@@ -10,6 +10,7 @@ from typing import Any
 from reconciler.planning.model import Change, FieldDiff, Plan
 from reconciler.render.budget import COMMENT_BUDGET, Item, Section, clip_line, fit
 from reconciler.render.values import SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, problem_text, shown
+from reconciler.secrets import redactor
 
 MARKER = "<!-- reconciler-plan -->"
 #: where a trimmed comment sends the reader
@@ -102,12 +103,12 @@ TEXT_LIMIT = 400  # characters of one name or message shown inline (the text and
 
 def _html_code(text: str) -> str:
     """Text inside the HTML ``<summary>``: one line (a blank line would end the HTML), clipped, in ``<code>``."""
-    return f"<code>{html.escape(clip_line(' '.join(text.splitlines()), TEXT_LIMIT))}</code>"
+    return f"<code>{html.escape(clip_line(' '.join(redactor.scrub(text).splitlines()), TEXT_LIMIT))}</code>"
 
 
 def code(text: str) -> str:
     """An inline code span that holds any text, backticks included (clipped: a span cut later would leak)."""
-    text = clip_line(" ".join(text.splitlines()), TEXT_LIMIT)
+    text = clip_line(" ".join(redactor.scrub(text).splitlines()), TEXT_LIMIT)
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
@@ -115,7 +116,8 @@ def code(text: str) -> str:
 
 def escape(text: str) -> str:
     """Markdown (and HTML) punctuation escaped so a name renders literally; words that GitHub would
-    link or use to notify someone go in code spans."""
-    text = clip_line(" ".join(text.splitlines()), TEXT_LIMIT)
+    link or use to notify someone go in code spans. Sensitive values are scrubbed first: once
+    escaped, their form is one the redactor does not know."""
+    text = clip_line(" ".join(redactor.scrub(text).splitlines()), TEXT_LIMIT)
     return "".join(code(word) if _LINKING.search(word) else "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in word)
                    for word in re.split(r"(\s+)", text))
