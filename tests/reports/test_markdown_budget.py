@@ -345,3 +345,18 @@ def test_a_secret_is_scrubbed_before_markdown_escaping_can_change_its_form() -> 
         assert "auth failed" in shown and "(sensitive)" in shown
         for part in ("p@ss", "ss&", "ss\\&", "rd #1", "rd `#1"):
             assert part not in shown, (part, shown)
+
+
+def test_step_summary_is_written_within_the_limit_even_when_scrubbing_lengthens_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.secrets import redactor
+
+    redactor.add("zq9v")  # a short sensitive value: each occurrence becomes the longer "(sensitive)"
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * (SUMMARY_LIMIT - 200_000))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    plan = Plan(changes=tuple(Change("ModelSync", f"s{i} zq9v zq9v zq9v", "update", sync_id=f"i{i}",
+                                     diffs=(FieldDiff("target.object", "zq9v " * 20, "zq9w"),)) for i in range(3_000)))
+    github.write_step_summary(lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), "the log")
+    written = summary.read_text()[SUMMARY_LIMIT - 200_000:]
+    assert summary.stat().st_size <= SUMMARY_LIMIT and "## Reconciler plan" in written and "zq9v" not in written
