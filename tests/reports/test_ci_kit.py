@@ -398,6 +398,20 @@ def test_action_comment_on_invalid_files_and_on_a_fork(runner: Runner, project: 
     assert runner.script("comment.sh").returncode == 0 and "validated only" in runner.sent()
 
 
+def test_apply_workflow_explains_a_merged_pull_request_without_a_saved_plan(runner: Runner, tmp_path: Path) -> None:
+    [download] = [s for s in steps(workflow("apply.yml")) if "gh run download" in s.get("run", "")]
+    gh = tmp_path / "bin" / "gh"  # answers the lookups; the download fails as for a fork's pull request
+    gh.parent.mkdir()
+    gh.write_text("#!/usr/bin/env bash\ncase \"$1 $2\" in\n  'api repos/acme/syncs/commits/'*) echo 12 ;;\n"
+                  "  'api repos/acme/syncs/pulls/12') echo beef ;;\n  'run list') echo 99 ;;\n"
+                  "  'run download') echo 'no artifact matches any of the names or patterns provided' >&2; exit 1 ;;\nesac\n")
+    gh.chmod(0o755)
+    env = {**runner.env, "PATH": f"{gh.parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": "cafe", "PLAN_WORKFLOW": "plan.yml"}
+    result = subprocess.run(["bash", "-e", "-c", download["run"]], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "::error::pull request #12 saved no plan" in result.stdout and "by hand" in result.stdout
+
+
 def test_action_prune_is_opt_in(runner: Runner, emulator: Emulator, project: Path) -> None:
     (project / "reconciler.yaml").write_text('prune: {name_prefix: "Old "}\n')
     body = {**users_to_salesforce("Old users"), "schedule": {"frequency": "manual"}}
