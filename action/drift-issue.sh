@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The Action's drift issue (action.yml): while drift exists (exit 2) one open issue with the label
-# holds the latest report; a clean run (exit 0) closes it. Environment: GH_TOKEN, DRIFT_EXIT,
-# DRIFT_LABEL, RUN_URL, RECONCILER_OUT.
+# holds the latest report; a clean run (exit 0) closes it. Environment: GH_TOKEN, GITHUB_REPOSITORY,
+# DRIFT_EXIT, DRIFT_LABEL, RUN_URL, RECONCILER_OUT, COMMENT_AUTHOR (default github-actions[bot]).
 set -euo pipefail
 out="${RECONCILER_OUT:-.reconciler}"
 label="${DRIFT_LABEL:-reconciler-drift}"
-open=$(gh issue list --state open --label "$label" --json number --jq '.[].number')
+# Only issues the token's account opened: a person's issue that carries the label is theirs.
+author="${COMMENT_AUTHOR:-github-actions[bot]}"
+listing=$(gh api --paginate --method GET "repos/${GITHUB_REPOSITORY}/issues" -f state=open -f labels="$label" \
+  -f per_page=100 --jq '.[] | select(.pull_request == null) | [.number, .user.login] | @tsv')
+open=""
+while IFS=$'\t' read -r number login; do
+  if [ -n "$number" ] && [ "$login" = "$author" ]; then open="${open}${number}"$'\n'; fi
+done <<< "$listing"
 
 if [ "${DRIFT_EXIT:-}" = "2" ]; then
   body="$out/drift-issue.md"

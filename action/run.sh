@@ -13,7 +13,7 @@ if [ -z "${POLYTOMIC_API_KEY:-}" ]; then unset POLYTOMIC_API_KEY; fi  # empty is
 mode="${COMMAND:-}"
 case "$mode" in
   validate|plan|apply|drift) ;;
-  *) echo "::error::the command input must be validate, plan, apply or drift, not '${mode}'"; exit 1 ;;
+  *) printf '::error::the command input must be validate, plan, apply or drift, not %q\n' "$mode"; exit 1 ;;  # %q: one line
 esac
 
 # ${env:NAME} values: only apply sends them; validate, plan and drift never need them.
@@ -28,12 +28,19 @@ if [ "$mode" = apply ]; then
       exit 1
     fi
     value="${line#*=}"
-    if [ -n "$value" ]; then echo "::add-mask::${value}"; fi
+    # The runner un-escapes a command's data (%25 %0D %0A): escaped, the mask is the value itself.
+    masked="${value//%/%25}"; masked="${masked//$'\r'/%0D}"
+    if [ -n "$value" ]; then echo "::add-mask::${masked}"; fi
     export "${name}=${value}"
   done <<< "$secret_env"
 fi
 
-rm -f "$out/validated-only"
+# Reports of an earlier run in this workspace (a second use of the action in the job, a runner
+# that keeps its workspace) must never be posted as this run's.
+case "$mode" in
+  validate|plan) rm -f "$out/validated-only" "$out/validate.txt" "$out/plan.md" "$out/plan.err" "$out/plan.json" ;;
+  drift) rm -f "$out/drift.md" "$out/drift.json" ;;
+esac
 if [ "$mode" = plan ] && [ -z "${POLYTOMIC_API_KEY:-}${POLYTOMIC_DEPLOYMENT_KEY:-}" ]; then
   # A pull request from a fork gets no secrets: check the files, say why nothing was planned.
   echo "::notice::No API key (pull requests from forks get no secrets): the files are validated, the live organisation is not read."

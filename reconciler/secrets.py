@@ -24,6 +24,11 @@ class Redactor:
         self._forms: set[str] = set()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget every value (one process is one run; tests start each case afresh)."""
+        with self._lock:
+            self._forms.clear()
+
     def add(self, value: str | None) -> None:
         if not value or len(value) < _MIN_LEN:
             return

@@ -4,8 +4,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from reconciler.secrets import redactor
 from tests.support.emulator import Emulator, start_emulator
 from tests.support.inprocess import InProcessEmulator
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redactor() -> Iterator[None]:
+    """Each test starts with no sensitive value known: one test's secrets must not mask another's output."""
+    redactor.clear()
+    yield
+    redactor.clear()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tomllib
 import zipfile
 from email.parser import Parser
@@ -23,7 +24,7 @@ from reconciler.cli.docs import topics
 from tests.definitions.helpers import DEMO_ENV, EXAMPLES, ROOT
 
 _NOT_SOURCE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                     ".hypothesis", "tests", "benchmarks", ".demo")
+                                     ".hypothesis", ".demo")  # tests/ stays: the test checks it is not shipped
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,11 @@ def test_wheel_ships_schemas_docs_and_declares_its_dependencies(wheel: Path) -> 
         assert f"reconciler/schemas/{schema.name}" in names
     for doc in (ROOT / "docs").glob("*.md"):
         assert f"reconciler/docs/{doc.name}" in names
-    assert not any(n.startswith(("tests/", "schemas/", "docs/")) for n in names)
+    assert not any(n.startswith(("tests/", "schemas/", "docs/", "benchmarks/")) for n in names)
+    [sdist] = wheel.parent.glob("reconciler-*.tar.gz")
+    shipped = tarfile.open(sdist).getnames()
+    assert not [n for n in shipped if n.split("/")[1:2] in (["tests"], ["benchmarks"])]  # no partial test suite
+    assert any(n.endswith("/schemas/model-sync.schema.json") for n in shipped)
     meta = Parser().parsestr(zipfile.ZipFile(wheel).read(f"reconciler-{reconciler.__version__}.dist-info/METADATA").decode())
     assert meta["Version"] == reconciler.__version__
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]

@@ -83,8 +83,9 @@ case "$mode" in
     reconciler drift "${paths[@]}" --format json > "$out/drift.json"
     code=$?
     if [ "$code" -eq 0 ] || [ "$code" -eq 2 ]; then
-      # The same findings for people: an issue body that fits GitHub's limit.
-      reconciler drift "${paths[@]}" --format markdown > "$out/drift.md"
+      # The same findings for people: an issue body that fits GitHub's limit. The first run already
+      # wrote the step summary and the annotations: this one must not add them a second time.
+      GITHUB_STEP_SUMMARY="" GITHUB_ACTIONS="" reconciler drift "${paths[@]}" --format markdown > "$out/drift.md"
       code=$?
       cat "$out/drift.md"
     fi

@@ -36,13 +36,28 @@ def write_step_summary(render: Render, full_at: str) -> None:
         room = SUMMARY_LIMIT - used - 2
         if room < 1_024:
             return  # full already: the report stays in the log
-        text = redactor.scrub(render(room, full_at))
-        if size([text]) > room:  # scrubbing can lengthen it; never past the limit
+        text = _fitted(render, room, full_at)
+        if text is None:
+            emit("warning: the report does not fit what is left of the step summary; it stays in the log", err=True)
             return
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
     except OSError as exc:
         emit(f"warning: could not write the step summary {target}: {exc.strerror or exc}", err=True)
+
+
+def _fitted(render: Render, room: int, full_at: str) -> str | None:
+    """The scrubbed report in ``room`` bytes: scrubbing can lengthen it, so it is rendered smaller then."""
+    limit = room
+    for _ in range(3):
+        text = redactor.scrub(render(limit, full_at))
+        excess = size([text]) - room
+        if excess <= 0:
+            return text
+        limit -= 2 * excess + 1_024
+        if limit < 1_024:
+            break
+    return None
 
 
 def publish(problems: Iterable[Problem], render: Render, full_at: str) -> None:

@@ -428,8 +428,22 @@ def _create_diffs(kind: Kind, desired: Mapping[str, Any]) -> list[FieldDiff]:
 
 
 def _delete_diffs(kind: Kind, live: Mapping[str, Any]) -> list[FieldDiff]:
-    """What a delete removes: every setting of the live sync, as its request would send it."""
-    return diff_views(kind, normalize.view(kind, normalize.live_request(kind, live)), {})
+    """What a delete removes: every setting of the live sync, as its request would send it.
+
+    Configuration text is masked: the file that is gone may have filled it from ``${env:...}``,
+    and nothing is left to say which value was a secret.
+    """
+    diffs = diff_views(kind, normalize.view(kind, normalize.live_request(kind, live)), {})
+    return [FieldDiff(d.path, d.before, d.after, sensitive=True) if "configuration" in d.path and _has_text(d.before)
+            else d for d in diffs]
+
+
+def _has_text(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_has_text(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_text(v) for v in value)
+    return isinstance(value, str) and value != ""
 
 
 def _write_only_diffs(kind: Kind, body: Mapping[str, Any]) -> list[FieldDiff]:

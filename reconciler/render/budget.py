@@ -47,8 +47,13 @@ def clip_line(line: str, limit: int = LINE_LIMIT) -> str:
 
 
 def item_lines(item: Item, limit: int = ITEM_LIMIT) -> list[str]:
-    """The item's lines; a body over ``limit`` bytes keeps its first lines and counts the rest."""
-    body = [clip_line(line) for line in item.body]
+    """The item's lines; a body over ``limit`` bytes keeps its first lines and counts the rest.
+
+    Only a fenced body (one with ``open`` lines) has its long lines cut: a cut inside a code span
+    or an escape would let the rest of the line render as Markdown, so inline text is clipped where
+    it is made (``markdown.code``, ``markdown.escape``).
+    """
+    body = [clip_line(line) for line in item.body] if item.open else list(item.body)
     room = limit - size(item.open) - size(item.close) - 80
     kept: list[str] = []
     for line in body:

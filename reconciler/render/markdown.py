@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 from reconciler.planning.model import Change, FieldDiff, Plan
-from reconciler.render.budget import COMMENT_BUDGET, Item, Section, fit
+from reconciler.render.budget import COMMENT_BUDGET, Item, Section, clip_line, fit
 from reconciler.render.names import named
 from reconciler.render.values import (SENSITIVE, SYMBOL, WRITE_ONLY, diff_line, mixed_scripts, problem_text, shown,
                                       visible)
+from reconciler.secrets import redactor
 
 MARKER = "<!-- reconciler-plan -->"
 #: where a trimmed comment sends the reader
@@ -60,10 +61,10 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
 
 def change_item(change: Change) -> Item:
     """One sync's collapsible block: a ``diff`` fence GitHub colours (``+``, ``-``, ``!``)."""
-    ident = f" <code>{html.escape(change.sync_id)}</code>" if change.sync_id else ""
-    where = f" · <code>{html.escape(str(change.source))}</code>" if change.source is not None else ""
+    ident = f" {_html_code(change.sync_id)}" if change.sync_id else ""
+    where = f" · {_html_code(str(change.source))}" if change.source is not None else ""
     head = (f"<details><summary><code>{SYMBOL[change.action]}</code> <b>{change.action}</b> "
-            f"{change.kind} <b>{html.escape(visible(change.name))}</b>{_scripts(change.name)}{ident}{where}</summary>")
+            f"{change.kind} <b>{_html_code(visible(change.name))}</b>{_scripts(change.name)}{ident}{where}</summary>")
     body = [line for d in change.diffs for line in diff_lines(change, named(change, d))]
     body += [f"  (after {dep} is created)" for dep in change.depends_on]
     if not body:
@@ -103,18 +104,31 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-_MD_SPECIAL = "\\`*_{}[]<>|#~"
+_MD_SPECIAL = "\\`*_{}[]<>|#~&"
+#: a word GitHub would turn into an @mention (a notification), an issue link (a back-reference in
+#: that issue) or a link: shown in a code span, where it does none of these
+_LINKING = re.compile(r"[@#]|://|^www\.", re.IGNORECASE)
+TEXT_LIMIT = 400  # characters of one name or message shown inline (the text and JSON outputs have it all)
+
+
+def _html_code(text: str) -> str:
+    """Text inside the HTML ``<summary>``: one line (a blank line would end the HTML), clipped, in ``<code>``."""
+    return f"<code>{html.escape(clip_line(' '.join(redactor.scrub(text).splitlines()), TEXT_LIMIT))}</code>"
 
 
 def code(text: str) -> str:
-    """An inline code span that holds any text, backticks included (invisible characters escaped)."""
-    text = visible(" ".join(text.splitlines()))
+    """An inline code span that holds any text, backticks included (invisible characters escaped;
+    clipped: a span cut later would leak)."""
+    text = clip_line(visible(" ".join(redactor.scrub(text).splitlines())), TEXT_LIMIT)
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def escape(text: str) -> str:
-    """Markdown (and HTML) punctuation escaped so a name renders literally (invisible characters too)."""
-    text = visible(" ".join(text.splitlines()))
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    """Markdown (and HTML) punctuation escaped so a name renders literally; words that GitHub would
+    link or use to notify someone go in code spans. Sensitive values are scrubbed first: once
+    escaped, their form is one the redactor does not know. Invisible characters are shown escaped."""
+    text = clip_line(visible(" ".join(redactor.scrub(text).splitlines())), TEXT_LIMIT)
+    return "".join(code(word) if _LINKING.search(word) else "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in word)
+                   for word in re.split(r"(\s+)", text))

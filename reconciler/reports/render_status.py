@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,6 +48,7 @@ def _row_json(row: StatusRow) -> dict[str, Any]:
 
 WIDTH = 120  # the table fits a 120-column terminal or CI log
 _MIN_NAME = 12
+_MAX_CELL = 20  # columns of any cell but NAME
 
 
 def render_text(report: StatusReport) -> str:
@@ -54,11 +56,12 @@ def render_text(report: StatusReport) -> str:
     if not report.rows:
         return "No managed syncs: no definitions found."
     rows = [_cells(r) for r in report.rows]
-    widths = [max(len(line[i]) for line in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
     name = _COLUMNS.index("NAME")
+    widths = [max(_columns(line[i]) for line in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
+    widths = [w if i == name else min(w, _MAX_CELL) for i, w in enumerate(widths)]  # live values can be any length
     others = sum(w for i, w in enumerate(widths) if i != name) + 2 * (len(_COLUMNS) - 1)
     widths[name] = max(len("NAME"), min(widths[name], max(_MIN_NAME, WIDTH - others)))
-    lines = ["  ".join(_cut(cell, w).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [_COLUMNS, *rows]]
+    lines = ["  ".join(_pad(_cut(cell, w), w) for cell, w in zip(line, widths)).rstrip() for line in [_COLUMNS, *rows]]
     notes = _notes(report)
     lines += ["", "ROWS of the last finished run: +inserted ~updated -deleted !errors. Full ids and times: --format json."]
     if notes:
@@ -67,8 +70,26 @@ def render_text(report: StatusReport) -> str:
     return "\n".join(lines)
 
 
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` in at most ``width`` columns, ending in … when cut."""
+    if _columns(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += _columns(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))
 
 
 def _cells(row: StatusRow) -> tuple[str, ...]:

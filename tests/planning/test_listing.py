@@ -143,3 +143,21 @@ def test_a_sync_read_early_and_edited_later_during_the_listing_is_read_again(emu
     assert (change.diffs[0].before, change.diffs[0].after) == (True, False)
     gets = [r for r in emulator.requests()["requests"] if r["route"] == "/api/syncs/{id}" and r["method"] == "GET"]
     assert len(gets) == 2  # read when first listed, and again after the edit moved it
+
+
+def test_a_delete_lists_live_settings_but_no_configuration_text(emulator: Emulator) -> None:
+    # The deleted file may have put an ${env:...} secret into the configuration: with the file gone
+    # nothing says which value it was, so configuration text is masked; the rest is shown.
+    from reconciler.render.json_plan import plan_json
+    from reconciler.render.markdown import render_markdown
+    from reconciler.render.text import render_plan
+
+    doomed = {**users_sync("tmp-b"), "target": {**users_sync("tmp-b")["target"],
+                                                "configuration": {"webhook": "https://x.example/canary-hook-7731"}}}
+    emulator.seed(model_syncs=[users_sync("tmp-a"), doomed])
+    result = plan(emulator, [model(users_sync("tmp-a"))], prune=PruneScope(name_prefix="tmp-"))
+    [delete] = [c for c in result.changes if c.action == "delete"]
+    shown = {d.path: d for d in delete.diffs}
+    assert shown["target.configuration.webhook"].sensitive and shown["name"].before == "tmp-b"
+    for text in (render_plan(result), render_markdown(result), str(plan_json(result))):
+        assert "canary-hook-7731" not in text and "target.configuration.webhook" in text

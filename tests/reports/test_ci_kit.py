@@ -238,9 +238,10 @@ done
 if [ "${1:-}" = issue ] && { [ "${2:-}" = create ] || [ "${2:-}" = edit ]; }; then
   while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$GH_LOG.body"; shift; done
 fi
-case "${1:-} ${2:-}" in
-  "api --paginate") printf '%s' "${GH_COMMENT_IDS:-}" ;;
-  "issue list") printf '%s' "${GH_OPEN_ISSUES:-}" ;;
+case "$*" in
+  "api --method "*) if [ -n "${GH_READ_ONLY:-}" ]; then echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; fi ;;
+  "api --paginate "*/comments*) printf '%s' "${GH_COMMENTS:-}" ;;  # id<TAB>author lines
+  "api --paginate --method GET "*/issues" "*) printf '%s' "${GH_OPEN_ISSUES:-}" ;;  # number<TAB>author lines
 esac
 """
 
@@ -299,17 +300,19 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     assert runner.gh_calls()[-1] == "api --method POST repos/acme/syncs/issues/7/comments -F body=@.reconciler/comment.md"
     body = runner.sent()
     assert body.startswith("<!-- reconciler-plan -->") and "Plan: 2 to create" in body and "abc123" in body
-    assert runner.script("comment.sh", GH_COMMENT_IDS="42\n").returncode == 0  # the same comment, edited
+    assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0  # the same comment, edited
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
 
+    runner.summary.write_text("")
     drifted = runner.script("run.sh", COMMAND="drift")
     assert drifted.returncode == 0 and runner.outputs()["exit-code"] == "2"  # drift is a finding, not a failure
+    assert runner.summary.read_text().count("<!-- reconciler-drift -->") == 1  # ci.sh runs drift twice: one report
     assert runner.script("drift-issue.sh", DRIFT_EXIT="2", DRIFT_LABEL="reconciler-drift").returncode == 0
     calls = runner.gh_calls()
     assert calls[-1].startswith("issue create --title") and "--label reconciler-drift" in calls[-1]
     assert runner.sent().startswith("<!-- reconciler-drift -->")
-    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="5\n").returncode == 0
-    assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="3\tmallory\n5\tgithub-actions[bot]\n").returncode == 0
+    assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")  # mallory's labelled issue is left alone
 
     applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV="UNUSED_PASSPHRASE=s3cret-canary-value\n")
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -318,8 +321,54 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
 
     clean = runner.script("run.sh", COMMAND="drift")
     assert clean.returncode == 0 and runner.outputs()["exit-code"] == "0"
-    assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES="5\n9\n").returncode == 0
+    ours = "5\tgithub-actions[bot]\n6\tmallory\n9\tgithub-actions[bot]\n"
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="0", GH_OPEN_ISSUES=ours).returncode == 0
     assert [c.split(" --comment")[0] for c in runner.gh_calls()[1:]] == ["issue close 5", "issue close 9"]
+
+
+def test_action_comment_edits_only_its_own_comment(runner: Runner) -> None:
+    assert runner.script("run.sh", COMMAND="plan").returncode == 0
+    quoted = "41\tmallory\n42\tgithub-actions[bot]\n43\tgithub-actions[bot]\n"  # mallory pasted the marker first
+    assert runner.script("comment.sh", GH_COMMENTS=quoted).returncode == 0
+    assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
+    assert runner.script("comment.sh", GH_COMMENTS="41\tmallory\n").returncode == 0  # not ours: a new comment
+    assert runner.gh_calls()[-1].startswith("api --method POST repos/acme/syncs/issues/7/comments ")
+    assert runner.script("comment.sh", GH_COMMENTS="41\tmallory\n", COMMENT_AUTHOR="mallory").returncode == 0
+    assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/41 ")  # bot-login input
+
+
+def test_action_comment_refused_by_a_read_only_token_does_not_fail_the_check(runner: Runner) -> None:
+    assert runner.script("run.sh", COMMAND="plan", POLYTOMIC_API_KEY="").returncode == 0  # e.g. Dependabot: no secrets
+    for comments in ("", "42\tgithub-actions[bot]\n"):  # post, then edit
+        refused = runner.script("comment.sh", GH_READ_ONLY="1", GH_COMMENTS=comments)
+        assert refused.returncode == 0, refused.stdout + refused.stderr
+        assert "::warning::could not " in refused.stdout and "pull-requests: write" in refused.stdout
+
+
+def test_action_comment_keeps_a_failed_plan_log_inside_its_fence(runner: Runner, project: Path) -> None:
+    out = project / ".reconciler"
+    out.mkdir()
+    (out / "plan.err").write_text("Error: the server said:\n~~~\n@everyone <img src=x> see #1\n~~~~~\n")
+    assert runner.script("comment.sh").returncode == 0
+    lines = runner.sent().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"~{3,}text", line))
+    end = lines.index(lines[start][:-4], start + 1)
+    assert start < lines.index("@everyone <img src=x> see #1") < end and "~~~~~" in lines[start:end]
+
+
+def test_action_never_posts_the_report_of_an_earlier_run(runner: Runner, project: Path) -> None:
+    assert runner.script("run.sh", COMMAND="plan").returncode == 0  # a plan.md of the first run
+    (project / "syncs" / "typo.yaml").write_text("kind: ModelSync\nname: Typo\nshedule: {}\n")
+    assert runner.script("run.sh", COMMAND="plan").returncode == 1  # the second run: invalid files
+    assert runner.script("comment.sh").returncode == 0
+    assert "invalid definitions" in runner.sent() and "Plan: 2 to create" not in runner.sent()
+    assert not (project / ".reconciler" / "plan.json").exists()  # no stale saved plan to upload either
+
+
+def test_action_comment_is_not_posted_when_reconciler_never_ran(runner: Runner, project: Path) -> None:
+    (project / ".reconciler").mkdir()  # e.g. the install step failed: no report, no validation log
+    assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0
+    assert not any("--method" in call for call in runner.gh_calls())  # no "invalid definitions" comment
 
 
 def test_action_plan_errors_reach_the_comment_and_annotations(runner: Runner, project: Path) -> None:
@@ -349,6 +398,20 @@ def test_action_comment_on_invalid_files_and_on_a_fork(runner: Runner, project: 
     assert runner.script("comment.sh").returncode == 0 and "validated only" in runner.sent()
 
 
+def test_apply_workflow_explains_a_merged_pull_request_without_a_saved_plan(runner: Runner, tmp_path: Path) -> None:
+    [download] = [s for s in steps(workflow("apply.yml")) if "gh run download" in s.get("run", "")]
+    gh = tmp_path / "bin" / "gh"  # answers the lookups; the download fails as for a fork's pull request
+    gh.parent.mkdir()
+    gh.write_text("#!/usr/bin/env bash\ncase \"$1 $2\" in\n  'api repos/acme/syncs/commits/'*) echo 12 ;;\n"
+                  "  'api repos/acme/syncs/pulls/12') echo beef ;;\n  'run list') echo 99 ;;\n"
+                  "  'run download') echo 'no artifact matches any of the names or patterns provided' >&2; exit 1 ;;\nesac\n")
+    gh.chmod(0o755)
+    env = {**runner.env, "PATH": f"{gh.parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": "cafe", "PLAN_WORKFLOW": "plan.yml"}
+    result = subprocess.run(["bash", "-e", "-c", download["run"]], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "::error::pull request #12 saved no plan" in result.stdout and "by hand" in result.stdout
+
+
 def test_action_prune_is_opt_in(runner: Runner, emulator: Emulator, project: Path) -> None:
     (project / "reconciler.yaml").write_text('prune: {name_prefix: "Old "}\n')
     body = {**users_to_salesforce("Old users"), "schedule": {"frequency": "manual"}}
@@ -360,7 +423,24 @@ def test_action_prune_is_opt_in(runner: Runner, emulator: Emulator, project: Pat
     assert "Old users" not in {s["name"] for s in emulator.api("GET", "/api/syncs").json()["data"]}
 
 
+def _runner_mask(line: str) -> str:
+    """What the runner registers for ``::add-mask::data``: the data un-escaped as it un-escapes it."""
+    data = line.removeprefix("::add-mask::")
+    return data.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def test_action_masks_secret_env_values_as_written(runner: Runner) -> None:
+    value = "p%0Ass%25w\rd"  # %-sequences the runner would otherwise decode (and so mask another string)
+    applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV=f"UNUSED_PASSPHRASE={value}\n")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    [mask] = [line for line in applied.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert _runner_mask(mask) == value
+
+
 def test_action_rejects_an_unknown_command_and_bad_secret_env(runner: Runner) -> None:
     assert runner.script("run.sh", COMMAND="destroy").returncode == 1
+    injected = runner.script("run.sh", COMMAND="x\n::warning::injected\r\n::add-mask::plan")
+    assert injected.returncode == 1 and "::error::the command input must be" in injected.stdout
+    assert [line for line in re.split(r"[\r\n]", injected.stdout) if line.strip()] == injected.stdout.splitlines()[:1]
     bad = runner.script("run.sh", COMMAND="apply", SECRET_ENV="not a pair\n")
     assert bad.returncode == 1 and "NAME=value" in bad.stdout

@@ -17,6 +17,7 @@ from reconciler.planning.model import Change, FieldDiff, Plan, Problem, Unmanage
 from reconciler.render.budget import COMMENT_LIMIT, SUMMARY_LIMIT, Item, Section, fit, size
 from reconciler.render.markdown import WRAP, render_markdown
 from reconciler.reports.drift import DriftReport, UnhealthySync
+from reconciler.reports.executions import Counts, Execution
 from reconciler.reports.health import HealthIssue
 from reconciler.reports.render_drift import render_markdown as drift_markdown
 from tests.definitions.helpers import SCHEMAS
@@ -224,3 +225,138 @@ def test_step_summary_is_appended_within_what_is_left_of_its_limit(tmp_path: Pat
     summary.write_text("x" * (SUMMARY_LIMIT - 500))  # full: nothing more is written
     github.write_step_summary(lambda limit, full_at: render_markdown(plan, limit=limit), "the log")
     assert summary.stat().st_size == SUMMARY_LIMIT - 500
+
+
+# ---- names and values from files and the live side are text, never Markdown, HTML or pings -----
+
+_ALLOWED_TAGS = re.compile(r"</?(?:details|summary|code|b|sub)>")
+_TICKS = re.compile(r"`+")
+
+
+def _outside_code(line: str) -> tuple[str, str]:
+    """(text GitHub reads as it is, markup) of one line outside a fence: code spans and <code>
+    elements removed; in the markup view a backslash-escaped character is a placeholder."""
+    line = re.sub(r"<code>.*?</code>", " ", line)
+    text, markup, i = [], [], 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line) and not line[i + 1].isalnum() and not line[i + 1].isspace():
+            text.append(line[i + 1]), markup.append("_")
+            i += 2
+            continue
+        if ch == "`":
+            run = _TICKS.match(line, i).group()
+            close = next((m for m in _TICKS.finditer(line, i + len(run)) if len(m.group()) == len(run)), None)
+            if close:  # a code span: literal, no link, no mention
+                text.append(" "), markup.append(" ")
+                i = close.end()
+                continue
+            text.append(run), markup.append(run)
+            i += len(run)
+            continue
+        text.append(ch), markup.append(ch)
+        i += 1
+    return "".join(text), "".join(markup)
+
+
+def assert_inert(markdown: str) -> None:
+    """Every name shown renders as itself: no raw HTML, no entity, no @mention, #123 or URL link."""
+    fenced = None
+    marker, *lines = markdown.splitlines()
+    assert marker in ("<!-- reconciler-plan -->", "<!-- reconciler-drift -->")
+    for line in lines:
+        if fenced:
+            fenced = None if line == fenced else fenced
+            continue
+        if re.fullmatch(r"`{3,}diff", line):
+            fenced = line[:-4]
+            continue
+        text, markup = _outside_code(line)
+        assert not re.search(r"(?<![\w])@[A-Za-z0-9]", text), f"an @mention GitHub would notify: {line[:300]}"
+        assert not re.search(r"#\d", text), f"an issue link GitHub would make: {line[:300]}"
+        assert not re.search(r"://|\bwww\.", text), f"a link GitHub would make: {line[:300]}"
+        assert not re.search(r"<[A-Za-z/!?]", _ALLOWED_TAGS.sub("", markup)), f"raw HTML: {line[:300]}"
+        if not line.startswith("<details><summary>"):  # the summary is HTML: its & are entities on purpose
+            assert not re.search(r"&[#A-Za-z]", markup), f"an entity shown as another character: {line[:300]}"
+    assert fenced is None, "a fence left open"
+    all_lines = markdown.splitlines()
+    assert sum(line.startswith("<details>") for line in all_lines) == all_lines.count("</details>")
+    summaries = [line for line in markdown.splitlines() if line.startswith("<details><summary>")]
+    assert all(line.endswith("</summary>") for line in summaries), "a summary spans lines: a blank one ends the HTML"
+
+
+HOSTILE = ["a`b``c", "</details><img src=x onerror=alert(1)>", "--> <!-- x", "cc @octocat and @org/team #123 acme/app#7",
+           "a\n\nb <img src=x>\n\n@octocat", "&lt;script&gt; &#64;octocat", "see https://evil.example/approve www.evil.example",
+           "`", "***bold*** _x_ [link](http://x) ![i](http://x)", "|a|b|", "<!-- reconciler-plan -->"]
+
+
+def hostile_plan(names: list[str]) -> Plan:
+    changes = tuple(Change("ModelSync", n, action, sync_id=None if action == "create" else f"id-{i} {n}",
+                           source=Position(f"syncs/{n}.yaml", 1, 1), diffs=(FieldDiff("name", n, n + "!"),),
+                           depends_on=(n,) if action == "create" else ())
+                    for i, n in enumerate(names) for action in ("create", "update"))
+    return Plan(changes=changes, unmanaged=tuple(Unmanaged("ModelSync", f"u{i} {n}", n) for i, n in enumerate(names)),
+                problems=tuple(Problem(f"bad {n}", "ModelSync", n, Position(f"{n}.yaml", 1, 1)) for n in names))
+
+
+def hostile_drift(names: list[str]) -> DriftReport:
+    plan = hostile_plan(names)
+    sick = tuple(UnhealthySync("ModelSync", n, f"id {n}", (HealthIssue("last_failed", f"failed: {n}"),),
+                               execution=Execution("e", "failed", Counts(), errors=(n,))) for n in names)
+    return DriftReport(changes=plan.pending, unmanaged=plan.unmanaged, unhealthy=sick, problems=plan.problems)
+
+
+def test_hostile_names_render_as_text_in_plan_and_drift() -> None:
+    for text in (render_markdown(hostile_plan(HOSTILE)), drift_markdown(hostile_drift(HOSTILE))):
+        assert_inert(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(st.text(st.sampled_from("`<>@#&!*_[]()|~\\-/:.w1 \n"), min_size=1, max_size=40), min_size=1, max_size=4))
+def test_any_name_renders_as_text(names: list[str]) -> None:
+    assert_inert(render_markdown(hostile_plan(names)))
+    assert_inert(drift_markdown(hostile_drift(names)))
+
+
+def test_long_names_and_messages_are_clipped_without_breaking_their_markup() -> None:
+    long = "<img src=x> @octocat " + "n" * 5_000
+    text = render_markdown(hostile_plan([long, "small"]))
+    assert_inert(text)
+    assert section_counts(text)["Changes"] == (4, 4) and len(text) < 30_000  # a long name hides no other change
+    spans = "`@x " * 400  # escaped, these words grow threefold: past any line limit a cut would break them
+    assert_inert(render_markdown(hostile_plan([spans])))
+    drift = drift_markdown(hostile_drift([long, "small"]))
+    assert_inert(drift)
+    assert section_counts(drift)["Unhealthy syncs"] == (2, 2)
+
+
+def test_a_secret_is_scrubbed_before_markdown_escaping_can_change_its_form() -> None:
+    from reconciler.secrets import redactor
+
+    secret = "my p@ss&wörd #1 <x>"  # words escaping treats differently: no escaped form is known to the redactor
+    redactor.add(secret)
+    message = f"auth failed: password={secret}; retry"
+    plan = Plan(problems=(Problem(message, "ModelSync", "s", Position("a.yaml", 1, 1)),),
+                changes=(Change("ModelSync", message, "update", sync_id="i", diffs=(FieldDiff("active", False, True),)),))
+    sick = UnhealthySync("ModelSync", "s", "i", (HealthIssue("last_failed", message),),
+                         execution=Execution("e", "failed", Counts(), errors=(message,)))
+    for text in (render_markdown(plan), drift_markdown(DriftReport(unhealthy=(sick,), problems=plan.problems))):
+        shown = redactor.scrub(text)  # what the CLI prints
+        assert "auth failed" in shown and "(sensitive)" in shown
+        for part in ("p@ss", "ss&", "ss\\&", "rd #1", "rd `#1"):
+            assert part not in shown, (part, shown)
+
+
+def test_step_summary_is_written_within_the_limit_even_when_scrubbing_lengthens_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.secrets import redactor
+
+    redactor.add("zq9v")  # a short sensitive value: each occurrence becomes the longer "(sensitive)"
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * (SUMMARY_LIMIT - 200_000))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    plan = Plan(changes=tuple(Change("ModelSync", f"s{i} zq9v zq9v zq9v", "update", sync_id=f"i{i}",
+                                     diffs=(FieldDiff("target.object", "zq9v " * 20, "zq9w"),)) for i in range(3_000)))
+    github.write_step_summary(lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), "the log")
+    written = summary.read_text()[SUMMARY_LIMIT - 200_000:]
+    assert summary.stat().st_size <= SUMMARY_LIMIT and "## Reconciler plan" in written and "zq9v" not in written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,27 @@ def test_status_table_fits_120_columns() -> None:
     assert max(len(line) for line in table) <= 120
     assert table[0].split() == ["KIND", "NAME", "ID", "STATE", "RUN", "FINISHED", "ROWS", "NEXT", "RUN"]
     assert "…" in table[5] and "c0000000" in table[5] and table[-1].split()[:2] == ["bulk", "Short"]
+
+
+def _columns(line: str) -> int:
+    """Terminal columns of a line: East Asian wide characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def test_status_table_fits_120_columns_with_wide_names_and_odd_live_values() -> None:
+    odd = {**MODEL_STATUS, "last_execution": {**MODEL_STATUS["last_execution"], "status": "s" * 200,
+                                              "completed_at": "not a time " * 20}}
+    report = StatusReport(rows=(
+        StatusRow("ModelSync", "同期" * 60, POS, "s-1", True, parse_status("ModelSync", MODEL_STATUS)),
+        StatusRow("ModelSync", "😀" * 70, POS, "s-2", True, parse_status("ModelSync", MODEL_STATUS)),
+        StatusRow("ModelSync", "e\u0301" * 150, POS, "s-3", True, parse_status("ModelSync", odd)),
+    ))
+    table = render_status.render_text(report).split("\n\n")[0].splitlines()
+    assert max(map(_columns, table)) <= 120, "\n".join(table)
+    assert table[1].startswith("model  同期同期") and "…" in table[1] and "…" in table[3]
+    header = table[0]
+    assert all(_columns(row[: len(row) - len(row.lstrip())]) == 0 for row in table)  # aligned from column 0
+    assert _columns(table[1][: table[1].index("s-1")]) == _columns(header[: header.index("ID")])  # ids line up
 
 
 # ---- export --------------------------------------------------------------------------------
