@@ -212,13 +212,14 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
             found.append((f"{path}.field", _unknown(name, f"a field of model {model.get('name')!r}", names)))
     for future in models.values():
         model = future.result()
-        field_ids |= {str(f.get("id")) for f in _items((model or {}).get("fields"))}
+        # field_id is an id, or (as the OpenAPI file describes it) a field name of a model the sync uses
+        field_ids |= {str(f.get(k)) for f in _items((model or {}).get("fields")) for k in ("id", "name")}
     for key in ("filters", "overrides"):
         for i, item in enumerate(_items(body.get(key))):
             field_id = item.get("field_id")
             if isinstance(field_id, str) and "field" not in item and field_id not in field_ids:
                 if not catalogue.has_model_field(field_id):
-                    found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r}"))
+                    found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} (nor has a model of this sync a field of that name)"))
     listed = objects.result() if objects is not None else None
     if listed is not None and target["object"] not in listed:
         found.append(("target.object", _unknown(target["object"], "an object of the target connection", listed)))

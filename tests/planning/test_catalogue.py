@@ -110,6 +110,8 @@ filters:
     function: "True"
   - field_id: b0000000-0000-4000-8001-000000000099
     function: IsNotNull
+  - field_id: is_active
+    function: "True"
 overrides:
   - field: {model_id: "${model:Users}", field: plan}
     function: Equality
@@ -127,7 +129,8 @@ overrides:
         (*_at(text, "emial"), "'emial' is not a field of model 'Users' (did you mean 'email'?)"),
         (*_at(text, "is_activ}"), "'is_activ' is not a field of model 'Users' (did you mean 'is_active'?)"),
         (*_at(text, "b0000000-0000-4000-8001-000000000099"),
-         "no field of a live model has id 'b0000000-0000-4000-8001-000000000099'"),
+         "no field of a live model has id 'b0000000-0000-4000-8001-000000000099' "
+         "(nor has a model of this sync a field of that name)"),
         (*_at(text, "plna"), "'plna' is not a field of model 'Users' (did you mean 'plan'?)"),
     ]
 
