@@ -217,7 +217,8 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
     for key in ("filters", "overrides"):
         for i, item in enumerate(_items(body.get(key))):
             field_id = item.get("field_id")
-            if isinstance(field_id, str) and "field" not in item and field_id not in field_ids:
+            on_model = item.get("field_type") in (None, "Model")  # a Target field is the destination's
+            if isinstance(field_id, str) and on_model and "field" not in item and field_id not in field_ids:
                 if not catalogue.has_model_field(field_id):
                     found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} (nor has a model of this sync a field of that name)"))
     listed = objects.result() if objects is not None else None

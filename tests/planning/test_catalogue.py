@@ -112,6 +112,9 @@ filters:
     function: IsNotNull
   - field_id: is_active
     function: "True"
+  - field_id: Title
+    field_type: Target
+    function: IsNotNull
 overrides:
   - field: {model_id: "${model:Users}", field: plan}
     function: Equality
