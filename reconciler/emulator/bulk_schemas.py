@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from reconciler.emulator.context import Ctx, Reply
 from reconciler.emulator.errors import invalid, not_found
+from reconciler.emulator.seed import SCHEMA_FIELDS
 from reconciler.emulator.validation import (
     BULK_SCHEMA_PATCH,
     UPDATE_BULK_SCHEMA,
@@ -36,7 +37,10 @@ def output_name(schema_id: str) -> str:
 
 
 def source_fields(ctx: Ctx, schema_id: str) -> list[str]:
-    """The fields a source schema offers: the columns of a model over that table, else a generic set."""
+    """The fields a source schema offers: those ``bulksync/source`` lists (one catalogue for the
+    endpoint and for validation), else the columns of a model over that table, else a generic set."""
+    if schema_id in SCHEMA_FIELDS:
+        return [name for name, _ in SCHEMA_FIELDS[schema_id]]
     for model in ctx.store.list_catalog("models", ctx.org_id):
         if model.get("identifier") == schema_id:
             return [f["name"] for f in model.get("fields") or []]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from tests.emulator.helpers import bulk_body, sync_body
 from tests.support.inprocess import InProcessEmulator
 
+#: what bulksync/source lists for the table (one catalogue for the endpoint and the schema routes)
 USERS_FIELDS = ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value",
-                "created_at"]
+                "created_at", "updated_at"]
 
 
 def _sync(emu: InProcessEmulator, **extra: object) -> dict:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
+from reconciler.emulator.seed import SCHEMA_FIELDS
 from reconciler.planning import paths
 
 from tests.support.emulator import (
@@ -49,12 +50,12 @@ MODEL_FIELDS = {
     ACCOUNTS_MODEL: ["id", "name", "domain", "industry", "employee_count", "arr", "created_at"],
     EVENTS_MODEL: ["id", "user_id", "event_type", "occurred_at", "properties"],
 }
-GENERIC = ["id", "name", "created_at", "updated_at"]
+#: the fields of each bulk source schema, as the emulator's catalogue lists them (bulksync/source)
 BULK_SOURCES = {
-    WAREHOUSE: {"public.users": MODEL_FIELDS[USERS_MODEL], "public.accounts": MODEL_FIELDS[ACCOUNTS_MODEL],
-                "public.events": MODEL_FIELDS[EVENTS_MODEL], "public.orders": GENERIC},
-    SALESFORCE: {s: GENERIC for s in ("Account", "Contact", "Lead", "Opportunity")},
-    HUBSPOT: {s: GENERIC for s in ("companies", "contacts", "deals")},
+    connection: {s: [name for name, _ in SCHEMA_FIELDS[s]] for s in schemas}
+    for connection, schemas in ((WAREHOUSE, ("public.users", "public.accounts", "public.events", "public.orders")),
+                                (SALESFORCE, ("Account", "Contact", "Lead", "Opportunity")),
+                                (HUBSPOT, ("companies", "contacts", "deals")))
 }
 POLICIES = ["f0000000-0000-4000-8000-00000000000" + str(i) for i in range(1, 4)]
 MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
