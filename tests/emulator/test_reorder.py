@@ -38,7 +38,7 @@ def test_schema_listings_and_schema_fields_are_reordered(reordering: InProcessEm
     assert listing != ["public.users", "public.accounts", "public.events", "public.orders"]
     fields = [f["id"] for f in reordering.data("GET", f"/api/bulk/syncs/{sync['id']}/schemas/public.users")["fields"]]
     assert fields != ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value",
-                      "created_at"] and len(fields) == 9
+                      "created_at", "updated_at"] and len(fields) == 10
 
 
 def test_ordered_listings_keep_their_order(reordering: InProcessEmulator) -> None:

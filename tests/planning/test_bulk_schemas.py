@@ -40,7 +40,7 @@ def test_every_per_schema_setting_changed_in_the_ui_is_drift(inprocess: InProces
     edits = {
         "fields.email.enabled": ("public.users", {"fields": [{"id": f} for f in
                                                    ("id", "first_name", "last_name", "plan", "account_id",
-                                                    "is_active", "lifetime_value", "created_at")]}),
+                                                    "is_active", "lifetime_value", "created_at", "updated_at")]}),
         "filters": ("public.events", {**{k: v for k, v in EVENTS.items() if k not in ("id", "fields")},
                                       "fields": [{"id": "id"}, {"id": "event_type"}, {"id": "user_id", "obfuscated": True}],
                                       "filters": [{"field_id": "event_type", "function": "Equality", "value": "login"}]}),
@@ -93,7 +93,8 @@ def test_a_file_without_field_lists_means_every_field_enabled(inprocess: InProce
     sync_id = _create(inprocess, bulk("Lake", schemas=[{"id": "public.users", "fields": ["id", "email"]}]))
     assert changed(plan(inprocess, [bulk_def(body)]))["Lake"] == [
         f"schemas[public.users].fields.{f}.enabled" for f in
-        sorted(("first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value", "created_at"))]
+        sorted(("first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value", "created_at",
+                "updated_at"))]
     # the same selection written out field by field is no change
     every = [f for f in _fields(inprocess, sync_id, "public.users")]
     inprocess.data("PUT", f"/api/bulk/syncs/{sync_id}", json=body)
