@@ -26,6 +26,7 @@ from reconciler.cli.common import (
     by_signal,
     exit_code_for,
     handle_errors,
+    make_client,
     project_config,
     refuse_empty_prune,
     register_definition_secrets,
@@ -108,8 +109,7 @@ def command(
     json_out = output_format == "json"
     info_err = json_out  # with --format json, stdout carries only the JSON document
 
-    with _Signals(stop) as signals, PolytomicClient(settings, retry=policy, max_connections=max(8, workers * 2),
-                                                    stop=stop) as client:
+    with _Signals(stop) as signals, make_client(settings, parallelism=workers, retry=policy, stop=stop) as client:
         saved = _load_saved_plan(plan_file) if plan_file else None
         if saved is not None:
             _register_sensitive(saved)

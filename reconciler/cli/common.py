@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import click
+import httpx
 
-from reconciler.api import PolytomicClient
+from reconciler.api import PolytomicClient, RetryPolicy
+from reconciler.api.stop import Stop
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
 from reconciler.definitions.interpolate import UnknownValue
 from reconciler.definitions.model import Definition
@@ -244,5 +246,25 @@ def env_seconds(environ: Mapping[str, str], name: str) -> float | None:
     return value
 
 
-def make_client(settings: ApiSettings, *, parallelism: int = 4) -> PolytomicClient:
-    return PolytomicClient(settings, max_connections=max(8, parallelism * 2))
+@dataclasses.dataclass(frozen=True)
+class Seams:
+    """What a caller of :func:`reconciler.cli.main` may plug in (``obj=`` of click's ``main()``).
+
+    ``transport`` is the client's transport seam: the tests run the whole command in-process
+    against the emulator app through it, as httpx's own tests use ``MockTransport``.
+    """
+
+    transport: httpx.BaseTransport | None = None
+
+
+def _seams() -> Seams:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Seams) else Seams()
+
+
+def make_client(settings: ApiSettings, *, parallelism: int = 4, retry: RetryPolicy | None = None,
+                stop: Stop | None = None) -> PolytomicClient:
+    """The one place a command builds its API client (the transport seam is honoured here)."""
+    return PolytomicClient(settings, max_connections=max(8, parallelism * 2), retry=retry, stop=stop,
+                           transport=_seams().transport)
