@@ -49,8 +49,8 @@ def idempotency_key(change: Change, body: Mapping[str, Any] | None, *, after: st
     """
     material: dict[str, Any] = {"scheme": _SCHEME, "kind": change.kind, "action": change.action}
     if change.action == "create":
-        name = body.get("name") if isinstance(body, Mapping) and isinstance(body.get("name"), str) else change.name
-        material["identity"] = {"name": name_key(name)}
+        given = body.get("name") if isinstance(body, Mapping) else None
+        material["identity"] = {"name": name_key(given if isinstance(given, str) else change.name)}
     else:
         material.update(identity={"id": change.sync_id}, body=body_hash(body), live=change.fingerprint or "")
     if after is not None:

@@ -47,7 +47,7 @@ def accept(node: dict[str, Any], path: str, slot: Callable[[str], str | None]) -
     kind = slot(path)
     branches = [_branch(reference_pattern(kind))] if kind else []
     branches.append(_branch(ENV_PATTERN))
-    notes = {key: node[key] for key in ("description", "default") if key in node}
+    notes: dict[str, Any] = {key: node[key] for key in ("description", "default") if key in node}
     inner = {key: value for key, value in node.items() if key not in notes}
     return {**notes, "anyOf": [inner, *branches]}
 

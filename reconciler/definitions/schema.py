@@ -249,7 +249,7 @@ def _enum(error: ValidationError, path: str, value: Any, shown: str) -> list[Pro
 
 def _type(error: ValidationError, path: str, value: Any, shown: str, source: str | None = None) -> list[Problem]:
     wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-    words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+    words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)
     text = f"must be {words}, not {type_name(value)}"
     if "string" in wanted and isinstance(value, (int, float, bool)) and shown != "the value":
         # Quote what was written: YAML reads 010 as 8 and yes as true.

@@ -200,7 +200,7 @@ class EmulatorApp:
         """
         cycle = getattr(send, "__self__", None)
         transport = getattr(cycle, "transport", None)
-        if transport is None:
+        if cycle is None or transport is None:
             raise DropConnection("fault: connection dropped")
         cycle.disconnected = True  # tell uvicorn not to answer on our behalf
         cycle.keep_alive = False

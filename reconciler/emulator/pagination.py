@@ -46,7 +46,7 @@ def decode_token(secret: bytes, token: str) -> tuple[str, str]:
     if not isinstance(payload, dict) or payload.get("v") != TOKEN_VERSION:
         raise bad
     updated_at, sync_id, sig = payload.get("u"), payload.get("i"), payload.get("s")
-    if not all(isinstance(x, str) for x in (updated_at, sync_id, sig)):
+    if not (isinstance(updated_at, str) and isinstance(sync_id, str) and isinstance(sig, str)):
         raise bad
     if not hmac.compare_digest(sig, _sign(secret, updated_at, sync_id)):
         raise bad

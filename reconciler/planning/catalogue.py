@@ -195,7 +195,8 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
     sources = list(_sources(body))
     models = {str(src["model_id"]): catalogue.model(str(src["model_id"]))
               for _, src in sources if isinstance(src.get("model_id"), str)}
-    target = body.get("target") if isinstance(body.get("target"), Mapping) else {}
+    given = body.get("target")
+    target: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     objects = (catalogue.target_objects(target["connection_id"])
                if isinstance(target.get("connection_id"), str) and isinstance(target.get("object"), str) else None)
     field_ids: set[str] = set()

@@ -55,18 +55,18 @@ def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mappin
             claimed.update((d.kind, str(s.get("id"))) for s in by_name.get((d.kind, d.name), []))
             continue
         if d.pinned_id:
-            item = by_id.get((d.kind, d.pinned_id))
+            pinned_item = by_id.get((d.kind, d.pinned_id))
             claimed.add((d.kind, d.pinned_id))
             others = [o for o in twice[(d.kind, d.pinned_id)] if o is not d]
             if others:
                 where = ", ".join(f"{o.label} at {o.position}" for o in others)
                 matches.append(Match(d, problem=f"id {d.pinned_id} is also pinned by {where}"))
-            elif item is None:
+            elif pinned_item is None:
                 other = next((k for k in live if k != d.kind and (k, d.pinned_id) in by_id), None)
                 hint = f" (it is a {other}: check `kind`)" if other else "; remove `id` to create a new sync"
                 matches.append(Match(d, problem=f"pinned id {d.pinned_id} matches no live {d.kind}{hint}"))
             else:
-                matches.append(Match(d, item))
+                matches.append(Match(d, pinned_item))
             continue
         namesakes = by_name.get((d.kind, d.name)) or by_key.get((d.kind, name_key(d.name)), [])
         ids = sorted(str(s.get("id")) for s in namesakes)

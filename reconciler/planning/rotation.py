@@ -57,7 +57,7 @@ def due(d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[st
 def resend(change: Change, d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[Change, tuple[Hint, ...]]:
     """``change`` turned into an update sending the write-only values again when rotation is due."""
     why, warning = due(d, live, forced)
-    hints = (Hint(warning, d.kind, d.name, d.position),) if warning else ()
+    hints: tuple[Hint, ...] = (Hint(warning, d.kind, d.name, d.position),) if warning else ()
     if why is None or change.action not in ("no-op", "update"):
         return change, hints
     body = change.body or {}

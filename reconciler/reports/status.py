@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -68,18 +69,18 @@ def collect_status(client: PolytomicClient, definitions: Sequence[Definition], *
 
 def _row(client: PolytomicClient, match: Match) -> StatusRow:
     definition = match.definition
-    base = dict(kind=definition.kind, name=definition.name, source=definition.position)
+    base = StatusRow(kind=definition.kind, name=definition.name, source=definition.position)
     if match.problem:
-        return StatusRow(**base, error=match.problem)
+        return dataclasses.replace(base, error=match.problem)
     sync_id = match.sync_id
     if sync_id is None:
-        return StatusRow(**base)
+        return base
     active = _active(match.live)
     try:
         snapshot = read_status(client, definition.kind, sync_id)
     except ApiError as exc:
-        return StatusRow(**base, sync_id=sync_id, active=active, error=f"status could not be read: {exc}")
-    return StatusRow(**base, sync_id=sync_id, active=active, snapshot=snapshot)
+        return dataclasses.replace(base, sync_id=sync_id, active=active, error=f"status could not be read: {exc}")
+    return dataclasses.replace(base, sync_id=sync_id, active=active, snapshot=snapshot)
 
 
 def _active(live: Mapping[str, Any] | None) -> bool | None:
