@@ -53,8 +53,13 @@ def test_wheel_ships_schemas_docs_and_declares_its_dependencies(wheel: Path) -> 
     assert any(n.endswith("/schemas/model-sync.schema.json") for n in shipped)
     meta = Parser().parsestr(zipfile.ZipFile(wheel).read(f"reconciler-{reconciler.__version__}.dist-info/METADATA").decode())
     assert meta["Version"] == reconciler.__version__
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert declared and set(declared) <= set(meta.get_all("Requires-Dist") or [])
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requires = meta.get_all("Requires-Dist") or []
+    assert project["dependencies"] and set(project["dependencies"]) <= set(requires)
+    # the emulator's web stack is an extra, not a dependency of the tool
+    assert not [r for r in project["dependencies"] if r.startswith(("starlette", "uvicorn"))]
+    emulator_only = [r for r in requires if r.startswith(("starlette", "uvicorn"))]
+    assert len(emulator_only) == 2 and all('extra == "emulator"' in r for r in emulator_only)
 
 
 def test_installed_wheel_validates_the_examples_outside_the_repository(wheel: Path, tmp_path: Path) -> None:
@@ -88,6 +93,48 @@ def test_installed_wheel_validates_the_examples_outside_the_repository(wheel: Pa
     listing = cli("docs")
     assert listing.returncode == 0 and "plan-json" in listing.stdout
     assert cli("docs", "plan-json").stdout.startswith("# ")
+
+
+_WITHOUT_EMULATOR_EXTRA = """\
+import importlib.abc, sys
+
+class _Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("starlette", "uvicorn"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Absent())
+"""
+
+
+def test_the_tool_works_without_the_emulator_extra(wheel: Path, tmp_path: Path) -> None:
+    # A fresh environment where starlette and uvicorn cannot be imported, as after
+    # `pip install reconciler` without `[emulator]`.
+    fresh = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
+    python = fresh / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "_deps_from_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    (site / "_no_emulator_extra.py").write_text(_WITHOUT_EMULATOR_EXTRA)
+    (site / "_no_emulator_extra.pth").write_text("import _no_emulator_extra\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
+    assert subprocess.run([python, "-c", "import starlette"], capture_output=True).returncode != 0
+    shutil.copytree(EXAMPLES, tmp_path / "syncs")
+    env = {"PATH": f"{fresh / 'bin'}:/usr/bin:/bin", **DEMO_ENV}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(fresh / "bin" / "reconciler"), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    valid = cli("validate", "syncs")
+    assert valid.returncode == 0 and "5 definitions, 0 errors" in valid.stdout, valid.stdout + valid.stderr
+    assert cli("plan", "--help").returncode == 0
+    served = cli("emulator", "--port", "0")
+    assert served.returncode == 1
+    assert "reconciler[emulator]" in served.stderr and "Traceback" not in served.stderr, served.stderr
 
 
 def _help_texts() -> list[str]:

@@ -21,8 +21,12 @@ import click
 def command(host: str, port: int, db: str | None, api_key: str, faults_file: str | None,
             list_items: str) -> None:
     """Serve a local emulator of the Polytomic API (see `reconciler docs emulator`)."""
-    from reconciler.emulator.faults import RuleError
-    from reconciler.emulator.server import serve
+    try:
+        from reconciler.emulator.faults import RuleError
+        from reconciler.emulator.server import serve
+    except ModuleNotFoundError as exc:  # starlette / uvicorn: the `emulator` extra
+        raise click.ClickException(f"the emulator needs {exc.name}, which this install lacks: "
+                                   "pip install 'reconciler[emulator]'") from None
 
     try:
         serve(host=host, port=port, db=db, api_key=api_key, faults_file=faults_file,
