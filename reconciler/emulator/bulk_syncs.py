@@ -54,38 +54,57 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None
           ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate a create/update request; return the sync to store and its schema selection."""
     require(body, BULK_SYNC_REQUEST)
+    source = catalog.connection(ctx.store, ctx.org_id, body["source_connection_id"])
+    available = catalog.bulk_schemas(source) if source else []
+    previous_additional = {s["id"]: s for s in (previous or {}).get("additional_schedules") or []}
+    problems = _request_problems(ctx, body, previous, source is not None)
+    problems += _schedules_problems(ctx, body, previous, previous_additional,
+                                    available if source is not None else None)
+    before = ctx.store.get_sync_extra(previous["id"]).get("schemas") if previous else None
+    selection = bulk_schemas.selection(ctx, body.get("schemas"), available, problems, before) if source else []
+    if problems:
+        raise invalid(problems, 422)
+    return _stored(ctx, body, previous, previous_additional), {"schemas": selection}
+
+
+def _request_problems(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None,
+                      source_found: bool) -> Problems:
+    """The name, organisation and connections of a request."""
     problems: Problems = []
     if body["name"].strip() == "":
         problems.append(("name", "must not be empty"))
     org_id = body.get("organization_id")
     if org_id is not None and org_id != ctx.org_id:
         problems.append(("organization_id", f"organization {org_id} not found"))
-    source = catalog.connection(ctx.store, ctx.org_id, body["source_connection_id"])
-    if source is None:
+    if not source_found:
         problems.append(("source_connection_id", f"connection {body['source_connection_id']} not found"))
     if catalog.connection(ctx.store, ctx.org_id, body["destination_connection_id"]) is None:
         problems.append(("destination_connection_id",
                          f"connection {body['destination_connection_id']} not found"))
-    self_id = previous["id"] if previous else None
-    problems += schedule_problems(body["default_schedule"], "default_schedule")
-    problems += run_after_problems(ctx.store, ctx.org_id, body["default_schedule"], "default_schedule", self_id)
-    available = catalog.bulk_schemas(source) if source else []
-    additional_raw = body.get("additional_schedules") or []
-    previous_additional = {s["id"]: s for s in (previous or {}).get("additional_schedules") or []}
-    for i, item in enumerate(additional_raw):
-        problems += schedule_problems(item, f"additional_schedules[{i}]")
-        problems += run_after_problems(ctx.store, ctx.org_id, item, f"additional_schedules[{i}]", self_id)
-        if "id" in item and item["id"] not in previous_additional:
-            problems.append((f"additional_schedules[{i}].id", f"schedule {item['id']} is not a schedule of this sync"))
-        for j, sid in enumerate(item.get("schemas") or []):
-            if source is not None and sid not in available:
-                problems.append((f"additional_schedules[{i}].schemas[{j}]",
-                                 f"the source connection has no schema {sid!r}"))
-    before = ctx.store.get_sync_extra(previous["id"]).get("schemas") if previous else None
-    selection = bulk_schemas.selection(ctx, body.get("schemas"), available, problems, before) if source else []
-    if problems:
-        raise invalid(problems, 422)
+    return problems
 
+
+def _schedules_problems(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None,
+                        previous_additional: dict[str, Any], available: list[str] | None) -> Problems:
+    """The default and additional schedules; ``available`` is None when the source is unknown."""
+    self_id = previous["id"] if previous else None
+    problems = schedule_problems(body["default_schedule"], "default_schedule")
+    problems += run_after_problems(ctx.store, ctx.org_id, body["default_schedule"], "default_schedule", self_id)
+    for i, item in enumerate(body.get("additional_schedules") or []):
+        where = f"additional_schedules[{i}]"
+        problems += schedule_problems(item, where)
+        problems += run_after_problems(ctx.store, ctx.org_id, item, where, self_id)
+        if "id" in item and item["id"] not in previous_additional:
+            problems.append((f"{where}.id", f"schedule {item['id']} is not a schedule of this sync"))
+        for j, sid in enumerate(item.get("schemas") or []):
+            if available is not None and sid not in available:
+                problems.append((f"{where}.schemas[{j}]", f"the source connection has no schema {sid!r}"))
+    return problems
+
+
+def _stored(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None,
+            previous_additional: dict[str, Any]) -> dict[str, Any]:
+    """The sync as stored: defaults filled in, schedules with server ids, audit fields."""
     now = ctx.store.now()
     sync: dict[str, Any] = {"id": previous["id"] if previous else str(uuid.uuid4()),
                             "organization_id": ctx.org_id, "name": body["name"], "mode": body["mode"]}
@@ -96,7 +115,7 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None
                                          (previous or {}).get("default_schedule"), ctx, now)
     sync["additional_schedules"] = [
         _schedule(item, ADDITIONAL_KEYS, previous_additional.get(item.get("id", "")), ctx, now)
-        for item in additional_raw]
+        for item in body.get("additional_schedules") or []]
     sync["source_connection_id"] = body["source_connection_id"]
     sync["destination_connection_id"] = body["destination_connection_id"]
     sync["destination_configuration"] = copy.deepcopy(body["destination_configuration"])
@@ -104,7 +123,7 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None
     sync["created_by"] = previous["created_by"] if previous else ctx.actor
     sync["updated_at"] = now
     sync["updated_by"] = ctx.actor
-    return sync, {"schemas": selection}
+    return sync
 
 
 def normalize_seeded(ctx: Ctx, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
