@@ -121,6 +121,15 @@ def parse_rule(raw: Any) -> Rule:
     if action not in ACTIONS:
         raise RuleError(f"action must be one of: {', '.join(ACTIONS)}")
     rule = Rule(action=action)
+    _parse_match(raw, rule)
+    _parse_response(raw, rule)
+    _parse_hostile(raw, rule)
+    rule.__post_init__()
+    return rule
+
+
+def _parse_match(raw: dict[str, Any], rule: Rule) -> None:
+    """Which requests the rule applies to: method, path, nth, times, probability."""
     for key in ("method", "path"):
         if key in raw:
             if not isinstance(raw[key], str):
@@ -137,17 +146,20 @@ def parse_rule(raw: Any) -> Rule:
         rule.probability = _number(raw, "probability")
         if rule.probability > 1:
             raise RuleError("probability must be between 0 and 1")
+
+
+def _parse_response(raw: dict[str, Any], rule: Rule) -> None:
+    """What the rule answers: status, body, retry_after, latency, rate limit, seed."""
     if "status" in raw:
         status = _number(raw, "status", integer=True)
-        if not (status == 0 and action == "after_commit") and not 100 <= status <= 599:
+        if not (status == 0 and rule.action == "after_commit") and not 100 <= status <= 599:
             raise RuleError("status must be an HTTP status (or 0 with after_commit: drop)")
         rule.status = status
     if "body" in raw:
         rule.body = raw["body"]
-    if "retry_after" in raw:
-        rule.retry_after = _number(raw, "retry_after")
-    if "latency_ms" in raw:
-        rule.latency_ms = _number(raw, "latency_ms")
+    for key in ("retry_after", "latency_ms"):
+        if key in raw:
+            setattr(rule, key, _number(raw, key))
     if "rate" in raw:
         rule.rate = _number(raw, "rate")
         if rule.rate <= 0:
@@ -156,9 +168,6 @@ def parse_rule(raw: Any) -> Rule:
         rule.burst = _number(raw, "burst", minimum=1)
     if "seed" in raw:
         rule.seed = _number(raw, "seed", integer=True)
-    _parse_hostile(raw, rule)
-    rule.__post_init__()
-    return rule
 
 
 def _parse_hostile(raw: dict[str, Any], rule: Rule) -> None:
