@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from reconciler.emulator.errors import invalid
 from reconciler.emulator.store import Store
@@ -120,49 +120,63 @@ def check(value: Any, spec: Spec, path: str = "") -> Problems:
         if spec.nullable or spec.kind == "any":
             return []
         return [(path, f"must be {_TYPE_NAMES.get(spec.kind, 'a value')}, not null")]
-    kind = spec.kind
-    if kind == "any":
+    if spec.kind == "any":
         return []
-    if kind == "oneof":
-        for option in spec.options:
-            if not _type_ok(value, option):
-                continue
-            return check(value, option, path)
-        return [(path, "must be " + " or ".join(_TYPE_NAMES[o.kind] for o in spec.options))]
+    if spec.kind == "oneof":
+        return _check_one_of(value, spec, path)
     if not _type_ok(value, spec):
-        return [(path, f"must be {_TYPE_NAMES[kind]}")]
-    if kind == "str":
-        if spec.enum is not None and value not in spec.enum:
-            return [(path, f"must be one of: {', '.join(spec.enum)} (got {value!r})")]
-        if spec.fmt == "uuid" and not is_uuid(value):
-            return [(path, f"must be a UUID (got {value!r})")]
-        if spec.fmt == "date-time" and not is_datetime(value):
-            return [(path, f"must be an RFC 3339 date-time (got {value!r})")]
-        return []
-    if kind == "array":
-        assert spec.item is not None
-        problems: Problems = []
-        for i, item in enumerate(value):
-            problems += check(item, spec.item, f"{path}[{i}]")
-        return problems
-    if kind == "map":
-        assert spec.item is not None
-        problems = []
-        for key, item in value.items():
-            problems += check(item, spec.item, _join(path, key))
-        return problems
-    if kind == "object":
-        problems = []
-        for key in sorted(spec.required - value.keys()):
-            problems.append((_join(path, key), "is required"))
-        for key, item in value.items():
-            sub = spec.props.get(key)
-            if sub is None:
-                problems.append((_join(path, key), "unknown field"))
-            else:
-                problems += check(item, sub, _join(path, key))
-        return problems
+        return [(path, f"must be {_TYPE_NAMES[spec.kind]}")]
+    checker = _CHECKERS.get(spec.kind)
+    return checker(value, spec, path) if checker is not None else []
+
+
+def _check_one_of(value: Any, spec: Spec, path: str) -> Problems:
+    for option in spec.options:
+        if _type_ok(value, option):
+            return check(value, option, path)
+    return [(path, "must be " + " or ".join(_TYPE_NAMES[o.kind] for o in spec.options))]
+
+
+def _check_str(value: str, spec: Spec, path: str) -> Problems:
+    if spec.enum is not None and value not in spec.enum:
+        return [(path, f"must be one of: {', '.join(spec.enum)} (got {value!r})")]
+    if spec.fmt == "uuid" and not is_uuid(value):
+        return [(path, f"must be a UUID (got {value!r})")]
+    if spec.fmt == "date-time" and not is_datetime(value):
+        return [(path, f"must be an RFC 3339 date-time (got {value!r})")]
     return []
+
+
+def _check_array(value: list[Any], spec: Spec, path: str) -> Problems:
+    assert spec.item is not None
+    problems: Problems = []
+    for i, item in enumerate(value):
+        problems += check(item, spec.item, f"{path}[{i}]")
+    return problems
+
+
+def _check_map(value: dict[str, Any], spec: Spec, path: str) -> Problems:
+    assert spec.item is not None
+    problems: Problems = []
+    for key, item in value.items():
+        problems += check(item, spec.item, _join(path, key))
+    return problems
+
+
+def _check_object(value: dict[str, Any], spec: Spec, path: str) -> Problems:
+    problems: Problems = [(_join(path, key), "is required") for key in sorted(spec.required - value.keys())]
+    for key, item in value.items():
+        sub = spec.props.get(key)
+        if sub is None:
+            problems.append((_join(path, key), "unknown field"))
+        else:
+            problems += check(item, sub, _join(path, key))
+    return problems
+
+
+_CHECKERS: dict[str, Callable[[Any, Spec, str], Problems]] = {
+    "str": _check_str, "array": _check_array, "map": _check_map, "object": _check_object,
+}
 
 
 def _type_ok(value: Any, spec: Spec) -> bool:
