@@ -100,8 +100,8 @@ class _Resolver:
                     self._field_index[fld["id"]] = (model["id"], fld)
         found = self._field_index.get(field_id)
         if found is None:
-            found = next(((mid, fld) for mid in sorted(self.model_ids) for fld in (self.model(mid) or {}).get("fields", [])
-                          if fld["name"] == field_id), None)
+            found = next(((mid, fld) for mid in sorted(self.model_ids)
+                          for fld in (self.model(mid) or {}).get("fields", []) if fld["name"] == field_id), None)
         if found is None:
             self.problems.append((path, f"no model field has id or name {field_id!r}"))
             return None
@@ -201,6 +201,16 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
     conn = catalog.connection(ctx.store, ctx.org_id, raw["connection_id"])
     if conn is None:
         res.problems.append(("target.connection_id", f"connection {raw['connection_id']} not found"))
+    _check_target_object(raw, conn, res, ctx)
+    if "create" in raw and "object" not in raw:
+        out["object"] = raw["create"].get("name") or name
+    defaults = catalog.target_defaults(conn) if conn else {}
+    out["configuration"] = {**defaults, **(raw.get("configuration") or {})}
+    return out
+
+
+def _check_target_object(raw: dict[str, Any], conn: dict[str, Any] | None, res: _Resolver, ctx: Ctx) -> None:
+    """``object`` (an existing one the connection has) or ``create``, exactly one of them."""
     has_object, has_create = "object" in raw, "create" in raw
     if has_object and has_create:
         res.problems.append(("target", "give either object or create, not both"))
@@ -212,11 +222,6 @@ def _target(raw: dict[str, Any], name: str, res: _Resolver, ctx: Ctx) -> dict[st
         known = catalog.known_target_objects(ctx.store, ctx.org_id, conn)
         if known is not None and raw["object"] not in known:
             res.problems.append(("target.object", f"the connection has no object {raw['object']!r}"))
-    if has_create and not has_object:
-        out["object"] = raw["create"].get("name") or name
-    defaults = catalog.target_defaults(conn) if conn else {}
-    out["configuration"] = {**defaults, **(raw.get("configuration") or {})}
-    return out
 
 
 def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -238,6 +243,23 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> di
     filter_logic = body.get("filter_logic", "")
     if filter_logic.strip():
         _check_filter_logic(filter_logic, filters, res)
+    identity = _identity(body, res)
+    overrides = _overrides(body.get("overrides") or [], res)
+    schedule = _schedule(body["schedule"], ctx, previous["id"] if previous else None, res)
+    if res.problems:
+        raise invalid(res.problems, 422)
+    sync = _stored(ctx, body, previous, sync_id, res)
+    sync.update(target=target, fields=fields, filters=filters, filter_logic=filter_logic, overrides=overrides,
+                schedule=schedule)
+    if identity is not None:
+        sync["identity"] = identity
+    if "encryption_passphrase" in body:
+        sync["encryption_passphrase"] = body["encryption_passphrase"]
+    return sync
+
+
+def _identity(body: dict[str, Any], res: _Resolver) -> dict[str, Any] | None:
+    """The identity as stored (its field's type filled in), or None; required by some modes."""
     identity = None
     if "identity" in body:
         identity = copy.deepcopy(body["identity"])
@@ -247,13 +269,14 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> di
         identity.setdefault("new_field", False)
     if body["mode"] in MODES_NEEDING_IDENTITY and identity is None:
         res.problems.append(("identity", f"is required when mode is {body['mode']!r}"))
-    overrides = _overrides(body.get("overrides") or [], res)
-    schedule = _schedule(body["schedule"], ctx, previous["id"] if previous else None, res)
-    if res.problems:
-        raise invalid(res.problems, 422)
+    return identity
 
+
+def _stored(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None, sync_id: str,
+            res: _Resolver) -> dict[str, Any]:
+    """The sync's own settings and audit fields, in the order the API returns them."""
     now = ctx.store.now()
-    sync: dict[str, Any] = {
+    return {
         "id": sync_id,
         "organization_id": ctx.org_id,
         "name": body["name"],
@@ -262,24 +285,15 @@ def build(ctx: Ctx, body: dict[str, Any], previous: dict[str, Any] | None) -> di
         "only_enrich_updates": body.get("only_enrich_updates", False),
         "skip_initial_backfill": body.get("skip_initial_backfill", False),
         "sync_all_records": body.get("sync_all_records", False),
-        "target": target,
-        "fields": fields,
-        "filters": filters,
-        "filter_logic": filter_logic,
-        "overrides": overrides,
+        "target": None, "fields": None, "filters": None, "filter_logic": None, "overrides": None,  # set by build
         "policies": list(body.get("policies") or []),
-        "schedule": schedule,
+        "schedule": None,
         "model_ids": sorted(res.model_ids),
         "created_at": previous["created_at"] if previous else now,
         "created_by": previous["created_by"] if previous else ctx.actor,
         "updated_at": now,
         "updated_by": ctx.actor,
     }
-    if identity is not None:
-        sync["identity"] = identity
-    if "encryption_passphrase" in body:
-        sync["encryption_passphrase"] = body["encryption_passphrase"]
-    return sync
 
 
 def normalize_seeded(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
