@@ -210,55 +210,66 @@ class EmulatorApp:
                        key: str | None, decision: Decision) -> Answer:
         """Authenticate, route, apply idempotency and run the handler."""
         try:
-            principal = authenticate(self.store, request.headers.get("authorization"))
-            check_version(request.headers.get("x-polytomic-version"),
-                          required=route.version_required if route else
-                          request.url.path.startswith("/api/syncs"))
-            if route is None:
-                allowed = self.router.allowed(request.url.path)
-                if allowed:
-                    error = ApiError(405, f"method {request.method} is not allowed on {request.url.path}")
-                    return Answer(405, error.body(), {"Allow": ", ".join(allowed)})
-                raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
-            check_query(route.method, route.template, request.query_params.multi_items())
-            if key is not None and request.method in IDEMPOTENT_METHODS:
-                validate_key(key)
-            if request.method == "GET" and route.template in hostile.GETS and self.lag.hides_get(params["id"]):
-                raise not_found("sync", params["id"])  # read-after-write lag
+            principal = self._admit(request, route, params, key)
         except ApiError as exc:
             return Answer(exc.status, exc.body(), {})
-
-        org_id = principal.org["id"]
-        use_key = key is not None and request.method in IDEMPOTENT_METHODS
-        if use_key:
-            assert key is not None
-            try:
-                replay = self.idempotency.begin(org_id, key, request.method, request.url.path,
-                                                ttl=self.settings.idempotency_ttl)
-            except ApiError as exc:
-                return Answer(exc.status, exc.body(), {})
-            if replay is not None:
-                return Answer(replay.status, replay.body, {"Idempotent-Replayed": "true"})
-        try:
-            if decision.latency:
-                await asyncio.sleep(decision.latency)
-            answer = await self._handle(request, route, params, principal, decision)
-        except BaseException:
-            if use_key:
-                assert key is not None
-                self.idempotency.abandon(org_id, key)
-            raise
-        if use_key:
-            assert key is not None
-            if answer.status >= 500:
-                self.idempotency.abandon(org_id, key)
-            else:
-                self.idempotency.finish(org_id, key, request.method, request.url.path,
-                                        Outcome(answer.status, answer.body))
+        if isinstance(principal, Answer):
+            return principal
+        assert route is not None
+        if key is not None and request.method in IDEMPOTENT_METHODS:
+            answer = await self._keyed(request, route, params, principal, decision, key)
+        else:
+            answer = await self._run(request, route, params, principal, decision)
         lag = decision.modifiers.get("lag")
         if lag is not None and request.method == "POST" and route.template in hostile.LISTINGS and answer.status == 200:
             self.lag.register(answer.body, lag.reads)
         return answer
+
+    def _admit(self, request: Request, route: Route | None, params: dict[str, str], key: str | None) -> Any:
+        """The caller's principal, a 405 answer, or an ApiError: auth, version, route, query, key."""
+        principal = authenticate(self.store, request.headers.get("authorization"))
+        check_version(request.headers.get("x-polytomic-version"),
+                      required=route.version_required if route else request.url.path.startswith("/api/syncs"))
+        if route is None:
+            allowed = self.router.allowed(request.url.path)
+            if allowed:
+                error = ApiError(405, f"method {request.method} is not allowed on {request.url.path}")
+                return Answer(405, error.body(), {"Allow": ", ".join(allowed)})
+            raise ApiError(404, f"no such endpoint: {request.method} {request.url.path}")
+        check_query(route.method, route.template, request.query_params.multi_items())
+        if key is not None and request.method in IDEMPOTENT_METHODS:
+            validate_key(key)
+        if request.method == "GET" and route.template in hostile.GETS and self.lag.hides_get(params["id"]):
+            raise not_found("sync", params["id"])  # read-after-write lag
+        return principal
+
+    async def _keyed(self, request: Request, route: Route, params: dict[str, str], principal: Any,
+                     decision: Decision, key: str) -> Answer:
+        """A request with an Idempotency-Key: replayed, or run and remembered (5xx answers are not)."""
+        org_id = principal.org["id"]
+        try:
+            replay = self.idempotency.begin(org_id, key, request.method, request.url.path,
+                                            ttl=self.settings.idempotency_ttl)
+        except ApiError as exc:
+            return Answer(exc.status, exc.body(), {})
+        if replay is not None:
+            return Answer(replay.status, replay.body, {"Idempotent-Replayed": "true"})
+        try:
+            answer = await self._run(request, route, params, principal, decision)
+        except BaseException:
+            self.idempotency.abandon(org_id, key)
+            raise
+        if answer.status >= 500:
+            self.idempotency.abandon(org_id, key)
+        else:
+            self.idempotency.finish(org_id, key, request.method, request.url.path, Outcome(answer.status, answer.body))
+        return answer
+
+    async def _run(self, request: Request, route: Route, params: dict[str, str], principal: Any,
+                   decision: Decision) -> Answer:
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
+        return await self._handle(request, route, params, principal, decision)
 
     async def _handle(self, request: Request, route: Route, params: dict[str, str],
                       principal: Any, decision: Decision) -> Answer:
