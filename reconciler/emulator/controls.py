@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -65,41 +65,53 @@ async def handle(app: EmulatorApp, request: Request) -> Response:
 
 def _dispatch(app: EmulatorApp, method: str, path: str, body: Any) -> Any:
     path = path.rstrip("/")
-    if path == "/_emulator/reset" and method == "POST":
-        app.reset()
-        return {"reset": True}
-    if path == "/_emulator/requests":
-        if method == "GET":
-            return app.log.summary()
-        if method == "DELETE":
-            app.log.clear()
-            return {"cleared": True}
-    if path == "/_emulator/faults":
-        if method == "GET":
-            return {"rules": [r.as_dict() for r in app.faults.rules]}
-        if method == "POST":
-            rules = parse_rules(body)
-            app.faults.add(rules)
-            return {"rules": [r.as_dict() for r in app.faults.rules]}
-        if method == "DELETE":
-            app.faults.clear()
-            app.lag.clear()  # no fault outlives its rules: lagging syncs become visible at once
-            return {"rules": []}
-    if path == "/_emulator/settings":
-        if method == "GET":
-            return app.settings.as_dict()
-        if method in ("PUT", "PATCH", "POST"):
-            _update_settings(app, body)
-            return app.settings.as_dict()
-    if path == "/_emulator/seed" and method == "POST":
-        return _seed(app, body)
+    handler = _HANDLERS.get((path, method))
+    if handler is not None:
+        return handler(app, body)
     match = EXECUTION_PATH.match(path)
     if match and method == "POST":
         return _append_execution(app, match["id"], body)
-    if path in ("/_emulator/reset", "/_emulator/requests", "/_emulator/faults",
-                "/_emulator/settings", "/_emulator/seed") or match:
+    if path in CONTROL_METHODS or match:
         raise ApiError(405, f"method {method} is not allowed on {path}")
     raise ApiError(404, f"no such control: {method} {path}")
+
+
+def _reset(app: EmulatorApp, body: Any) -> Any:
+    app.reset()
+    return {"reset": True}
+
+
+def _requests(app: EmulatorApp, body: Any) -> Any:
+    return app.log.summary()
+
+
+def _clear_requests(app: EmulatorApp, body: Any) -> Any:
+    app.log.clear()
+    return {"cleared": True}
+
+
+def _rules(app: EmulatorApp, body: Any) -> Any:
+    return {"rules": [r.as_dict() for r in app.faults.rules]}
+
+
+def _add_rules(app: EmulatorApp, body: Any) -> Any:
+    app.faults.add(parse_rules(body))
+    return _rules(app, body)
+
+
+def _clear_rules(app: EmulatorApp, body: Any) -> Any:
+    app.faults.clear()
+    app.lag.clear()  # no fault outlives its rules: lagging syncs become visible at once
+    return {"rules": []}
+
+
+def _settings(app: EmulatorApp, body: Any) -> Any:
+    return app.settings.as_dict()
+
+
+def _change_settings(app: EmulatorApp, body: Any) -> Any:
+    _update_settings(app, body)
+    return app.settings.as_dict()
 
 
 CONTROL_METHODS = {
@@ -169,3 +181,16 @@ def _append_execution(app: EmulatorApp, sync_id: str, body: Any) -> dict[str, An
         raise ApiError(400, "execution body must be a JSON object")
     with app.store.tx():
         return executions.append_finished(app.store, sync_id, body)
+
+
+_HANDLERS: dict[tuple[str, str], Callable[[EmulatorApp, Any], Any]] = {
+    ("/_emulator/reset", "POST"): _reset,
+    ("/_emulator/requests", "GET"): _requests,
+    ("/_emulator/requests", "DELETE"): _clear_requests,
+    ("/_emulator/faults", "GET"): _rules,
+    ("/_emulator/faults", "POST"): _add_rules,
+    ("/_emulator/faults", "DELETE"): _clear_rules,
+    ("/_emulator/settings", "GET"): _settings,
+    **{("/_emulator/settings", verb): _change_settings for verb in ("PUT", "PATCH", "POST")},
+    ("/_emulator/seed", "POST"): _seed,
+}
