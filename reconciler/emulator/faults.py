@@ -263,32 +263,44 @@ class Faults:
             if decision.terminal is not None:
                 continue
             if rule.action == "rate_limit":
-                wait = rule.take_token()
-                if wait is not None:
-                    rule.fired += 1
-                    decision.terminal = rule
-                    decision.retry_after = (rule.retry_after if rule.retry_after is not None
-                                            else float(max(1, math.ceil(wait))))
-                continue
-            if rule.nth is not None and rule.matched not in rule.nth:
-                continue
-            if rule.times is not None and rule.fired >= rule.times:
-                continue
-            if rule.probability is not None and rule.rng.random() >= rule.probability:
-                continue
-            rule.fired += 1
-            if rule.action == "latency":
-                decision.latency += rule.latency_ms / 1000
-            elif rule.action == "after_commit":
-                decision.after_commit = decision.after_commit or rule
-            elif rule.action == "reorder":
-                decision.reorder = decision.reorder or rule
-            elif rule.action in MODIFIERS:
-                decision.modifiers.setdefault(rule.action, rule)
-            else:
-                decision.terminal = rule
-                decision.retry_after = rule.retry_after
+                _rate_limit(rule, decision)
+            elif _fires(rule):
+                rule.fired += 1
+                _apply(rule, decision)
         return decision
+
+
+def _rate_limit(rule: Rule, decision: Decision) -> None:
+    """A token bucket: the request is refused (429) when no token is left."""
+    wait = rule.take_token()
+    if wait is not None:
+        rule.fired += 1
+        decision.terminal = rule
+        decision.retry_after = rule.retry_after if rule.retry_after is not None else float(max(1, math.ceil(wait)))
+
+
+def _fires(rule: Rule) -> bool:
+    """Whether a matching rule fires on this request: its nth, times and probability allow it."""
+    if rule.nth is not None and rule.matched not in rule.nth:
+        return False
+    if rule.times is not None and rule.fired >= rule.times:
+        return False
+    return rule.probability is None or rule.rng.random() < rule.probability
+
+
+def _apply(rule: Rule, decision: Decision) -> None:
+    """What a fired rule adds to the decision (the first rule of each kind wins)."""
+    if rule.action == "latency":
+        decision.latency += rule.latency_ms / 1000
+    elif rule.action == "after_commit":
+        decision.after_commit = decision.after_commit or rule
+    elif rule.action == "reorder":
+        decision.reorder = decision.reorder or rule
+    elif rule.action in MODIFIERS:
+        decision.modifiers.setdefault(rule.action, rule)
+    else:
+        decision.terminal = rule
+        decision.retry_after = rule.retry_after
 
 
 def retry_after_header(seconds: float) -> str:
