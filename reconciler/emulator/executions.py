@@ -172,6 +172,20 @@ def append_finished(store: Store, sync_id: str, body: dict[str, Any]) -> dict[st
     if found is None:
         raise not_found("sync", sync_id)
     kind, row_sync = found
+    outcome, counts, errors = _finished_request(body)
+    base = COMPLETED_COUNTS if outcome == "completed" else ZERO_COUNTS
+    created_at = store.now()
+    row = {"id": str(uuid.uuid4()), "org_id": row_sync["organization_id"], "sync_id": sync_id,
+           "kind": kind, "started": time.time(), "created_at": created_at,
+           "type": str(body.get("type") or "scheduled"), "outcome": outcome,
+           "started_at": created_at, "finished_at": store.now(),
+           "counts": {**base, **(counts or {})}, "errors": errors}
+    store.insert_execution(row)
+    return model_view(row)
+
+
+def _finished_request(body: dict[str, Any]) -> tuple[str, dict[str, int] | None, list[str]]:
+    """The outcome, counts and errors of a finished-execution request (a 400 when malformed)."""
     outcome = body.get("status", "completed")
     if outcome not in OUTCOMES:
         raise ApiError(400, f"status must be one of: {', '.join(OUTCOMES)}")
@@ -183,15 +197,7 @@ def append_finished(store: Store, sync_id: str, body: dict[str, Any]) -> dict[st
     errors = body.get("errors") or []
     if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
         raise ApiError(400, "errors must be a list of strings")
-    base = COMPLETED_COUNTS if outcome == "completed" else ZERO_COUNTS
-    created_at = store.now()
-    row = {"id": str(uuid.uuid4()), "org_id": row_sync["organization_id"], "sync_id": sync_id,
-           "kind": kind, "started": time.time(), "created_at": created_at,
-           "type": str(body.get("type") or "scheduled"), "outcome": outcome,
-           "started_at": created_at, "finished_at": store.now(),
-           "counts": {**base, **(counts or {})}, "errors": errors}
-    store.insert_execution(row)
-    return model_view(row)
+    return outcome, counts, errors
 
 
 # -- model-sync handlers ------------------------------------------------------------------------

@@ -296,37 +296,38 @@ BULK_SYNC_REQUEST = Obj({
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+_REQUIRED_BY_FREQUENCY = {"daily": ("hour", "minute"), "weekly": ("hour", "minute", "day_of_week"),
+                          "dbtcloud": ("connection_id", "job_id")}
+
+
 def schedule_problems(schedule: dict[str, Any], path: str) -> Problems:
     """Semantic (422) problems of a schedule: the fields each frequency needs, value ranges."""
-    problems: Problems = []
     frequency = schedule.get("frequency")
-
-    def need(key: str) -> None:
-        if schedule.get(key) in (None, ""):
-            problems.append((_join(path, key), f"is required when frequency is {frequency!r}"))
-
-    if frequency in ("daily", "weekly"):
-        need("hour")
-        need("minute")
-    if frequency == "weekly":
-        need("day_of_week")
+    problems: Problems = [(_join(path, key), f"is required when frequency is {frequency!r}")
+                          for key in _REQUIRED_BY_FREQUENCY.get(str(frequency), ())
+                          if schedule.get(key) in (None, "")]
     if frequency == "runafter":
         run_after = schedule.get("run_after") or {}
         if not (run_after.get("sync_ids") or run_after.get("bulk_sync_ids")):
             problems.append((_join(path, "run_after"),
                              "needs at least one of sync_ids or bulk_sync_ids when frequency is 'runafter'"))
-    if frequency == "dbtcloud":
-        need("connection_id")
-        need("job_id")
-    for key, low, high in (("hour", 0, 23), ("minute", 0, 59)):
-        value = schedule.get(key)
-        if frequency not in ("hourly", "daily", "weekly") or value in (None, ""):
-            continue
-        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
-            problems.append((_join(path, key), f"must be a number from {low} to {high} (got {value!r})"))
+    if frequency in ("hourly", "daily", "weekly"):
+        problems += _time_problems(schedule, path)
     day = schedule.get("day_of_week")
     if day not in (None, "") and day.lower() not in _DAYS:
         problems.append((_join(path, "day_of_week"), f"must be a day name such as 'monday' (got {day!r})"))
+    return problems
+
+
+def _time_problems(schedule: dict[str, Any], path: str) -> Problems:
+    """``hour`` and ``minute``, where given: whole numbers in range, written as strings."""
+    problems: Problems = []
+    for key, low, high in (("hour", 0, 23), ("minute", 0, 59)):
+        value = schedule.get(key)
+        if value in (None, ""):
+            continue
+        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+            problems.append((_join(path, key), f"must be a number from {low} to {high} (got {value!r})"))
     return problems
 
 
