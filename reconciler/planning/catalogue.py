@@ -191,7 +191,6 @@ def _sources(body: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]
 
 
 def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
-    found: list[Finding] = []
     sources = list(_sources(body))
     models = {str(src["model_id"]): catalogue.model(str(src["model_id"]))
               for _, src in sources if isinstance(src.get("model_id"), str)}
@@ -199,7 +198,17 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
     target: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     objects = (catalogue.target_objects(target["connection_id"])
                if isinstance(target.get("connection_id"), str) and isinstance(target.get("object"), str) else None)
-    field_ids: set[str] = set()
+    found = _source_fields(sources, models)
+    found += _field_ids(catalogue, body, models)
+    listed = objects.result() if objects is not None else None
+    if listed is not None and target["object"] not in listed:
+        found.append(("target.object", _unknown(target["object"], "an object of the target connection", listed)))
+    return found
+
+
+def _source_fields(sources: list[tuple[str, Mapping[str, Any]]], models: Mapping[str, Any]) -> list[Finding]:
+    """Each source field names a live model and one of its fields."""
+    found: list[Finding] = []
     for path, src in sources:
         model_id, name = src.get("model_id"), src.get("field")
         if not isinstance(model_id, str) or not isinstance(name, str):
@@ -211,24 +220,26 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
         names = [str(f.get("name")) for f in _items(model.get("fields"))]
         if name not in names:
             found.append((f"{path}.field", _unknown(name, f"a field of model {model.get('name')!r}", names)))
+    return found
+
+
+def _field_ids(catalogue: Catalogue, body: Mapping[str, Any], models: Mapping[str, Any]) -> list[Finding]:
+    """Each filter / override ``field_id`` on a Model field names a live model field."""
+    field_ids: set[str] = set()
     for future in models.values():
         model = future.result()
         # field_id is an id, or (as the OpenAPI file describes it) a field name of a model the sync uses
         field_ids |= {str(f.get(k)) for f in _items((model or {}).get("fields")) for k in ("id", "name")}
+    found: list[Finding] = []
     for key in ("filters", "overrides"):
         for i, item in enumerate(_items(body.get(key))):
             field_id = item.get("field_id")
             on_model = item.get("field_type") in (None, "Model")  # a Target field is the destination's
-            if isinstance(field_id, str) and on_model and "field" not in item and field_id not in field_ids:
-                if not catalogue.has_model_field(field_id):
-                    found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} (nor has a model of this sync a field of that name)"))
-    listed = objects.result() if objects is not None else None
-    if listed is not None and target["object"] not in listed:
-        found.append(("target.object", _unknown(target["object"], "an object of the target connection", listed)))
+            if (isinstance(field_id, str) and on_model and "field" not in item and field_id not in field_ids
+                    and not catalogue.has_model_field(field_id)):
+                found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} "
+                                                     "(nor has a model of this sync a field of that name)"))
     return found
-
-
-# ---- bulk syncs ---------------------------------------------------------------------------------
 
 
 def _bulk_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
@@ -238,17 +249,7 @@ def _bulk_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
     available = catalogue.bulk_source(source_id).result()
     if available is None:
         return []  # the source does not list its schemas: nothing to check against
-    found: list[Finding] = []
-    chosen: list[tuple[str, Mapping[str, Any], _Schema]] = []
-    for i, item in enumerate(body.get("schemas") or []):
-        sid = item if isinstance(item, str) else item.get("id") if isinstance(item, Mapping) else None
-        if not isinstance(sid, str):
-            continue
-        path = f"schemas[{i}]" if isinstance(item, str) else f"schemas[{i}].id"
-        if sid not in available:
-            found.append((path, _unknown(sid, "a schema of the source connection", list(available))))
-        elif isinstance(item, Mapping):
-            chosen.append((f"schemas[{i}]", item, available[sid]))
+    found, chosen = _selected_schemas(body, available)
     for i, schedule in enumerate(_items(body.get("additional_schedules"))):
         for j, sid in enumerate(schedule.get("schemas") or []):
             if isinstance(sid, str) and sid not in available:
@@ -262,6 +263,23 @@ def _bulk_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
         if fields is not None:
             found += _schema_fields(path, item, schema.name, list(fields))
     return found
+
+
+def _selected_schemas(body: Mapping[str, Any], available: Mapping[str, _Schema]
+                      ) -> tuple[list[Finding], list[tuple[str, Mapping[str, Any], _Schema]]]:
+    """Unknown schema ids, and the selected schemas given with settings (to check their fields)."""
+    found: list[Finding] = []
+    chosen: list[tuple[str, Mapping[str, Any], _Schema]] = []
+    for i, item in enumerate(body.get("schemas") or []):
+        sid = item if isinstance(item, str) else item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(sid, str):
+            continue
+        path = f"schemas[{i}]" if isinstance(item, str) else f"schemas[{i}].id"
+        if sid not in available:
+            found.append((path, _unknown(sid, "a schema of the source connection", list(available))))
+        elif isinstance(item, Mapping):
+            chosen.append((f"schemas[{i}]", item, available[sid]))
+    return found, chosen
 
 
 def _schema_fields(path: str, item: Mapping[str, Any], schema: str, fields: list[str]) -> list[Finding]:
