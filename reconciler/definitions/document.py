@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from reconciler.definitions.interpolate import interpolate
+from reconciler.definitions.interpolate import Interpolated, interpolate
 from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
@@ -34,27 +34,47 @@ def resource_label(kind: str, name: Any) -> str:
 
 def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None, list[DefinitionError]]:
     """The definition of one document (None when it is not even a ModelSync/BulkSync mapping)."""
+    refusal = _shape_problem(doc)
+    if refusal is not None:
+        return None, [refusal]
     value = doc.value
-    if value is None:
-        return None, [DefinitionError("empty document; expected a mapping with kind: ModelSync or BulkSync",
-                                      doc.position)]
-    if not isinstance(value, dict):
-        return None, [DefinitionError(
-            f"a document must be a mapping with kind: ModelSync or BulkSync, not {type_name(value)}",
-            doc.position)]
-    kind = value.get("kind")
-    if "kind" not in value:
-        return None, [DefinitionError("missing required key 'kind' (ModelSync or BulkSync)", doc.position)]
-    if kind not in KINDS:
-        hint = suggest(kind, KINDS) if isinstance(kind, str) else None
-        text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
-        return None, [DefinitionError(text, locate(doc, "kind"), "kind")]
-
+    kind = _kind(value["kind"])
     filled = interpolate(value, environ)
     body = filled.value
     # the name as loaded ($${ resolved), never a substituted (secret) value
     resource = resource_label(kind, value.get("name") if "name" in filled.sensitive else body.get("name"))
     hidden = filled.sensitive | {ALWAYS_SENSITIVE}
+    warned = document_warnings(body, kind)
+    found = _problems(doc, kind, filled, hidden, {path for path, _ in warned})
+    problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
+                if not _under(path, doc.rejected)]
+    _register_passphrase(body, filled)
+    warnings = tuple(DefinitionError(message, locate(doc, path), path, resource) for path, message in warned)
+    return _definition(doc, kind, filled, hidden, warnings), problems
+
+
+def _shape_problem(doc: Document) -> DefinitionError | None:
+    """Why a document is not a ModelSync/BulkSync mapping at all (None when it is one)."""
+    value = doc.value
+    if value is None:
+        return DefinitionError("empty document; expected a mapping with kind: ModelSync or BulkSync", doc.position)
+    if not isinstance(value, dict):
+        return DefinitionError(
+            f"a document must be a mapping with kind: ModelSync or BulkSync, not {type_name(value)}", doc.position)
+    kind = value.get("kind")
+    if "kind" not in value:
+        return DefinitionError("missing required key 'kind' (ModelSync or BulkSync)", doc.position)
+    if kind not in KINDS:
+        hint = suggest(kind, KINDS) if isinstance(kind, str) else None
+        text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
+        return DefinitionError(text, locate(doc, "kind"), "kind")
+    return None
+
+
+def _problems(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str], tolerated_by_warnings: set[str]
+              ) -> list[Problem]:
+    """Every problem of the filled document, one message per value."""
+    body = filled.value
     found: list[Problem] = list(filled.problems)
     if "name" in filled.sensitive or "name" in filled.unknown:
         # A substituted value is secret, and a name is printed in every plan and log line (an
@@ -67,41 +87,50 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     # An unknown value cannot be judged, unless no text at all may stand there (a variable gives text).
     judged = text_refused(body, kind, set(filled.unknown)) if filled.unknown else set()
     unresolved = {path for path, _ in found} | (set(filled.unknown) - judged)
-    warned = document_warnings(body, kind)
-    tolerated = unresolved | {path for path, _ in warned}  # the schema is stricter than the API there
+    tolerated = unresolved | tolerated_by_warnings  # the schema is stricter than the API there
     schema_found = [(path, message) for path, message in schema_problems(body, kind, hidden=hidden, written=doc.texts)
                     if path not in tolerated]
     found += schema_found
     refused = unresolved | {path for path, _ in schema_found}
     found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals)
               if path not in refused]
-    problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
-                if not _under(path, doc.rejected)]
+    return found
 
+
+def _register_passphrase(body: Mapping[str, Any], filled: Interpolated) -> None:
+    """A passphrase given (not a failed ${env:...}) is known to the redactor from here on."""
     passphrase = body.get(ALWAYS_SENSITIVE)
     unresolved = {path for path, _ in filled.problems} | set(filled.unknown)
-    if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:  # not a failed ${env:...}
+    if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:
         redactor.add(passphrase)
-    name = body.get("name")
-    pinned = body.get("id")
+
+
+def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str],
+                warnings: tuple[DefinitionError, ...]) -> Definition:
+    body = filled.value
+    pinned = _text(body, "id")
     ignore = body.get("ignore_changes")
-    definition = Definition(
-        kind=_kind(kind),
-        name=name if isinstance(name, str) else "",
+    return Definition(
+        kind=kind,
+        name=_text(body, "name") or "",
         spec={k: v for k, v in body.items() if k not in RECONCILER_KEYS},
         position=doc.position,
-        pinned_id=pinned if isinstance(pinned, str) else None,
+        pinned_id=pinned,
         ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
         positions={p: pos for p, pos in doc.values.items() if p and _in_spec(p)},
-        sensitive_paths=frozenset(p for p in hidden if _in_spec(p)),
+        sensitive_paths=frozenset(filter(_in_spec, hidden)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
-        id_position=locate(doc, "id") if isinstance(pinned, str) else None,
-        literal_paths=frozenset(p for p in filled.literals if _in_spec(p)),
+        id_position=locate(doc, "id") if pinned is not None else None,
+        literal_paths=frozenset(filter(_in_spec, filled.literals)),
         unknown=dict(filled.unknown),  # reconciler keys too (id, ...): apply needs every variable
-        rotated_at=rotated if isinstance(rotated := body.get("write_only_rotated_at"), str) else None,
-        warnings=tuple(DefinitionError(message, locate(doc, path), path, resource) for path, message in warned),
+        rotated_at=_text(body, "write_only_rotated_at"),
+        warnings=warnings,
     )
-    return definition, problems
+
+
+def _text(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _in_spec(path: str) -> bool:
