@@ -149,17 +149,23 @@ def _filters(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
                 seen[label] = i
     logic = doc.get("filter_logic")
     if isinstance(logic, str) and logic.strip():
-        labels = filter_labels(filters)
-        secret_labels = {label for i, label in enumerate(labels) if f"filters[{i}].label" in hidden}
-        shown_labels = sorted(set(labels) - secret_labels) + (["(sensitive)"] if secret_labels else [])
-        known = ", ".join(shown_labels) or "none"
-        for word in dict.fromkeys(re.findall(r"[A-Za-z0-9_]+", logic)):  # each missing label once
-            if word.upper() in LOGIC_WORDS or word in labels:
-                continue
-            if "filter_logic" in hidden:
-                problems.append(("filter_logic", f"names a label which no filter has (labels: {known})"))
-                break
-            problems.append(("filter_logic", f"names label {word!r}, which no filter has (labels: {known})"))
+        problems += _logic_problems(logic, filters, hidden)
+    return problems
+
+
+def _logic_problems(logic: str, filters: list[Any], hidden: Container[str]) -> list[Problem]:
+    """Each label ``filter_logic`` names is the label of a filter (secret labels never shown)."""
+    labels = filter_labels(filters)
+    secret_labels = {label for i, label in enumerate(labels) if f"filters[{i}].label" in hidden}
+    shown_labels = sorted(set(labels) - secret_labels) + (["(sensitive)"] if secret_labels else [])
+    known = ", ".join(shown_labels) or "none"
+    problems: list[Problem] = []
+    for word in dict.fromkeys(re.findall(r"[A-Za-z0-9_]+", logic)):  # each missing label once
+        if word.upper() in LOGIC_WORDS or word in labels:
+            continue
+        if "filter_logic" in hidden:
+            return [*problems, ("filter_logic", f"names a label which no filter has (labels: {known})")]
+        problems.append(("filter_logic", f"names label {word!r}, which no filter has (labels: {known})"))
     return problems
 
 
@@ -198,44 +204,51 @@ def _target(target: dict[str, Any]) -> list[Problem]:
     return []
 
 
+_REQUIRED_BY_FREQUENCY = {"daily": ("hour", "minute"), "weekly": ("hour", "minute", "day_of_week"),
+                          "dbtcloud": ("connection_id", "job_id")}
+
+
 def schedule_problems(schedule: dict[str, Any], path: str, hidden: Container[str] = frozenset()) -> list[Problem]:
     """The fields each frequency needs, and hour/minute/day ranges (sensitive values never quoted)."""
-    problems: list[Problem] = []
     frequency = schedule.get("frequency")
+    problems: list[Problem] = [(join(path, "frequency"), f"{frequency!r} needs {join(path, key)}")
+                               for key in _REQUIRED_BY_FREQUENCY.get(str(frequency), ())
+                               if schedule.get(key) in (None, "")]
+    if frequency == "runafter":
+        problems += _run_after_problems(schedule, path)
+    if frequency in ("hourly", "daily", "weekly"):
+        problems += _time_problems(schedule, path, hidden)
+    day = schedule.get("day_of_week")
+    if isinstance(day, str) and day and day.lower() not in DAYS:
+        got = "" if join(path, "day_of_week") in hidden else f" (got {day!r})"
+        problems.append((join(path, "day_of_week"), f"must be a day name such as 'monday'{got}"))
+    return problems
 
-    def need(key: str) -> None:
-        if schedule.get(key) in (None, ""):
-            problems.append((join(path, "frequency"), f"{frequency!r} needs {join(path, key)}"))
 
-    if frequency in ("daily", "weekly"):
-        need("hour")
-        need("minute")
-    if frequency == "weekly":
-        need("day_of_week")
+def _run_after_problems(schedule: dict[str, Any], path: str) -> list[Problem]:
+    """A 'runafter' schedule names at least one sync to run after."""
     run_after = schedule.get("run_after")
     # A run_after (or its id lists) of the wrong type, null included, is the schema's one message.
     well_typed = run_after is None and "run_after" not in schedule or isinstance(run_after, dict) and all(
         isinstance(run_after.get(k, []), list) for k in ("sync_ids", "bulk_sync_ids"))
-    if frequency == "runafter" and well_typed:
-        run_after = run_after if isinstance(run_after, dict) else {}
-        if not (run_after.get("sync_ids") or run_after.get("bulk_sync_ids")):
-            problems.append((join(path, "frequency"),
-                             f"'runafter' needs {join(path, 'run_after')} with sync_ids or bulk_sync_ids"))
-    if frequency == "dbtcloud":
-        need("connection_id")
-        need("job_id")
+    if not well_typed:
+        return []
+    run_after = run_after if isinstance(run_after, dict) else {}
+    if run_after.get("sync_ids") or run_after.get("bulk_sync_ids"):
+        return []
+    return [(join(path, "frequency"), f"'runafter' needs {join(path, 'run_after')} with sync_ids or bulk_sync_ids")]
+
+
+def _time_problems(schedule: dict[str, Any], path: str, hidden: Container[str]) -> list[Problem]:
+    problems: list[Problem] = []
     for key, low, high in (("hour", 0, 23), ("minute", 0, 59)):
         value = schedule.get(key)
-        if frequency not in ("hourly", "daily", "weekly") or not isinstance(value, str) or value == "":
+        if not isinstance(value, str) or value == "":
             continue
         # ASCII digits only: str.isdigit() is also true for '²' or '٣', which int() refuses or misreads.
         if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
             got = "" if join(path, key) in hidden else f" (got {value!r})"
             problems.append((join(path, key), f"must be a number from {low} to {high}{got}"))
-    day = schedule.get("day_of_week")
-    if isinstance(day, str) and day and day.lower() not in DAYS:
-        got = "" if join(path, "day_of_week") in hidden else f" (got {day!r})"
-        problems.append((join(path, "day_of_week"), f"must be a day name such as 'monday'{got}"))
     return problems
 
 
