@@ -29,14 +29,19 @@ def select(paths: Sequence[str], targets: Sequence[str], configured: Sequence[st
     names = [t for t in targets if t not in files]
     extra = [f for f in files if not _covered(f, where)]
     loaded = load_definitions(where + extra, environ)
-    why = None
-    if paths and not all(_covered(root, paths) for root in configured if Path(root).exists()):
-        why = f"the paths given ({', '.join(paths)}) are narrower than the configured definitions ({', '.join(configured)})"
     if not targets:
-        return Selection(tuple(loaded), why)
+        return Selection(tuple(loaded), _narrower_paths(paths, configured))
     chosen = [d for d in loaded if d.name in names or any(_covered(d.position.file, [f]) for f in files)]
     _check_targets(names, files, loaded, chosen)
     return Selection(tuple(chosen), f"--target {' '.join(targets)} selects {len(chosen)} of {len(loaded)} definitions")
+
+
+def _narrower_paths(paths: Sequence[str], configured: Sequence[str]) -> str | None:
+    """Why PATHs given on the command line see less than the configured definitions (None: they do not)."""
+    if paths and not all(_covered(root, paths) for root in configured if Path(root).exists()):
+        return (f"the paths given ({', '.join(paths)}) are narrower than the configured definitions "
+                f"({', '.join(configured)})")
+    return None
 
 
 def refuse_prune(selection: Selection) -> None:
