@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from reconciler.apply.outcome import Outcome
+from reconciler.definitions.model import Kind
 from reconciler.planning.model import Change, FieldDiff, Plan
 
 REPLAN = "run reconciler plan --out again"
+_Where = tuple[Kind, str | None]  # a live sync: its kind and id
 
 
 @dataclass(frozen=True)
@@ -34,24 +36,16 @@ class SavedCheck:
 
 def check_saved(saved: Plan, fresh: Plan) -> SavedCheck:
     """Judge every pending change of ``saved`` against ``fresh`` (both planned from the files)."""
-    by_key = {c.key: c for c in fresh.changes if c.action != "delete"}
-    deletes = {(c.kind, c.sync_id): c for c in fresh.changes if c.action == "delete"}
-    unmanaged = {(u.kind, u.sync_id): u for u in (*fresh.unmanaged, *fresh.not_listed)}
-    claimed = {(c.kind, c.sync_id): c for c in fresh.changes if c.action != "delete" and c.sync_id}
+    judge = _Judge(fresh)
     accepted: list[Change] = []
     done: list[Outcome] = []
     refused: list[Outcome] = []
     for change in saved.pending:
-        if change.action == "delete":
-            verdict = _judge_delete(change, deletes, unmanaged, claimed)
-        else:
-            verdict = _judge(change, by_key.get(change.key))
+        verdict = judge(change)
         if isinstance(verdict, Change):
             accepted.append(verdict)
-        elif verdict.status == "done":
-            done.append(verdict)
         else:
-            refused.append(verdict)
+            (done if verdict.status == "done" else refused).append(verdict)
     taken = {id(c) for c in accepted}
     saved_keys = {(c.key, c.action, c.sync_id) for c in saved.pending}
     unsaved = tuple(c for c in fresh.pending if id(c) not in taken and (c.key, c.action, c.sync_id) not in saved_keys)
@@ -59,6 +53,22 @@ def check_saved(saved: Plan, fresh: Plan) -> SavedCheck:
                 unmanaged=fresh.unmanaged, problems=fresh.problems)
     return SavedCheck(plan, tuple(sorted(done, key=lambda o: o.sort_key)),
                       tuple(sorted(refused, key=lambda o: o.sort_key)), unsaved)
+
+
+class _Judge:
+    """The fresh plan indexed for judging saved changes: by key, and deletes/unmanaged/claimed by id."""
+
+    def __init__(self, fresh: Plan) -> None:
+        self.by_key = {c.key: c for c in fresh.changes if c.action != "delete"}
+        self.deletes: dict[_Where, Change] = {(c.kind, c.sync_id): c for c in fresh.changes if c.action == "delete"}
+        self.unmanaged: dict[_Where, Any] = {(u.kind, u.sync_id): u for u in (*fresh.unmanaged, *fresh.not_listed)}
+        self.claimed: dict[_Where, Change] = {(c.kind, c.sync_id): c for c in fresh.changes
+                                              if c.action != "delete" and c.sync_id}
+
+    def __call__(self, change: Change) -> Change | Outcome:
+        if change.action == "delete":
+            return _judge_delete(change, self.deletes, self.unmanaged, self.claimed)
+        return _judge(change, self.by_key.get(change.key))
 
 
 def _judge(saved: Change, fresh: Change | None) -> Change | Outcome:
@@ -77,8 +87,8 @@ def _judge(saved: Change, fresh: Change | None) -> Change | Outcome:
     return fresh
 
 
-def _judge_delete(saved: Change, deletes: Mapping[tuple[str, Any], Change], unmanaged: Mapping[tuple[str, Any], Any],
-                  claimed: Mapping[tuple[str, Any], Change]) -> Change | Outcome:
+def _judge_delete(saved: Change, deletes: Mapping[_Where, Change], unmanaged: Mapping[_Where, Any],
+                  claimed: Mapping[_Where, Change]) -> Change | Outcome:
     where = (saved.kind, saved.sync_id)
     fresh = deletes.get(where)
     if fresh is not None:
@@ -124,5 +134,5 @@ def _differing_paths(a: Any, b: Any, where: str) -> list[str]:
             out += _differing_paths(a.get(key), b.get(key), f"{where}.{key}" if where else str(key))
         return out
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
-        return [p for i, (x, y) in enumerate(zip(a, b)) for p in _differing_paths(x, y, f"{where}[{i}]")]
+        return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _differing_paths(x, y, f"{where}[{i}]")]
     return [] if a == b else [where or "(the whole body)"]
