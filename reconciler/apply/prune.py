@@ -7,7 +7,8 @@ from reconciler.errors import ConfigError, PlanError
 from reconciler.planning.model import Plan
 
 DEFAULT_MAX_DELETES = 10
-SCOPE_HELP = 'say what this repository owns with owns: {name_prefix: "..."}, owns: {names: [...]} or owns: {all: true} in reconciler.yaml'
+SCOPE_HELP = ('say what this repository owns with owns: {name_prefix: "..."}, owns: {names: [...]} or '
+              'owns: {all: true} in reconciler.yaml')
 
 
 def require_scope(prune: bool, scope: PruneScope | None) -> PruneScope | None:
@@ -19,7 +20,8 @@ def require_scope(prune: bool, scope: PruneScope | None) -> PruneScope | None:
     return scope
 
 
-def check_deletions(plan: Plan, *, prune: bool, scope: PruneScope | None, max_deletes: int = DEFAULT_MAX_DELETES) -> None:
+def check_deletions(plan: Plan, *, prune: bool, scope: PruneScope | None,
+                    max_deletes: int = DEFAULT_MAX_DELETES) -> None:
     """Refuse the whole apply when its deletions are not allowed; raises before any write."""
     deletes = [c for c in plan.pending if c.action == "delete"]
     if not deletes:

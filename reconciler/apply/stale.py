@@ -33,7 +33,8 @@ def find_stale(client: PolytomicClient, plan: Plan, *, parallelism: int = 4) -> 
                 change, "stale", f"a live {change.kind} named {change.name!r} now exists ({', '.join(ids)}); {REPLAN}"
             )
     existing = [c for c in pending if c.action in ("update", "delete")]
-    for change, verdict in zip(existing, map_concurrent(lambda c: _moved(client, c), existing, parallelism)):
+    verdicts = map_concurrent(lambda c: _moved(client, c), existing, parallelism)
+    for change, verdict in zip(existing, verdicts, strict=True):
         if verdict:
             stale[change_uid(change)] = Outcome.of(change, "stale", f"{verdict}; {REPLAN}")
     return stale

@@ -43,7 +43,8 @@ def settle_twins(client: PolytomicClient, result: ApplyResult, created: set[str]
 
 
 def _settle(outcome: Outcome, items: list[dict[str, Any]], created: set[str], delete: DeleteFn) -> Outcome:
-    group = sorted((i for i in items if same_name(i.get("name"), outcome.name) and isinstance(i.get("id"), str)), key=_age)
+    group = sorted((i for i in items if same_name(i.get("name"), outcome.name) and isinstance(i.get("id"), str)),
+                   key=_age)
     if len(group) <= 1:
         return outcome
     ids = ", ".join(sorted(str(i["id"]) for i in group))

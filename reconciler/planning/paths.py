@@ -35,7 +35,7 @@ def put(value: dict[str, Any], path: str, item: Any) -> bool:
     """Set ``item`` at ``path`` inside ``value`` (in place), creating dicts on the way; False if impossible."""
     parts = split(path)
     cursor: Any = value
-    for part, following in zip(parts, parts[1:]):
+    for part, following in zip(parts, parts[1:], strict=False):
         if isinstance(part, int):
             if not isinstance(cursor, list) or part >= len(cursor):
                 return False

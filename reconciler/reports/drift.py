@@ -49,7 +49,9 @@ class DriftSummary:
 
     def line(self) -> str:
         if not self.drifted and not self.errors:
-            return f"No drift: {self.unchanged} managed sync{'s' if self.unchanged != 1 else ''} match{'es' if self.unchanged == 1 else ''} their files and are healthy."
+            plural = self.unchanged != 1
+            return (f"No drift: {self.unchanged} managed sync{'s' if plural else ''} match{'' if plural else 'es'} "
+                    "their files and are healthy.")
         text = (
             f"Drift: {self.create} to create, {self.update} to update, {self.delete} to delete, "
             f"{self.unmanaged} unmanaged, {self.unhealthy} unhealthy."
@@ -108,7 +110,8 @@ def build_drift_report(
     problems: Sequence[Problem] = (),
 ) -> DriftReport:
     """Combine a plan with health findings into a sorted, frozen report."""
-    changes = tuple(sorted((_without_resends(c) for c in plan.pending), key=lambda c: (c.kind, c.name, c.sync_id or "")))
+    changes = tuple(sorted((_without_resends(c) for c in plan.pending),
+                           key=lambda c: (c.kind, c.name, c.sync_id or "")))
     return DriftReport(
         changes=changes,
         unmanaged=tuple(sorted(plan.unmanaged, key=lambda u: (u.kind, u.name, u.sync_id))),

@@ -30,7 +30,8 @@ def assess(snapshot: StatusSnapshot, *, wants_active: bool | None, live_active: 
     elif last is not None and last.has_errors:
         count = last.counts.error
         detail = f"{count} record error{'s' if count != 1 else ''}" if count else "errors"
-        issues.append(HealthIssue("last_execution_errors", f"last execution {last.status or 'finished'} with {detail}" + _when(last.completed_at)))
+        what = f"last execution {last.status or 'finished'} with {detail}"
+        issues.append(HealthIssue("last_execution_errors", what + _when(last.completed_at)))
     if wants_active is True and live_active is False:
         issues.append(HealthIssue("inactive", "inactive, but its file says active: true"))
     return tuple(issues)

@@ -50,7 +50,8 @@ def read_status(client: PolytomicClient, kind: Kind, sync_id: str) -> StatusSnap
     return parse_status(kind, client.get_bulk_sync_status(sync_id))
 
 
-def list_live(client: PolytomicClient, kinds: Sequence[Kind] = ("ModelSync", "BulkSync")) -> dict[Kind, list[dict[str, Any]]]:
+def list_live(client: PolytomicClient,
+              kinds: Sequence[Kind] = ("ModelSync", "BulkSync")) -> dict[Kind, list[dict[str, Any]]]:
     """Every live sync of the given kinds (list items; light or full)."""
     live: dict[Kind, list[dict[str, Any]]] = {}
     if "ModelSync" in kinds:
