@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import json
 import logging
@@ -93,6 +94,8 @@ def handle_errors(fn: F) -> F:
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click reports these itself (usage errors exit 1, see reconciler.cli._Main)
         except (Exception, KeyboardInterrupt) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # stdout closed by the reader (`| head`): click ends quietly
             code = exit_for_error(exc)
         finally:
             if previous is not None:
