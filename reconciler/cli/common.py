@@ -1,8 +1,9 @@
-"""Pieces every command shares: connection options, paths, error handling and scrubbed output."""
+"""Pieces every command shares: connection options, the client factory, the error handler and the output sink."""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import json
 import logging
@@ -10,23 +11,24 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 import httpx
 
 from reconciler.api import PolytomicClient, RetryPolicy
 from reconciler.api.stop import Stop
-from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, PruneScope, api_settings, load_project_config
-from reconciler.definitions.interpolate import UnknownValue
-from reconciler.definitions.model import Definition
+from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, load_project_config
 from reconciler.errors import ConfigError, DefinitionError, Interrupted, InvalidDefinitions, ReconcilerError
-from reconciler.planning import paths as field_paths
-from reconciler.secrets import URL_CREDENTIALS, redactor, register_credentials, url_credentials
+from reconciler.secrets import redactor
+from reconciler.settings import RuntimeFlags
+from reconciler.settings import resolve as resolve_settings
+from reconciler.usecases.common import Connect
 
 F = TypeVar("F", bound=Callable[..., Any])
-ENV_TIMEOUT = "RECONCILER_API_TIMEOUT"
+VERBOSE_KEY = "reconciler.verbose"
 
 
 def emit(text: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -41,34 +43,6 @@ def emit_json(document: Any, **dumps: Any) -> None:
     value may read like a JSON literal) and break the document for the machine reading it.
     """
     click.echo(json.dumps(redactor.scrub_data(document), indent=2, default=str, **dumps))
-
-
-def register_value(value: Any) -> None:
-    """Every string inside ``value`` becomes known to the redactor."""
-    if isinstance(value, UnknownValue):
-        return  # no value: its text only says which variable is not set
-    if isinstance(value, str):
-        redactor.add(value)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            register_value(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            register_value(item)
-
-
-def register_definition_secrets(definitions: Iterable[Definition]) -> None:
-    """Defence in depth: the sensitive values of loaded definitions are known to the redactor."""
-    for definition in definitions:
-        for path in definition.sensitive_paths:
-            register_value(field_paths.get(definition.spec, path))
-
-
-def refuse_empty_prune(definitions: Sequence[Definition], scope: PruneScope | None, paths: Sequence[str]) -> None:
-    """A mistyped or empty definitions path must not read as "delete everything in scope"."""
-    if scope is not None and not definitions:
-        raise ConfigError(f"no definitions were found in {', '.join(paths)}; refusing to plan deletions "
-                          "(--prune) against an empty set of files; nothing was sent")
 
 
 def in_github_actions() -> bool:
@@ -107,31 +81,63 @@ def github_annotation(problem: DefinitionError) -> str:
 
 
 def handle_errors(fn: F) -> F:
-    """Turn the typed error family into one clear line and exit 1; never a traceback for users."""
+    """The one error handler: a command returns its exit code; errors become one clear line and an exit code.
+
+    Never a traceback for a user mistake; an unexpected exception is a bug (see :func:`report_bug`).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         previous = _stop_on_sigterm()
         try:
-            return fn(*args, **kwargs)
-        except InvalidDefinitions as exc:
-            report_definition_errors(exc.problems)
-            emit(f"{len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''} in definitions; nothing was sent to the API", err=True)
-            sys.exit(1)
-        except Interrupted as exc:
-            emit(f"Interrupted{by_signal(exc.signum)}: nothing more was sent ({one_line(str(exc))}).", err=True)
-            sys.exit(exit_code_for(exc.signum))
-        except ReconcilerError as exc:
-            emit(f"Error: {one_line(str(exc))}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            emit("Interrupted.", err=True)
-            sys.exit(130)
+            code = fn(*args, **kwargs)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click reports these itself (usage errors exit 1, see reconciler.cli._Main)
+        except (Exception, KeyboardInterrupt) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # stdout closed by the reader (`| head`): click ends quietly
+            code = exit_for_error(exc)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+        if code:
+            sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def exit_for_error(exc: BaseException) -> int:
+    """Report ``exc`` on stderr; the exit code it maps to."""
+    if isinstance(exc, InvalidDefinitions):
+        report_definition_errors(exc.problems)
+        count = len(exc.problems)
+        emit(f"{count} error{'s' if count != 1 else ''} in definitions; nothing was sent to the API", err=True)
+        return 1
+    if isinstance(exc, Interrupted):
+        emit(f"Interrupted{by_signal(exc.signum)}: nothing more was sent ({one_line(str(exc))}).", err=True)
+        return exit_code_for(exc.signum)
+    if isinstance(exc, ReconcilerError):
+        emit(f"Error: {one_line(str(exc))}", err=True)
+        return 1
+    if isinstance(exc, KeyboardInterrupt):
+        emit("Interrupted.", err=True)
+        return 130
+    return report_bug(exc)
+
+
+def report_bug(exc: BaseException) -> int:
+    """Anything outside the typed error family is a bug in reconciler: one line saying so and how to
+    report it; the traceback only with -v, scrubbed by the sink like every other output."""
+    ctx = click.get_current_context(silent=True)
+    verbose = bool(ctx and ctx.meta.get(VERBOSE_KEY))
+    has_verbose = bool(ctx and any(p.name == "verbose" for p in ctx.command.params))
+    hint = ", with -v for the traceback" if has_verbose and not verbose else ""
+    # The exception's text is not shown: it may carry a value the redactor was never told about.
+    emit(f"Error: unexpected {type(exc).__name__}: this is a bug in reconciler. Please report it with the output of "
+         f"`reconciler --version` and the command run{hint}.", err=True)
+    if verbose:
+        emit("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+    return 1
 
 
 def _stop_on_sigterm() -> Any:
@@ -179,6 +185,7 @@ def api_options(fn: F) -> F:
 
 def verbose_option(fn: F) -> F:
     def configure(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        ctx.meta[VERBOSE_KEY] = value  # read by report_bug
         if value:
             logging.basicConfig(level=logging.DEBUG if value > 1 else logging.INFO, stream=sys.stderr,
                                 format="%(levelname)s %(name)s: %(message)s")
@@ -208,42 +215,15 @@ def project_config() -> ProjectConfig:
     return project
 
 
-def definition_paths(paths: tuple[str, ...], project: ProjectConfig) -> list[str]:
-    """The paths given on the command line, else ``definitions`` from reconciler.yaml, else syncs/."""
-    return list(paths) if paths else list(project.definitions)
+def connector(project: ProjectConfig, flags: RuntimeFlags, *, stop: Stop | None = None) -> Connect:
+    """The client factory a use case calls: settings resolved when it needs the API (flags ->
+    environment -> reconciler.yaml -> defaults), the client built by :func:`make_client`."""
 
+    def connect(parallelism: int) -> PolytomicClient:
+        settings = resolve_settings(project, os.environ, flags)
+        return make_client(settings.api, parallelism=parallelism, retry=settings.retry, stop=stop)
 
-def settings_from(api_url: str | None, api_version: str | None, project: ProjectConfig) -> ApiSettings:
-    register_credentials(os.environ)  # before any check below can echo them
-    given = api_url or os.environ.get("POLYTOMIC_API_URL") or project.api_url or ""
-    if url_credentials(given):
-        raise ConfigError(URL_CREDENTIALS)
-    try:
-        settings = api_settings(url=api_url, version=api_version, project=project)
-    except ValueError as exc:  # e.g. urllib's "Invalid IPv6 URL" for a malformed address
-        raise ConfigError(f"the API URL is not valid: {exc}") from None
-    redactor.add(settings.api_key)
-    redactor.add(settings.deployment_key)
-    timeout = env_seconds(os.environ, ENV_TIMEOUT)
-    if timeout is not None:
-        if timeout <= 0:
-            raise ConfigError(f"{ENV_TIMEOUT} must be a positive number of seconds")
-        settings = dataclasses.replace(settings, timeout=timeout)
-    return settings
-
-
-def env_seconds(environ: Mapping[str, str], name: str) -> float | None:
-    """A number of seconds from the environment (None when unset or empty)."""
-    raw = environ.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds (got {raw!r})") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
+    return connect
 
 
 @dataclasses.dataclass(frozen=True)

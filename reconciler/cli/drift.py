@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from reconciler.cli.common import (
-    api_options,
-    emit,
-    emit_json,
-    handle_errors,
-    make_client,
-    project_config,
-    settings_from,
-    verbose_option,
-)
 from reconciler.cli import github
-from reconciler.cli.narrow import selected, target_option
-from reconciler.cli.readcache import open_cache, refresh_option, save_cache
-from reconciler.planning.prefetch import read_parallelism
+from reconciler.cli.common import api_options, connector, emit, emit_json, handle_errors, project_config, verbose_option
+from reconciler.cli.narrow import target_option
+from reconciler.cli.readcache import refresh_option
 from reconciler.reports import render_drift
-from reconciler.reports.drift import collect_drift
+from reconciler.settings import RuntimeFlags
+from reconciler.usecases.drift import DriftOptions, run_drift
 
 EXIT_IN_SYNC, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
-_RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json, "markdown": render_drift.render_markdown}
+_RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json,
+              "markdown": render_drift.render_markdown}
+FULL_LOG = "`reconciler drift --format text` (run it with the same files)"
 
 
 @click.command(name="drift")
@@ -37,26 +28,21 @@ _RENDERERS = {"text": render_drift.render_text, "json": render_drift.render_json
 @verbose_option
 @handle_errors
 def command(paths: tuple[str, ...], fmt: str, refresh: bool, api_url: str | None, api_version: str | None,
-            targets: tuple[str, ...]) -> None:
+            targets: tuple[str, ...]) -> int:
     """Report drift: changes a plan would make, unmanaged live syncs, unhealthy managed syncs.
 
     Read-only (only GET requests). Exit 0 in sync, 2 when drift exists, 1 on error.
     """
     project = project_config()
-    selection, owns = selected(paths, targets, project)
-    definitions = list(selection.definitions)
-    settings = settings_from(api_url, api_version, project)
-    workers = read_parallelism(None, project)
-    cache = open_cache(settings, refresh)
-    with make_client(settings, parallelism=workers) as client:
-        report = collect_drift(client, definitions, parallelism=workers, owns=owns, cache=cache)
-    save_cache(cache)
+    options = DriftOptions(paths=paths, targets=targets, refresh=refresh)
+    connect = connector(project, RuntimeFlags(api_url, api_version))
+    report = run_drift(connect, project, options, warn=lambda line: emit(line, err=True)).report
     if fmt == "json":
         emit_json(render_drift.drift_json(report), sort_keys=False, ensure_ascii=False)
     else:
         emit(_RENDERERS[fmt](report))
-    github.publish(report.problems, lambda limit, full_at: render_drift.render_markdown(report, limit=limit, full_at=full_at),
-                   "`reconciler drift --format text` (run it with the same files)")
+    github.publish(report.problems,
+                   lambda limit, full_at: render_drift.render_markdown(report, limit=limit, full_at=full_at), FULL_LOG)
     if report.problems:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC)
+        return EXIT_ERROR
+    return EXIT_DRIFT if report.has_drift else EXIT_IN_SYNC

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from reconciler.cli.common import (
-    api_options,
-    emit,
-    handle_errors,
-    make_client,
-    project_config,
-    settings_from,
-    verbose_option,
-)
-from reconciler.reports.export import (
-    build_export,
-    one_line,
-    read_catalog,
-    read_live_syncs,
-    schema_ref,
-    write_export,
-)
+from reconciler.cli.common import api_options, connector, emit, handle_errors, project_config, verbose_option
+from reconciler.reports.export import one_line
+from reconciler.settings import RuntimeFlags
+from reconciler.usecases.export import ExportOptions, run_export
 
 
 @click.command(name="export")
@@ -43,23 +28,17 @@ def command(out_dir: str, kinds: tuple[str, ...], name_prefix: str | None, force
     and encryption_passphrase (write-only, never returned by the API) is left out.
     """
     project = project_config()
-    settings = settings_from(api_url, api_version, project)
-    wanted = kinds or ("ModelSync", "BulkSync")
-    with make_client(settings, parallelism=project.parallelism) as client:
-        live = read_live_syncs(client, kinds=wanted, name_prefix=name_prefix, parallelism=project.parallelism)  # type: ignore[arg-type]
-        catalog = read_catalog(client, project.parallelism)
-    exported = build_export(live, catalog=catalog)
-    out = Path(out_dir)
-    paths = write_export(exported, out, schema=schema_ref(out), force=force)
-    emit(f"Exported {len(paths)} sync{'s' if len(paths) != 1 else ''} to {out}/")
-    for path in paths:
+    options = ExportOptions(out_dir=out_dir, kinds=kinds, name_prefix=name_prefix, force=force)
+    run = run_export(connector(project, RuntimeFlags(api_url, api_version)), project, options)
+    emit(f"Exported {len(run.paths)} sync{'s' if len(run.paths) != 1 else ''} to {run.out}/")
+    for path in run.paths:
         emit(f"  {path}")
-    placeholders = sorted({(p.env, p.path, e.file_name) for e in exported for p in e.placeholders})
+    placeholders = run.placeholders()
     if placeholders:
         emit("Set these environment variables before plan/apply (their values were not exported):", err=True)
-        for env, path, file_name in placeholders:
-            emit(f"  {env}  ({file_name}: {one_line(path)})", err=True)
-    if any(e.kind == "ModelSync" for e in exported):
+        for env, field_path, file_name in placeholders:
+            emit(f"  {env}  ({file_name}: {one_line(field_path)})", err=True)
+    if run.has_model_syncs:
         emit(
             "Note: encryption_passphrase is write-only and cannot be read back, so it was not exported. "
             "For a sync that uses one, add `encryption_passphrase: ${env:NAME}` to its file and set NAME; "

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
-from reconciler.apply.prune import require_scope
-from reconciler.cli.common import (
-    api_options,
-    definition_paths,
-    emit,
-    emit_json,
-    handle_errors,
-    make_client,
-    project_config,
-    refuse_empty_prune,
-    register_definition_secrets,
-    settings_from,
-    verbose_option,
-)
 from reconciler.cli import github
-from reconciler.cli.narrow import resend_option, selected, target_option
-from reconciler.cli.readcache import open_cache, refresh_option, save_cache
+from reconciler.cli.common import api_options, connector, emit, emit_json, handle_errors, project_config, verbose_option
+from reconciler.cli.narrow import resend_option, target_option
+from reconciler.cli.readcache import refresh_option
 from reconciler.planning.model import Plan
-from reconciler.planning.planner import plan_against
-from reconciler.planning.prefetch import read_parallelism
 from reconciler.planning.saved import save_plan
 from reconciler.render.json_plan import plan_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
+from reconciler.settings import RuntimeFlags
+from reconciler.usecases.plan import PlanOptions, run_plan
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 FULL_LOG = "`reconciler plan --format text` (run it with the same files)"
@@ -40,7 +28,8 @@ FORMATS = ("text", "json", "markdown")
 @click.command(name="plan")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for terminals and logs, json for machines (see `reconciler docs plan-json`), markdown for a PR comment.")
+              help="text for terminals and logs, json for machines (see `reconciler docs plan-json`), "
+                   "markdown for a PR comment.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Save the plan for `reconciler apply --plan FILE` (holds no secret values).")
 @click.option("--detailed-exitcode", is_flag=True,
@@ -55,37 +44,16 @@ FORMATS = ("text", "json", "markdown")
 @api_options
 @verbose_option
 @handle_errors
-def command(
-    paths: tuple[str, ...],
-    fmt: str,
-    out: str | None,
-    detailed_exitcode: bool,
-    prune: bool,
-    parallelism: int | None,
-    targets: tuple[str, ...],
-    resend: tuple[str, ...],
-    refresh: bool,
-    api_url: str | None,
-    api_version: str | None,
-) -> None:
+def command(fmt: str, out: str | None, detailed_exitcode: bool, api_url: str | None, api_version: str | None,
+            **flags: Any) -> int:
     """Show what `apply` would change so that the live syncs match the definitions in PATH...
 
     Read-only. Exit 0 on success, 1 on error (invalid files, API errors, plan errors such as an
     ambiguous live name); with --detailed-exitcode, 2 when there are changes.
     """
     project = project_config()
-    scope = require_scope(prune, project.prune)
-    workers = read_parallelism(parallelism, project)
-    selection, owns = selected(paths, targets, project, prune=prune, resend=resend)
-    definitions = list(selection.definitions)
-    refuse_empty_prune(definitions, scope, definition_paths(paths, project))
-    register_definition_secrets(definitions)
-    settings = settings_from(api_url, api_version, project)
-    cache = open_cache(settings, refresh)
-    with make_client(settings, parallelism=workers) as client:
-        plan = plan_against(client, definitions, prune=scope, parallelism=workers, owns=owns,
-                            resend_write_only=frozenset(resend), cache=cache)
-    save_cache(cache)
+    connect = connector(project, RuntimeFlags(api_url, api_version))
+    plan = run_plan(connect, project, PlanOptions(**flags), warn=lambda line: emit(line, err=True)).plan
     show_plan(plan, fmt)
     github.publish(plan.problems, lambda limit, full_at: render_markdown(plan, limit=limit, full_at=full_at), FULL_LOG)
     if out:
@@ -93,8 +61,8 @@ def command(
         if fmt == "text":
             emit(f"\nSaved the plan to {out}; carry it out with: reconciler apply --plan {out}", err=True)
     if plan.problems:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+        return EXIT_ERROR
+    return EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK
 
 
 def show_plan(plan: Plan, fmt: str) -> None:

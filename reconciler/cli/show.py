@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from reconciler.cli.common import handle_errors
 from reconciler.cli.plan import FORMATS, show_plan
-from reconciler.planning.saved import load_plan
+from reconciler.usecases.plan import run_show
 
 
 @click.command(name="show")
@@ -21,4 +19,4 @@ def command(plan_file: str, fmt: str) -> None:
 
     Offline: no API key, no environment variable is needed. Exit 0, or 1 when PLAN cannot be read.
     """
-    show_plan(load_plan(plan_file, os.environ, derive_secrets=False), fmt)
+    show_plan(run_show(plan_file), fmt)

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
-from reconciler.cli.common import (
-    api_options,
-    definition_paths,
-    emit,
-    emit_json,
-    handle_errors,
-    make_client,
-    project_config,
-    settings_from,
-    verbose_option,
-)
-from reconciler.definitions.interpolate import UnsetAllowed
-from reconciler.definitions.load import load_definitions
+from reconciler.cli.common import api_options, connector, emit, emit_json, handle_errors, project_config, verbose_option
 from reconciler.reports import render_status
-from reconciler.reports.status import collect_status
+from reconciler.settings import RuntimeFlags
+from reconciler.usecases.status import run_status
 
 _RENDERERS = {"text": render_status.render_text, "json": render_status.render_json}
 
@@ -33,18 +19,15 @@ _RENDERERS = {"text": render_status.render_text, "json": render_status.render_js
 @api_options
 @verbose_option
 @handle_errors
-def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None) -> None:
+def command(paths: tuple[str, ...], fmt: str, api_url: str | None, api_version: str | None) -> int:
     """Show current and last execution, counts and next run of every managed sync.
 
     Definitions are matched to live syncs by pinned id, else by name (per kind). Exit 0, or 1 on error.
     """
     project = project_config()
-    definitions = load_definitions(definition_paths(paths, project), UnsetAllowed(os.environ))
-    settings = settings_from(api_url, api_version, project)
-    with make_client(settings, parallelism=project.parallelism) as client:
-        report = collect_status(client, definitions, parallelism=project.parallelism)
+    report = run_status(connector(project, RuntimeFlags(api_url, api_version)), project, paths)
     if fmt == "json":
         emit_json(render_status.status_json(report), ensure_ascii=False)
     else:
         emit(_RENDERERS[fmt](report))
-    sys.exit(1 if report.errors else 0)
+    return 1 if report.errors else 0

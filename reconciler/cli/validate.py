@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
-from reconciler.cli.common import (
-    definition_paths,
-    emit,
-    emit_json,
-    github_annotation,
-    handle_errors,
-    in_github_actions,
-    project_config,
-)
-from reconciler.definitions.interpolate import UnsetAllowed
-from reconciler.definitions.load import ValidationResult, validate_paths
+from reconciler.cli.common import emit, emit_json, github_annotation, handle_errors, in_github_actions, project_config
+from reconciler.definitions.load import ValidationResult
 from reconciler.errors import DefinitionError
-from reconciler.planning.unknowns import missing_variables
+from reconciler.usecases.validate import run_validate
 
 
 def problem_record(problem: DefinitionError) -> dict[str, object]:
@@ -61,14 +49,13 @@ def _report(result: ValidationResult, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per problem and a summary; json: a list of {file, line, column, path, message}.")
 @handle_errors
-def command(paths: tuple[str, ...], fmt: str) -> None:
+def command(paths: tuple[str, ...], fmt: str) -> int:
     """Check the definition files in PATH... (default: syncs/ or `definitions` in reconciler.yaml).
 
     Offline: parse, schema, cross-file and semantic checks; no network. Exit 0 valid, 1 invalid.
     """
-    result = validate_paths(definition_paths(paths, project_config()), UnsetAllowed(os.environ))
-    _report(result, fmt)
-    missing = missing_variables(result.definitions)
-    if missing:
-        emit(f"Note: not set, so their values are unknown (only apply needs them): {', '.join(missing)}", err=True)
-    sys.exit(0 if result.ok else 1)
+    run = run_validate(project_config(), paths)
+    _report(run.result, fmt)
+    if run.missing:
+        emit(f"Note: not set, so their values are unknown (only apply needs them): {', '.join(run.missing)}", err=True)
+    return 0 if run.result.ok else 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.cli.apply import retry_policy
-from reconciler.cli.common import register_definition_secrets
+from reconciler.settings import retry_policy
+from reconciler.usecases.common import register_definition_secrets
 from reconciler.definitions.model import Definition
 from reconciler.errors import Position
 from reconciler.secrets import redactor
