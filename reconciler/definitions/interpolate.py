@@ -11,19 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE_KINDS, TOKEN, escape,
+                                            unescape)
 from reconciler.secrets import redactor
-
-PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
-#: An escaped ``$${`` (a literal ``${``), else a placeholder; scanned left to right.
-_TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
-ESCAPE = "$${"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Reference kinds resolved against the live organisation at plan time.
-REFERENCE_KINDS = ("connection", "model", "sync", "bulk_sync")
-#: A value that is exactly one reference, e.g. ``${connection:Salesforce CRM}``.
-REFERENCE = re.compile(r"^\$\{(connection|model|sync|bulk_sync):([^{}]+)\}$")
-#: Any reference inside a longer text.
-REFERENCE_ANYWHERE = re.compile(r"\$\{(connection|model|sync|bulk_sync):")
 
 
 class UnknownValue(str):
@@ -81,9 +71,9 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            wrong = isinstance(key, str) and "${" in key and _unescaped(key)
+            wrong = isinstance(key, str) and OPEN in key and _unescaped(key)
             if isinstance(key, str) and not wrong:
-                key = key.replace(ESCAPE, "${")
+                key = unescape(key)
             child = f"{path}.{key}" if path else key
             if wrong:
                 # Never substituted, so it would reach the API as the literal text.
@@ -93,7 +83,7 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
         return out
     if isinstance(value, list):
         return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
+    if not isinstance(value, str) or OPEN not in value:
         return value
     malformed = _malformed(value)
     if malformed is not None:
@@ -106,14 +96,14 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
         nonlocal used_env, escaped
         if match.group(0) == ESCAPE:
             escaped = True
-            return "${"
+            return OPEN
         body = match.group(1)
         kind, sep, name = body.partition(":")
         if not sep or not name:
             result.problems.append((path, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
                                           "(env, connection, model, sync or bulk_sync)"))
             return match.group(0)
-        if kind == "env":
+        if kind == ENV:
             if not ENV_NAME.match(name):
                 result.problems.append((path, f"{name!r} is not a valid environment variable name"))
                 return match.group(0)
@@ -135,7 +125,7 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
                                       "use env, connection, model, sync or bulk_sync"))
         return match.group(0)
 
-    out = _TOKEN.sub(replace, value)
+    text = TOKEN.sub(replace, value)
     if unset:
         result.unknown[path] = tuple(sorted(set(unset)))
         return UnknownValue.of(sorted(set(unset)))
@@ -148,12 +138,12 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if used_env:
         result.sensitive.add(path)
         result.templates[path] = value
-    return out
+    return text
 
 
 def _unescaped(text: str) -> bool:
     """Whether ``text`` holds a ``${`` that is not part of a ``$${`` escape."""
-    return any(match.group(0) != ESCAPE for match in _TOKEN.finditer(text)) or "${" in _TOKEN.sub("", text)
+    return any(match.group(0) != ESCAPE for match in TOKEN.finditer(text)) or OPEN in TOKEN.sub("", text)
 
 
 def _malformed(text: str) -> str | None:
@@ -162,7 +152,7 @@ def _malformed(text: str) -> str | None:
     Checked on the text as written, before substitution: substituted values are never read again.
     """
     at = 0
-    while (start := text.find("${", at)) != -1:
+    while (start := text.find(OPEN, at)) != -1:
         if start > 0 and text[start - 1] == "$":  # ``$${``: a literal ``${``
             at = start + 2
             continue
@@ -183,15 +173,10 @@ def _malformed(text: str) -> str | None:
             return (f"unclosed placeholder {text[start:]!r}: add the closing '}}' "
                     "(or write '$${' for a literal '${')")
         whole = text[start:end]
-        if "${" in whole[2:]:
+        if OPEN in whole[2:]:
             return f"placeholder {whole!r} cannot hold another placeholder; write the name literally"
         return f"placeholder {whole!r} may not contain '{{' or '}}'"
     return None
-
-
-def escape(text: str) -> str:
-    """``text`` as a file value that interpolates back to exactly ``text`` (every ``${`` escaped)."""
-    return text.replace("${", ESCAPE)
 
 
 def escape_all(value: Any) -> Any:
@@ -210,18 +195,18 @@ def render_env(template: str, lookup: Callable[[str], str]) -> str:
     ``${`` (as loading does; for values re-derived from a saved plan's template)."""
     def one(match: re.Match[str]) -> str:
         if match.group(0) == ESCAPE:
-            return "${"
+            return OPEN
         kind, _, name = (match.group(1) or "").partition(":")
-        return lookup(name) if kind == "env" else match.group(0)
+        return lookup(name) if kind == ENV else match.group(0)
 
-    return _TOKEN.sub(one, template)
+    return TOKEN.sub(one, template)
 
 
 def env_names(template: str) -> list[str]:
     """The variables each ``${env:NAME}`` of a file's text names (``$${`` escapes skipped)."""
     names = []
-    for match in _TOKEN.finditer(template):
+    for match in TOKEN.finditer(template):
         kind, _, name = (match.group(1) or "").partition(":")
-        if kind == "env" and name:
+        if kind == ENV and name:
             names.append(name)
     return names
