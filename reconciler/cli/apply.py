@@ -42,6 +42,7 @@ from reconciler.planning.saved import load_plan
 from reconciler.planning.rotation import resent_in
 from reconciler.planning.unknowns import require_known
 from reconciler.render.text import render_plan
+from reconciler.render.outcome import outcome_line, started_line
 from reconciler.render.values import shown_name
 from reconciler.secrets import redactor
 
@@ -49,7 +50,6 @@ ENV_RETRY_BASE_DELAY = "RECONCILER_RETRY_BASE_DELAY"
 ENV_RETRY_BUDGET = "RECONCILER_RETRY_BUDGET"
 DEFAULT_RETRY_BUDGET = 120.0
 DEFAULT_MAX_ATTEMPTS = 10
-_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 
 
 @click.command(name="apply")
@@ -330,7 +330,7 @@ class _Progress:
 
     def started(self, change: Change, count: int, total: int) -> None:
         if self.tty:
-            self._status(f"[{count}/{total}] {_SYMBOL.get(change.action, ' ')} {change.kind} {shown_name(change.name)} ...")
+            self._status(started_line(change, count, total))
 
     def finished(self, outcome: Outcome, count: int, total: int) -> None:
         line = f"[{count}/{total}] {_result_line(outcome).strip()}"
@@ -352,12 +352,4 @@ class _Progress:
             emit("", err=True)
 
 
-def _result_line(outcome: Outcome) -> str:
-    symbol = _SYMBOL.get(outcome.action, " ") if outcome.status == "done" else "!"
-    ident = f" ({outcome.sync_id})" if outcome.sync_id else ""
-    verb = {"done": outcome.action, "failed": f"{outcome.action} FAILED", "skipped": f"{outcome.action} SKIPPED",
-            "stale": f"{outcome.action} REFUSED (stale)", "interrupted": f"{outcome.action} INTERRUPTED",
-            "not-started": f"{outcome.action} NOT STARTED"}[outcome.status]
-    message = f": {outcome.message}" if outcome.message else ""
-    return f"  {symbol} {outcome.kind} {shown_name(outcome.name)}{ident} {verb}{message}"
-
+_result_line = outcome_line  # (render/outcome.py: the one outcome line)
