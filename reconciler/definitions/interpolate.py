@@ -69,18 +69,7 @@ def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
 
 def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolated) -> Any:
     if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            wrong = isinstance(key, str) and OPEN in key and _unescaped(key)
-            if isinstance(key, str) and not wrong:
-                key = unescape(key)
-            child = f"{path}.{key}" if path else key
-            if wrong:
-                # Never substituted, so it would reach the API as the literal text.
-                result.problems.append((child, "placeholders are replaced only in values, not in keys "
-                                               "(write '$${' for a literal '${')"))
-            out[key] = _walk(item, child, environ, result)
-        return out
+        return _walk_dict(value, path, environ, result)
     if isinstance(value, list):
         return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
     if not isinstance(value, str) or OPEN not in value:
@@ -89,56 +78,81 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     if malformed is not None:
         result.problems.append((path, malformed))
         return value
-    used_env = escaped = referenced = False
-    unset: list[str] = []
+    return _String(path, environ, result).interpolate(value)
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal used_env, escaped
+
+def _walk_dict(value: dict[Any, Any], path: str, environ: Mapping[str, str], result: Interpolated) -> dict[Any, Any]:
+    out = {}
+    for key, item in value.items():
+        wrong = isinstance(key, str) and OPEN in key and _unescaped(key)
+        if isinstance(key, str) and not wrong:
+            key = unescape(key)
+        child = f"{path}.{key}" if path else key
+        if wrong:
+            # Never substituted, so it would reach the API as the literal text.
+            result.problems.append((child, "placeholders are replaced only in values, not in keys "
+                                           "(write '$${' for a literal '${')"))
+        out[key] = _walk(item, child, environ, result)
+    return out
+
+
+class _String:
+    """The substitution of one string value at ``path``: what it used, escaped, referenced or left unset."""
+
+    def __init__(self, path: str, environ: Mapping[str, str], result: Interpolated) -> None:
+        self.path, self.environ, self.result = path, environ, result
+        self.used_env = self.escaped = self.referenced = False
+        self.unset: list[str] = []
+
+    def interpolate(self, value: str) -> str:
+        text = TOKEN.sub(self.replace, value)
+        result, path = self.result, self.path
+        if self.unset:
+            result.unknown[path] = tuple(sorted(set(self.unset)))
+            return UnknownValue.of(sorted(set(self.unset)))
+        if self.escaped and self.referenced:
+            # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
+            result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
+                                          "reference; references are whole values"))
+        elif self.escaped:
+            result.literals.add(path)
+        if self.used_env:
+            result.sensitive.add(path)
+            result.templates[path] = value
+        return text
+
+    def replace(self, match: re.Match[str]) -> str:
         if match.group(0) == ESCAPE:
-            escaped = True
+            self.escaped = True
             return OPEN
-        body = match.group(1)
-        kind, sep, name = body.partition(":")
+        kind, sep, name = match.group(1).partition(":")
         if not sep or not name:
-            result.problems.append((path, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
-                                          "(env, connection, model, sync or bulk_sync)"))
-            return match.group(0)
+            return self._problem(match, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
+                                        "(env, connection, model, sync or bulk_sync)")
         if kind == ENV:
-            if not ENV_NAME.match(name):
-                result.problems.append((path, f"{name!r} is not a valid environment variable name"))
-                return match.group(0)
-            if name not in environ and isinstance(environ, UnsetAllowed):
-                unset.append(name)
-                return match.group(0)
-            if name not in environ:
-                result.problems.append((path, f"environment variable {name} is not set (used as ${{env:{name}}})"))
-                return match.group(0)
-            used_env = True
-            secret = environ[name]
-            redactor.add(secret)
-            return secret
+            return self._env(match, name)
         if kind in REFERENCE_KINDS:
-            nonlocal referenced
-            referenced = True
+            self.referenced = True
             return match.group(0)
-        result.problems.append((path, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
-                                      "use env, connection, model, sync or bulk_sync"))
-        return match.group(0)
+        return self._problem(match, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
+                                    "use env, connection, model, sync or bulk_sync")
 
-    text = TOKEN.sub(replace, value)
-    if unset:
-        result.unknown[path] = tuple(sorted(set(unset)))
-        return UnknownValue.of(sorted(set(unset)))
-    if escaped and referenced:
-        # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
-        result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
-                                      "reference; references are whole values"))
-    elif escaped:
-        result.literals.add(path)
-    if used_env:
-        result.sensitive.add(path)
-        result.templates[path] = value
-    return text
+    def _env(self, match: re.Match[str], name: str) -> str:
+        if not ENV_NAME.match(name):
+            return self._problem(match, f"{name!r} is not a valid environment variable name")
+        if name not in self.environ and isinstance(self.environ, UnsetAllowed):
+            self.unset.append(name)
+            return match.group(0)
+        if name not in self.environ:
+            return self._problem(match, f"environment variable {name} is not set (used as ${{env:{name}}})")
+        self.used_env = True
+        secret = self.environ[name]
+        redactor.add(secret)
+        return secret
+
+    def _problem(self, match: re.Match[str], message: str) -> str:
+        self.result.problems.append((self.path, message))
+        return match.group(0)
 
 
 def _unescaped(text: str) -> bool:
