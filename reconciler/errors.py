@@ -66,7 +66,11 @@ class ConfigError(ReconcilerError):
 
 
 class ApiError(ReconcilerError):
-    """The API answered with an error, or could not be reached."""
+    """The API answered with an error, or could not be reached.
+
+    ``retry_after``: the server's ``Retry-After`` in seconds (parsed once, by the client);
+    ``replayed``: the server says it replayed an earlier outcome of the request's idempotency key.
+    """
 
     def __init__(
         self,
@@ -76,18 +80,23 @@ class ApiError(ReconcilerError):
         url: str,
         status: int | None = None,
         key: str | None = None,
+        retry_after: float | None = None,
+        replayed: bool = False,
     ) -> None:
         self.message = message
         self.method = method
         self.url = url
         self.status = status
         self.key = key
+        self.retry_after = retry_after
+        self.replayed = replayed
         where = f"{method} {url}"
         code = f" -> {status}" if status is not None else ""
         super().__init__(f"{where}{code}: {message}")
 
     @property
     def retryable(self) -> bool:
+        """THE definition of a transient failure: no answer, 408, 429 or 5xx (what the retry loops resend)."""
         return self.status is None or self.status == 429 or self.status >= 500 or self.status == 408
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import httpx
 
-from reconciler.api.retry import RetryPolicy, parse_retry_after
+from reconciler.api.retry import Attempts, RetryPolicy, parse_retry_after
 from reconciler.api.stop import Stop
 from reconciler.config import ApiSettings
 from reconciler.errors import ApiError, ConfigError
@@ -28,7 +28,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # Errors after which a write may or may not have taken effect on the server.
-_AMBIGUOUS_TRANSPORT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+_AMBIGUOUS_TRANSPORT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
+                        httpx.WriteError)
 
 
 class AmbiguousWriteError(ApiError):
@@ -42,9 +43,10 @@ class _Unbounded(Exception):
 class PolytomicClient:
     """Typed calls for the endpoints reconciler uses; reads retry, writes report ambiguity.
 
-    Reads are retried on 429, 408, 5xx and connection errors. Writes are retried only where the
-    request certainly had no effect (429, a connection that was never made); any other failure
-    raises :class:`AmbiguousWriteError` so the caller can read back before sending again.
+    Reads are retried on every :attr:`ApiError.retryable` failure (429, 408, 5xx, connection
+    errors). A write is sent once: a failure where the request certainly had no effect (4xx, a
+    connection that was never made) raises :class:`ApiError`; any other raises
+    :class:`AmbiguousWriteError`, so the writer can read back before sending again.
     """
 
     def __init__(
@@ -121,37 +123,37 @@ class PolytomicClient:
         idempotency_key: str | None = None,
         write: bool = False,
     ) -> httpx.Response:
-        """Send one logical request with retries; return the successful response."""
+        """Send one logical request; return the successful response.
+
+        A read is retried per the policy on every :attr:`ApiError.retryable` failure. A write is
+        sent once: the writer owns its attempts, as only it can read back an unknown outcome.
+        """
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        started = time.monotonic()
-        attempt = 0
+        attempts = Attempts(self.retry)
         while True:
-            attempt += 1
-            retry_after: float | None = None
-            if self.stop is not None:
-                self.stop.check(f"{method} {path} not sent")
-            try:
-                response = self._attempt(method, path, params=params, json=json, headers=headers)
-            except _Unbounded as exc:
-                cls = AmbiguousWriteError if write else ApiError
-                raise cls(f"outcome unknown ({exc})" if write else str(exc), method=method, url=self._url(path)) from None
-            except httpx.TransportError as exc:
-                error = self._transport_error(method, path, exc, write)
-                if not self._may_retry(error, write, exc=exc):
-                    raise error from None
-            else:
-                log.debug("%s %s -> %s", method, path, response.status_code)
-                if response.is_success:
-                    return response
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                error = self._http_error(method, path, response, write)
-                if not self._may_retry(error, write):
-                    raise error
-            wait = self.retry.delay(attempt, retry_after)
-            if attempt >= self.retry.max_attempts or time.monotonic() - started + wait > self.retry.budget:
-                raise error
-            log.info("retrying %s %s in %.1fs after: %s", method, path, wait, error.message)
-            self.retry.sleep(wait)
+            outcome = self._exchange(method, path, params=params, json=json, headers=headers, write=write)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            delay = None if write or not outcome.retryable else attempts.next_delay(outcome.retry_after)
+            if delay is None:
+                raise outcome
+            log.info("retrying %s %s in %.1fs after: %s", method, path, delay, outcome.message)
+            self.retry.sleep(delay)
+
+    def _exchange(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any,
+                  headers: Mapping[str, str], write: bool) -> httpx.Response | ApiError:
+        """One attempt: the successful response or the error it ended in (raised if never worth a retry)."""
+        if self.stop is not None:
+            self.stop.check(f"{method} {path} not sent")
+        try:
+            response = self._attempt(method, path, params=params, json=json, headers=headers)
+        except _Unbounded as exc:
+            cls = AmbiguousWriteError if write else ApiError
+            raise cls(f"outcome unknown ({exc})" if write else str(exc), method=method, url=self._url(path)) from None
+        except httpx.TransportError as exc:
+            return self._transport_error(method, path, exc, write)
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        return response if response.is_success else self._http_error(method, path, response, write)
 
     def _attempt(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any,
                  headers: Mapping[str, str]) -> httpx.Response:
@@ -184,16 +186,6 @@ class PolytomicClient:
         return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
                               extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
 
-    def _may_retry(self, error: ApiError, write: bool, exc: Exception | None = None) -> bool:
-        if isinstance(error, AmbiguousWriteError):
-            return False
-        if exc is not None:
-            return True  # connection never made (writes) or any transport error (reads)
-        status = error.status or 0
-        if write:
-            return status == 429
-        return status in (408, 429) or status >= 500
-
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError, write: bool) -> ApiError:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         url = self._url(path)
@@ -216,11 +208,8 @@ class PolytomicClient:
             message = response.reason_phrase or "error"
         status = response.status_code
         cls = AmbiguousWriteError if write and status >= 500 else ApiError
-        error = cls(message, method=method, url=self._url(path), status=status, key=key)
-        # The server's Retry-After, for callers that resend after resolving an unknown outcome.
-        error.retry_after = parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
-        error.replayed = _replayed(response)  # type: ignore[attr-defined]
-        return error
+        return cls(message, method=method, url=self._url(path), status=status, key=key,
+                   retry_after=parse_retry_after(response.headers.get("Retry-After")), replayed=_replayed(response))
 
     def _url(self, path: str) -> str:
         return f"{self.settings.url}{path}"

@@ -1,45 +1,47 @@
-"""``${sync:NAME}`` / ``${bulk_sync:NAME}`` references to syncs created earlier in the same run."""
+"""Ids of syncs created earlier in the same run, put where the plan left a ``${sync:NAME}`` reference.
+
+A sync reference is a whole value in a ``run_after`` id field (:func:`~reconciler.definitions.grammar.reference_slot`);
+the same text anywhere else is data (a file writes it with ``$${``) and is sent exactly as it is.
+Which changes wait for which is the plan's ``depends_on``: nothing here re-derives it.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-from reconciler.definitions.model import Kind
-from reconciler.planning.references import walk_strings
-
-REF = re.compile(r"\$\{(sync|bulk_sync):([^}]+)\}")
-_KIND_OF: dict[str, Kind] = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
+from reconciler.definitions.grammar import SYNC_KINDS, reference_slot, sync_key, whole_reference
 
 
-def ref_key(scheme: str, name: str) -> str:
-    """The change key (``Kind/name``) a reference points at."""
-    return f"{_KIND_OF[scheme]}/{name}"
+def slot_reference(path: str, value: Any) -> str | None:
+    """The change key (``Kind/name``) the value at ``path`` refers to, or None (an id, or text elsewhere)."""
+    slot = reference_slot(path)
+    if slot not in SYNC_KINDS or not isinstance(value, str):
+        return None
+    found = whole_reference(value)
+    return sync_key(*found) if found is not None and found[0] == slot else None
 
 
-def references(value: Any) -> set[str]:
-    """Change keys referenced anywhere in ``value`` (strings inside dicts and lists)."""
-    found: set[str] = set()
-    walk_strings(value, lambda text: found.update(ref_key(m.group(1), m.group(2)) for m in REF.finditer(text)))
-    return found
+def substitute(value: Any, ids: Mapping[str, str], path: str = "") -> Any:
+    """A copy of ``value`` with every sync reference whose key is in ``ids`` replaced by that id."""
+    if isinstance(value, Mapping):
+        return {k: substitute(v, ids, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [substitute(v, ids, f"{path}[{i}]") for i, v in enumerate(value)]
+    key = slot_reference(path, value)
+    return ids.get(key, value) if key is not None else value
 
 
 def unresolved(value: Any) -> list[str]:
-    """The reference texts still present in ``value``, sorted."""
-    found: set[str] = set()
-    walk_strings(value, lambda text: found.update(m.group(0) for m in REF.finditer(text)))
-    return sorted(found)
+    """The sync reference texts still present in ``value``, sorted."""
+    return sorted({text for path, text in _strings(value, "") if slot_reference(path, text) is not None})
 
 
-def substitute(value: Any, ids: Mapping[str, str]) -> Any:
-    """A copy of ``value`` with every reference whose key is in ``ids`` replaced by that id."""
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
-        def repl(match: re.Match[str]) -> str:
-            return ids.get(ref_key(match.group(1), match.group(2)), match.group(0))
-
-        return REF.sub(repl, value)
-    if isinstance(value, Mapping):
-        return {k: substitute(v, ids) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [substitute(v, ids) for v in value]
-    return value
+        yield path, value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _strings(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _strings(v, f"{path}[{i}]")

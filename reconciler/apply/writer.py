@@ -1,7 +1,9 @@
 """Carry out one change, resolving every unknown outcome by reading back before sending again.
 
-The client retries a write only where it certainly had no effect (429, connection never made)
-and raises :class:`AmbiguousWriteError` otherwise (timeout, dropped connection, 5xx). Here:
+The client sends a write once; this module owns its attempts (paced by :class:`Attempts`, so a
+change costs at most ``max_attempts`` writes). The client raises :class:`ApiError` where the write
+certainly had no effect (4xx, connection never made) and :class:`AmbiguousWriteError` otherwise
+(timeout, dropped connection, 5xx). Here:
 
 - create: first read the live syncs of the kind (once per run) and look for the name, normalised
   as a server may store it: found once, update that sync instead (another job or the UI made it
@@ -28,7 +30,7 @@ import time
 from typing import Any, Callable, Mapping
 
 from reconciler.api.client import AmbiguousWriteError, PolytomicClient
-from reconciler.api.retry import RetryPolicy
+from reconciler.api.retry import Attempts, RetryPolicy
 from reconciler.apply.keys import body_hash, idempotency_key
 from reconciler.apply.ops import SyncOps, ids_named, named, ops_for
 from reconciler.apply.outcome import Outcome
@@ -44,42 +46,13 @@ log = logging.getLogger("reconciler.apply")
 
 MAX_KEY_CHAIN = 5  # fresh keys after stale replays, per create
 MAX_LAG_READS = 5  # GETs of a just-created id that may 404 (read-after-write lag) before it counts as gone
-# A write answered with one of these certainly did not take effect; resend with the same key.
-# 409: the server is still handling an earlier request with the same key.
-_RESEND_STATUSES = frozenset({408, 409, 429})
-
-
-class _Tries:
-    """Attempts at one change, paced by the retry policy within its total time budget."""
-
-    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
-        self.policy = policy
-        self.clock = clock
-        self.started = clock()
-        self.attempt = 0
-
-    def wait(self, retry_after: float | None) -> bool:
-        """Sleep before the next attempt; False when attempts or time budget are used up."""
-        self.attempt += 1
-        if self.attempt >= self.policy.max_attempts:
-            return False
-        delay = self.policy.delay(self.attempt, retry_after)
-        if self.clock() - self.started + delay > self.policy.budget:
-            return False
-        self.policy.sleep(delay)
-        return True
-
-    def summary(self) -> str:
-        return f"{self.attempt} attempt{'s' if self.attempt != 1 else ''} in {self.clock() - self.started:.1f}s"
 
 
 def _resendable(exc: ApiError) -> bool:
-    return exc.status is None or exc.status in _RESEND_STATUSES
+    """A write refused with this certainly did not take effect: resend with the same key.
 
-
-def _retry_after(exc: ApiError) -> float | None:
-    value = getattr(exc, "retry_after", None)
-    return value if isinstance(value, (int, float)) else None
+    409: the server is still handling an earlier request with the same key."""
+    return exc.retryable or exc.status == 409
 
 
 def _reason(exc: ApiError) -> str:
@@ -137,53 +110,7 @@ class Writer:
             return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
         if found:  # made since the plan was read (another job, the UI): never a second one
             return self._adopt(change, ops, found[0], body, "it appeared after the plan was made")
-        key = idempotency_key(change, body)
-        tries = _Tries(self.policy, self.clock)
-        chain = 0
-        rekeyed = False
-        last = ""
-        unknown = False  # an earlier attempt may have committed
-        while True:
-            retry_after: float | None = None
-            try:
-                created, replayed = ops.create(body, key)
-            except AmbiguousWriteError as exc:
-                unknown = True
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
-                settled = self._read_back_create(change, ops, name, last)
-                if settled is not None:
-                    return settled
-            except ApiError as exc:
-                if not _resendable(exc):
-                    if not rekeyed and getattr(exc, "replayed", False):
-                        # The identity key replayed another job's (or an earlier run's) refusal,
-                        # maybe of a different body: ask once more under a key of this body.
-                        rekeyed = True
-                        key = idempotency_key(change, body, after=f"body:{body_hash(body)}")
-                        continue
-                    return Outcome.of(change, "failed", _reason(exc))
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
-            else:
-                sync_id = created.get("id") if isinstance(created, Mapping) else None
-                if not isinstance(sync_id, str) or not sync_id:
-                    return Outcome.of(change, "failed", "the API accepted the create but returned no id; re-run apply")
-                verdict = self._verify_created(change, ops, sync_id, name, body, replayed=replayed, tries=tries)
-                if verdict is not None:
-                    return verdict
-                chain += 1
-                if chain > MAX_KEY_CHAIN:
-                    return Outcome.of(change, "failed", "the API keeps replaying creates of syncs that no longer exist")
-                key = idempotency_key(change, body, after=sync_id)  # the replay was stale: fresh key
-                unknown = False
-                continue
-            if not tries.wait(retry_after):
-                if unknown:
-                    settled = self._read_back_create(change, ops, name, last)
-                    if settled is not None:
-                        return settled
-                return Outcome.of(change, "failed", f"not created after {tries.summary()}: {last}; re-run apply to converge")
+        return _Create(self, change, ops, body, name).run()
 
     def _live(self, ops: SyncOps) -> list[dict[str, Any]]:
         """The live syncs of a kind, read once per run when its first create starts.
@@ -227,122 +154,216 @@ class Writer:
             return Outcome.of(change, "failed", _twins_text(change, name, ids))
         return None
 
-    def _verify_created(self, change: Change, ops: SyncOps, sync_id: str, name: str, body: Body, *,
-                        replayed: bool, tries: _Tries) -> Outcome | None:
+    def verify_created(self, change: Change, ops: SyncOps, sync_id: str, name: str, body: Body, *,
+                       replayed: bool, tries: Attempts) -> Outcome | None:
         """Done when the created sync exists under its name; None when the answer was a stale replay.
+
+        A replayed answer (another job's create under the same identity key, or our own earlier
+        attempt) is then updated to this body.
+        """
+        live = self._read_created(change, ops, sync_id, name, body, replayed=replayed, tries=tries)
+        if live is None or isinstance(live, Outcome):
+            return live
+        if not same_name(live.get("name", name), name):
+            return None  # replayed outcome of a sync since renamed: not ours any more
+        if replayed:
+            return self._adopt(change, ops, live, body, "created under the same identity key by another job or an "
+                                                        "earlier attempt")
+        return self._mark_created(change, sync_id, "created")
+
+    def _read_created(self, change: Change, ops: SyncOps, sync_id: str, name: str, body: Body, *,
+                      replayed: bool, tries: Attempts) -> Mapping[str, Any] | Outcome | None:
+        """The created sync read back, a settled outcome, or None when it is gone (a stale replay).
 
         A server may answer 404 for an id it created a moment ago (read-after-write lag): the id
         is read again a few times, then looked for by name, before the answer counts as stale.
-        A replayed answer (another job's create under the same identity key, or our own earlier
-        attempt) is then updated to this body.
         """
         reads = 0
         while True:
             try:
-                live = ops.get(sync_id)
-                break
+                return ops.get(sync_id)
             except Interrupted:
                 if replayed:
                     raise
-                with self._lock:
-                    self.created.add(sync_id)
-                return Outcome.of(change, "done", "created (not read back: stopped)", sync_id=sync_id)
+                return self._mark_created(change, sync_id, "created (not read back: stopped)")
             except ApiError as exc:
                 if exc.status != 404:
                     return Outcome.of(change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); "
                                                         "re-run apply", sync_id=sync_id)
             reads += 1
             if reads >= MAX_LAG_READS or not tries.wait(None):
-                try:
-                    found = named(ops, name)
-                except ApiError:
-                    found = []
-                ours = [item for item in found if item["id"] == sync_id]
-                if ours:
-                    live = ours[0]
-                    break
-                if len(found) == 1:  # the name is held by another sync: update it, never a second one
-                    return self._adopt(change, ops, found[0], body, "the created id could not be read back")
-                if len(found) > 1:
-                    return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
-                return None
-        if isinstance(live, Mapping) and not same_name(live.get("name", name), name):
-            return None  # replayed outcome of a sync since renamed: not ours any more
-        if replayed:
-            return self._adopt(change, ops, live, body, "created under the same identity key by another job or an "
-                                                        "earlier attempt")
+                return self._find_created(change, ops, sync_id, name, body)
+
+    def _find_created(self, change: Change, ops: SyncOps, sync_id: str, name: str,
+                      body: Body) -> Mapping[str, Any] | Outcome | None:
+        """After lagging reads: the created sync found by name, or the one other holder of the name adopted."""
+        try:
+            found = named(ops, name)
+        except ApiError:
+            found = []
+        ours = [item for item in found if item["id"] == sync_id]
+        if ours:
+            return ours[0]
+        if len(found) == 1:  # the name is held by another sync: update it, never a second one
+            return self._adopt(change, ops, found[0], body, "the created id could not be read back")
+        if len(found) > 1:
+            return Outcome.of(change, "failed", _twins_text(change, name, [str(i["id"]) for i in found]))
+        return None
+
+    def _mark_created(self, change: Change, sync_id: str, message: str) -> Outcome:
         with self._lock:
             self.created.add(sync_id)
-        return Outcome.of(change, "done", "created", sync_id=sync_id)
+        return Outcome.of(change, "done", message, sync_id=sync_id)
 
-    # ---- update ---------------------------------------------------------------------------
+    # ---- update and delete ----------------------------------------------------------------
 
     def _update(self, change: Change, ops: SyncOps, body: Body) -> Outcome:
         sync_id = change.sync_id
         if not sync_id:
             return Outcome.of(change, "failed", "update without a sync id (corrupt plan)")
         key = idempotency_key(change, body)
-        tries = _Tries(self.policy, self.clock)
-        last = ""
-        while True:
-            retry_after: float | None = None
+
+        def send() -> Outcome:
+            ops.update(sync_id, body, key)
+            return Outcome.of(change, "done", "updated")
+
+        def settle(last: str) -> Outcome | None:
             try:
-                ops.update(sync_id, body, key)
-                return Outcome.of(change, "done", "updated")
-            except AmbiguousWriteError as exc:
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
-                try:
-                    live = ops.get(sync_id)
-                except ApiError as read_exc:
-                    if read_exc.status == 404:
-                        return Outcome.of(change, "failed", f"sync {sync_id} was deleted while being updated; run plan again")
-                    return Outcome.of(
-                        change, "failed", f"outcome unknown ({last}) and reading back failed ({_reason(read_exc)}); re-run apply"
-                    )
-                if self.confirms is not None and self.confirms(change, body, live):
-                    return Outcome.of(change, "done", f"updated (confirmed by reading back after: {last})")
+                live = ops.get(sync_id)
             except ApiError as exc:
                 if exc.status == 404:
-                    return Outcome.of(change, "failed", f"sync {sync_id} no longer exists; run plan again")
-                if not _resendable(exc):
-                    return Outcome.of(change, "failed", _reason(exc))
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
-            if not tries.wait(retry_after):
-                return Outcome.of(change, "failed", f"not confirmed after {tries.summary()}: {last}; re-run apply to converge")
+                    return Outcome.of(change, "failed",
+                                      f"sync {sync_id} was deleted while being updated; run plan again")
+                return _unreadable(change, last, exc)
+            if self.confirms is not None and self.confirms(change, body, live):
+                return Outcome.of(change, "done", f"updated (confirmed by reading back after: {last})")
+            return None
 
-    # ---- delete ---------------------------------------------------------------------------
+        gone = Outcome.of(change, "failed", f"sync {sync_id} no longer exists; run plan again")
+        return self._keep_sending(change, send, settle, gone, "confirmed")
 
     def _delete(self, change: Change, ops: SyncOps) -> Outcome:
         sync_id = change.sync_id
         if not sync_id:
             return Outcome.of(change, "failed", "delete without a sync id (corrupt plan)")
         key = idempotency_key(change, None)
-        tries = _Tries(self.policy, self.clock)
-        last = ""
-        while True:
-            retry_after: float | None = None
+
+        def send() -> Outcome:
+            ops.delete(sync_id, key)
+            return Outcome.of(change, "done", "deleted")
+
+        def settle(last: str) -> Outcome | None:
             try:
-                ops.delete(sync_id, key)
-                return Outcome.of(change, "done", "deleted")
-            except AmbiguousWriteError as exc:
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
-                try:
-                    ops.get(sync_id)
-                except ApiError as read_exc:
-                    if read_exc.status == 404:
-                        return Outcome.of(change, "done", f"deleted (confirmed by reading back after: {last})")
-                    return Outcome.of(
-                        change, "failed", f"outcome unknown ({last}) and reading back failed ({_reason(read_exc)}); re-run apply"
-                    )
+                ops.get(sync_id)
             except ApiError as exc:
                 if exc.status == 404:
-                    return Outcome.of(change, "done", "already deleted")
+                    return Outcome.of(change, "done", f"deleted (confirmed by reading back after: {last})")
+                return _unreadable(change, last, exc)
+            return None
+
+        return self._keep_sending(change, send, settle, Outcome.of(change, "done", "already deleted"), "deleted")
+
+    def _keep_sending(self, change: Change, send: Callable[[], Outcome], settle: Callable[[str], Outcome | None],
+                      gone: Outcome, verb: str) -> Outcome:
+        """Send an update or delete until done, settling each unknown outcome by ``settle`` before resending.
+
+        ``gone``: the outcome when the server answers 404; ``verb``: what "not ... after" the attempts says.
+        """
+        tries = Attempts(self.policy, self.clock)
+        last = ""
+        while True:
+            try:
+                return send()
+            except AmbiguousWriteError as exc:
+                last, retry_after = _reason(exc), exc.retry_after
+                settled = settle(last)
+                if settled is not None:
+                    return settled
+            except ApiError as exc:
+                if exc.status == 404:
+                    return gone
                 if not _resendable(exc):
                     return Outcome.of(change, "failed", _reason(exc))
-                last = _reason(exc)
-                retry_after = _retry_after(exc)
+                last, retry_after = _reason(exc), exc.retry_after
             if not tries.wait(retry_after):
-                return Outcome.of(change, "failed", f"not deleted after {tries.summary()}: {last}; re-run apply to converge")
+                return Outcome.of(change, "failed",
+                                  f"not {verb} after {tries.summary()}: {last}; re-run apply to converge")
+
+
+def _unreadable(change: Change, last: str, exc: ApiError) -> Outcome:
+    return Outcome.of(change, "failed",
+                      f"outcome unknown ({last}) and reading back failed ({_reason(exc)}); re-run apply")
+
+
+class _Create:
+    """The attempts at one create: its key chain, and whether an earlier attempt may have committed."""
+
+    def __init__(self, writer: Writer, change: Change, ops: SyncOps, body: Body, name: str) -> None:
+        self.writer, self.change, self.ops, self.body, self.name = writer, change, ops, body, name
+        self.key = idempotency_key(change, body)
+        self.tries = Attempts(writer.policy, writer.clock)
+        self.chain = 0
+        self.rekeyed = False
+        self.last = ""
+        self.retry_after: float | None = None
+        self.unknown = False  # an earlier attempt may have committed
+
+    def run(self) -> Outcome:
+        while True:
+            step = self._send()
+            if isinstance(step, Outcome):
+                return step
+            if step == "wait" and not self.tries.wait(self.retry_after):
+                return self._give_up()
+
+    def _send(self) -> Outcome | str:
+        """One POST: the settled outcome, or when to send again ("now" or "wait")."""
+        self.retry_after = None
+        try:
+            created, replayed = self.ops.create(self.body, self.key)
+        except AmbiguousWriteError as exc:
+            self.unknown = True
+            self._failed(exc)
+            return self.writer._read_back_create(self.change, self.ops, self.name, self.last) or "wait"
+        except ApiError as exc:
+            return self._refused(exc)
+        return self._created(created, replayed)
+
+    def _failed(self, exc: ApiError) -> None:
+        self.last = _reason(exc)
+        self.retry_after = exc.retry_after
+
+    def _refused(self, exc: ApiError) -> Outcome | str:
+        if _resendable(exc):
+            self._failed(exc)
+            return "wait"
+        if not self.rekeyed and exc.replayed:
+            # The identity key replayed another job's (or an earlier run's) refusal, maybe of a
+            # different body: ask once more under a key of this body.
+            self.rekeyed = True
+            self.key = idempotency_key(self.change, self.body, after=f"body:{body_hash(self.body)}")
+            return "now"
+        return Outcome.of(self.change, "failed", _reason(exc))
+
+    def _created(self, created: Any, replayed: bool) -> Outcome | str:
+        sync_id = created.get("id") if isinstance(created, Mapping) else None
+        if not isinstance(sync_id, str) or not sync_id:
+            return Outcome.of(self.change, "failed", "the API accepted the create but returned no id; re-run apply")
+        verdict = self.writer.verify_created(self.change, self.ops, sync_id, self.name, self.body,
+                                             replayed=replayed, tries=self.tries)
+        if verdict is not None:
+            return verdict
+        self.chain += 1
+        if self.chain > MAX_KEY_CHAIN:
+            return Outcome.of(self.change, "failed", "the API keeps replaying creates of syncs that no longer exist")
+        self.key = idempotency_key(self.change, self.body, after=sync_id)  # the replay was stale: fresh key
+        self.unknown = False
+        return "now"
+
+    def _give_up(self) -> Outcome:
+        if self.unknown:
+            settled = self.writer._read_back_create(self.change, self.ops, self.name, self.last)
+            if settled is not None:
+                return settled
+        return Outcome.of(self.change, "failed",
+                          f"not created after {self.tries.summary()}: {self.last}; re-run apply to converge")

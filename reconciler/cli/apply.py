@@ -27,12 +27,11 @@ from reconciler.cli.narrow import resend_option, target_option
 from reconciler.errors import ConfigError, Interrupted
 from reconciler.planning.model import Change, Plan
 from reconciler.render.text import render_plan
-from reconciler.render.values import shown_name
+from reconciler.render.outcome import outcome_line, started_line
 from reconciler.secrets import redactor
 from reconciler.settings import APPLY_MAX_ATTEMPTS, ENV_RETRY_BUDGET, ENV_TIMEOUT, RuntimeFlags
 from reconciler.usecases.apply import ApplyIO, ApplyOptions, ApplyRun, run_apply
 
-_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 
 
 @click.command(name="apply")
@@ -167,8 +166,7 @@ class _Progress:
 
     def started(self, change: Change, count: int, total: int) -> None:
         if self.tty:
-            symbol = _SYMBOL.get(change.action, " ")
-            self._status(f"[{count}/{total}] {symbol} {change.kind} {shown_name(change.name)} ...")
+            self._status(started_line(change, count, total))
 
     def finished(self, outcome: Outcome, count: int, total: int) -> None:
         line = f"[{count}/{total}] {_result_line(outcome).strip()}"
@@ -190,12 +188,4 @@ class _Progress:
             emit("", err=True)
 
 
-def _result_line(outcome: Outcome) -> str:
-    symbol = _SYMBOL.get(outcome.action, " ") if outcome.status == "done" else "!"
-    ident = f" ({outcome.sync_id})" if outcome.sync_id else ""
-    verb = {"done": outcome.action, "failed": f"{outcome.action} FAILED", "skipped": f"{outcome.action} SKIPPED",
-            "stale": f"{outcome.action} REFUSED (stale)", "interrupted": f"{outcome.action} INTERRUPTED",
-            "not-started": f"{outcome.action} NOT STARTED"}[outcome.status]
-    message = f": {outcome.message}" if outcome.message else ""
-    return f"  {symbol} {outcome.kind} {shown_name(outcome.name)}{ident} {verb}{message}"
-
+_result_line = outcome_line  # (render/outcome.py: the one outcome line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from reconciler.definitions.interpolate import REFERENCE
+from reconciler.definitions.grammar import REFERENCE
 from reconciler.definitions.model import Definition
 from reconciler.errors import DefinitionError
 

@@ -11,19 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE_KINDS, TOKEN, escape,
+                                            unescape)
 from reconciler.secrets import redactor
-
-PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
-#: An escaped ``$${`` (a literal ``${``), else a placeholder; scanned left to right.
-_TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
-ESCAPE = "$${"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Reference kinds resolved against the live organisation at plan time.
-REFERENCE_KINDS = ("connection", "model", "sync", "bulk_sync")
-#: A value that is exactly one reference, e.g. ``${connection:Salesforce CRM}``.
-REFERENCE = re.compile(r"^\$\{(connection|model|sync|bulk_sync):([^{}]+)\}$")
-#: Any reference inside a longer text.
-REFERENCE_ANYWHERE = re.compile(r"\$\{(connection|model|sync|bulk_sync):")
 
 
 class UnknownValue(str):
@@ -79,81 +69,95 @@ def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
 
 def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolated) -> Any:
     if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            wrong = isinstance(key, str) and "${" in key and _unescaped(key)
-            if isinstance(key, str) and not wrong:
-                key = key.replace(ESCAPE, "${")
-            child = f"{path}.{key}" if path else key
-            if wrong:
-                # Never substituted, so it would reach the API as the literal text.
-                result.problems.append((child, "placeholders are replaced only in values, not in keys "
-                                               "(write '$${' for a literal '${')"))
-            out[key] = _walk(item, child, environ, result)
-        return out
+        return _walk_dict(value, path, environ, result)
     if isinstance(value, list):
         return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
+    if not isinstance(value, str) or OPEN not in value:
         return value
     malformed = _malformed(value)
     if malformed is not None:
         result.problems.append((path, malformed))
         return value
-    used_env = escaped = referenced = False
-    unset: list[str] = []
+    return _String(path, environ, result).interpolate(value)
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal used_env, escaped
-        if match.group(0) == ESCAPE:
-            escaped = True
-            return "${"
-        body = match.group(1)
-        kind, sep, name = body.partition(":")
-        if not sep or not name:
-            result.problems.append((path, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
-                                          "(env, connection, model, sync or bulk_sync)"))
-            return match.group(0)
-        if kind == "env":
-            if not ENV_NAME.match(name):
-                result.problems.append((path, f"{name!r} is not a valid environment variable name"))
-                return match.group(0)
-            if name not in environ and isinstance(environ, UnsetAllowed):
-                unset.append(name)
-                return match.group(0)
-            if name not in environ:
-                result.problems.append((path, f"environment variable {name} is not set (used as ${{env:{name}}})"))
-                return match.group(0)
-            used_env = True
-            secret = environ[name]
-            redactor.add(secret)
-            return secret
-        if kind in REFERENCE_KINDS:
-            nonlocal referenced
-            referenced = True
-            return match.group(0)
-        result.problems.append((path, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
-                                      "use env, connection, model, sync or bulk_sync"))
-        return match.group(0)
 
-    out = _TOKEN.sub(replace, value)
-    if unset:
-        result.unknown[path] = tuple(sorted(set(unset)))
-        return UnknownValue.of(sorted(set(unset)))
-    if escaped and referenced:
-        # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
-        result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
-                                      "reference; references are whole values"))
-    elif escaped:
-        result.literals.add(path)
-    if used_env:
-        result.sensitive.add(path)
-        result.templates[path] = value
+def _walk_dict(value: dict[Any, Any], path: str, environ: Mapping[str, str], result: Interpolated) -> dict[Any, Any]:
+    out = {}
+    for key, item in value.items():
+        wrong = isinstance(key, str) and OPEN in key and _unescaped(key)
+        if isinstance(key, str) and not wrong:
+            key = unescape(key)
+        child = f"{path}.{key}" if path else key
+        if wrong:
+            # Never substituted, so it would reach the API as the literal text.
+            result.problems.append((child, "placeholders are replaced only in values, not in keys "
+                                           "(write '$${' for a literal '${')"))
+        out[key] = _walk(item, child, environ, result)
     return out
+
+
+class _String:
+    """The substitution of one string value at ``path``: what it used, escaped, referenced or left unset."""
+
+    def __init__(self, path: str, environ: Mapping[str, str], result: Interpolated) -> None:
+        self.path, self.environ, self.result = path, environ, result
+        self.used_env = self.escaped = self.referenced = False
+        self.unset: list[str] = []
+
+    def interpolate(self, value: str) -> str:
+        text = TOKEN.sub(self.replace, value)
+        result, path = self.result, self.path
+        if self.unset:
+            result.unknown[path] = tuple(sorted(set(self.unset)))
+            return UnknownValue.of(sorted(set(self.unset)))
+        if self.escaped and self.referenced:
+            # the whole string is literal text (nothing in it is resolved): the reference would be sent as text
+            result.problems.append((path, "a value with a literal '$${' cannot also hold a ${connection:...}-style "
+                                          "reference; references are whole values"))
+        elif self.escaped:
+            result.literals.add(path)
+        if self.used_env:
+            result.sensitive.add(path)
+            result.templates[path] = value
+        return text
+
+    def replace(self, match: re.Match[str]) -> str:
+        if match.group(0) == ESCAPE:
+            self.escaped = True
+            return OPEN
+        kind, sep, name = match.group(1).partition(":")
+        if not sep or not name:
+            return self._problem(match, f"placeholder {match.group(0)!r} needs the form ${{KIND:NAME}} "
+                                        "(env, connection, model, sync or bulk_sync)")
+        if kind == ENV:
+            return self._env(match, name)
+        if kind in REFERENCE_KINDS:
+            self.referenced = True
+            return match.group(0)
+        return self._problem(match, f"unknown placeholder kind {kind!r} in {match.group(0)!r}; "
+                                    "use env, connection, model, sync or bulk_sync")
+
+    def _env(self, match: re.Match[str], name: str) -> str:
+        if not ENV_NAME.match(name):
+            return self._problem(match, f"{name!r} is not a valid environment variable name")
+        if name not in self.environ and isinstance(self.environ, UnsetAllowed):
+            self.unset.append(name)
+            return match.group(0)
+        if name not in self.environ:
+            return self._problem(match, f"environment variable {name} is not set (used as ${{env:{name}}})")
+        self.used_env = True
+        secret = self.environ[name]
+        redactor.add(secret)
+        return secret
+
+    def _problem(self, match: re.Match[str], message: str) -> str:
+        self.result.problems.append((self.path, message))
+        return match.group(0)
 
 
 def _unescaped(text: str) -> bool:
     """Whether ``text`` holds a ``${`` that is not part of a ``$${`` escape."""
-    return any(match.group(0) != ESCAPE for match in _TOKEN.finditer(text)) or "${" in _TOKEN.sub("", text)
+    return any(match.group(0) != ESCAPE for match in TOKEN.finditer(text)) or OPEN in TOKEN.sub("", text)
 
 
 def _malformed(text: str) -> str | None:
@@ -162,7 +166,7 @@ def _malformed(text: str) -> str | None:
     Checked on the text as written, before substitution: substituted values are never read again.
     """
     at = 0
-    while (start := text.find("${", at)) != -1:
+    while (start := text.find(OPEN, at)) != -1:
         if start > 0 and text[start - 1] == "$":  # ``$${``: a literal ``${``
             at = start + 2
             continue
@@ -183,15 +187,10 @@ def _malformed(text: str) -> str | None:
             return (f"unclosed placeholder {text[start:]!r}: add the closing '}}' "
                     "(or write '$${' for a literal '${')")
         whole = text[start:end]
-        if "${" in whole[2:]:
+        if OPEN in whole[2:]:
             return f"placeholder {whole!r} cannot hold another placeholder; write the name literally"
         return f"placeholder {whole!r} may not contain '{{' or '}}'"
     return None
-
-
-def escape(text: str) -> str:
-    """``text`` as a file value that interpolates back to exactly ``text`` (every ``${`` escaped)."""
-    return text.replace("${", ESCAPE)
 
 
 def escape_all(value: Any) -> Any:
@@ -210,18 +209,18 @@ def render_env(template: str, lookup: Callable[[str], str]) -> str:
     ``${`` (as loading does; for values re-derived from a saved plan's template)."""
     def one(match: re.Match[str]) -> str:
         if match.group(0) == ESCAPE:
-            return "${"
+            return OPEN
         kind, _, name = (match.group(1) or "").partition(":")
-        return lookup(name) if kind == "env" else match.group(0)
+        return lookup(name) if kind == ENV else match.group(0)
 
-    return _TOKEN.sub(one, template)
+    return TOKEN.sub(one, template)
 
 
 def env_names(template: str) -> list[str]:
     """The variables each ``${env:NAME}`` of a file's text names (``$${`` escapes skipped)."""
     names = []
-    for match in _TOKEN.finditer(template):
+    for match in TOKEN.finditer(template):
         kind, _, name = (match.group(1) or "").partition(":")
-        if kind == "env" and name:
+        if kind == ENV and name:
             names.append(name)
     return names

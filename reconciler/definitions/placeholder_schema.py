@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from reconciler.definitions.interpolate import ENV_NAME
+from reconciler.definitions.grammar import ENV_NAME
 
 #: ``$comment`` of a branch that only exists for text as written (editors, check-jsonschema).
 MARK = "reconciler: placeholder as written; validate checks the substituted value"

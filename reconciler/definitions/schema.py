@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 
 from reconciler.definitions import schemacheck
-from reconciler.definitions.interpolate import REFERENCE_ANYWHERE
+from reconciler.definitions.grammar import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
 from reconciler.definitions.placeholder_schema import strip
 from reconciler.errors import ConfigError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Container, Iterator
 
-from reconciler.definitions.interpolate import REFERENCE, REFERENCE_ANYWHERE
+from reconciler.definitions.grammar import REFERENCE, REFERENCE_ANYWHERE, reference_slot
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import Problem, join, kind_schema
 
@@ -15,15 +15,6 @@ MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
 RESPONSE_ONLY: dict[Kind, dict[str, tuple[str, ...]]] = {"ModelSync": {"mode": ("enrich",)}, "BulkSync": {}}
 LOGIC_WORDS = {"AND", "OR", "NOT"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-# Which reference kind each id field takes.
-_REFERENCE_SLOTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(target|schedule)\.connection_id$|^(source|destination)_connection_id$"), "connection"),
-    (re.compile(r"(^|\.)model_id$"), "model"),
-    (re.compile(r"^schedule\.run_after\.sync_ids\[\d+\]$"), "sync"),
-    (re.compile(r"^schedule\.run_after\.bulk_sync_ids\[\d+\]$"), "bulk_sync"),
-)
-
 
 def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
                       literal: Container[str] = frozenset()) -> list[Problem]:
@@ -292,14 +283,6 @@ def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(item, join(path, i))
     elif isinstance(value, str):
         yield path, value
-
-
-def reference_slot(path: str) -> str | None:
-    """The reference kind an id field takes (``connection``, ``model``, ...), or None."""
-    for pattern, kind in _REFERENCE_SLOTS:
-        if pattern.search(path):
-            return kind
-    return None
 
 
 def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),

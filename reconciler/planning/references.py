@@ -12,17 +12,17 @@ from collections.abc import Mapping  # isinstance checks: typing's alias is thre
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection
 
+from reconciler.definitions.grammar import OPEN, REFERENCE_IN_TEXT, SYNC_KINDS, references_in, sync_key
 from reconciler.definitions.schema import suggest
 from reconciler.planning.secrets import Secret
 
-REF = re.compile(r"\$\{(connection|model|sync|bulk_sync):([^}]+)\}")
-SYNC_KIND = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
+SYNC_KIND = SYNC_KINDS
 
 
 def schemes_in(value: Any) -> set[str]:
     """The reference schemes used anywhere in ``value``."""
     found: set[str] = set()
-    walk_strings(value, lambda text: found.update(m.group(1) for m in REF.finditer(text)))
+    walk_strings(value, lambda text: found.update(m.group(1) for m in references_in(text)))
     return found
 
 
@@ -71,7 +71,8 @@ class Resolver:
                                        f"({', '.join(sorted(ids))})"))
             return match.group(0)
 
-        resolved = _map(value, "", frozenset(literal), lambda path, text: REF.sub(lambda m: one(path, m), text))
+        resolved = _map(value, "", frozenset(literal),
+                        lambda path, text: REFERENCE_IN_TEXT.sub(lambda m: one(path, m), text))
         return resolved, sorted(set(depends)), sorted(set(problems))
 
 
@@ -79,7 +80,7 @@ def sync_refs(value: Any) -> set[tuple[str, str]]:
     """(Kind, name) of every ``${sync:NAME}`` / ``${bulk_sync:NAME}`` inside ``value``."""
     found: set[tuple[str, str]] = set()
     walk_strings(value, lambda text: found.update(
-        (SYNC_KIND[m.group(1)], m.group(2)) for m in REF.finditer(text) if m.group(1) in SYNC_KIND))
+        (SYNC_KIND[m.group(1)], m.group(2)) for m in references_in(text) if sync_key(m.group(1), m.group(2))))
     return found
 
 
@@ -93,7 +94,7 @@ def by_name(items: list[Mapping[str, Any]]) -> dict[str, list[str]]:
 
 def _map(value: Any, path: str, literal: frozenset[str], fn: Callable[[str, str], str]) -> Any:
     if isinstance(value, str):
-        if "${" not in value or path in literal:
+        if OPEN not in value or path in literal:
             return value
         if isinstance(value, Secret):
             return value  # an environment value is used as given, never resolved (nor quoted in a problem)

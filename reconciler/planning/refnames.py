@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.planning.references import REF, SYNC_KIND, Resolver, walk_strings
+from reconciler.definitions.grammar import whole_reference
+from reconciler.planning.references import SYNC_KIND, Resolver, walk_strings
 
 
 def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
@@ -12,10 +13,10 @@ def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
     out: dict[str, str] = {}
 
     def visit(text: str) -> None:
-        match = REF.fullmatch(text)
-        if match is None:
+        found = whole_reference(text)
+        if found is None:
             return
-        scheme, name = match.group(1), match.group(2)
+        scheme, name = found
         if scheme in SYNC_KIND:
             ids = resolver.syncs.get((SYNC_KIND[scheme], name), [])
         else:

@@ -22,6 +22,8 @@ from reconciler.errors import PlanError, Position, ReconcilerError
 from reconciler.planning import paths
 from reconciler.planning.model import ACTIONS, Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged
 from reconciler.planning.savedshape import check_shape
+from reconciler.render.change import change_json
+from reconciler.render.values import position_json
 from reconciler.secrets import redactor
 
 FORMAT_VERSION = 1
@@ -38,12 +40,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "document": DOCUMENT,
         "changes": [_change_doc(c) for c in plan.changes],
         "unmanaged": [{"kind": u.kind, "sync_id": u.sync_id, "name": u.name} for u in plan.unmanaged],
-        "problems": [
-            {"message": redactor.scrub(p.message), "kind": p.kind, "name": p.name, "source": _pos_doc(p.source)}
-            for p in plan.problems
-        ],
+        "problems": [_note_doc(p) for p in plan.problems],
         # a hint may quote a file's value (a rotation time from ${env:...}): scrubbed like output
-        "hints": [{"message": redactor.scrub(h.message), "kind": h.kind, "name": h.name, "source": _pos_doc(h.source)} for h in plan.hints],
+        "hints": [_note_doc(h) for h in plan.hints],
         "not_owned": plan.unowned,
         "unknown_variables": list(plan.unknown_variables),
     }
@@ -104,25 +103,20 @@ def _strings(value: Any, where: str) -> list[tuple[str, str]]:
     return []
 
 
+def _note_doc(note: Problem | Hint) -> dict[str, Any]:
+    return {"message": redactor.scrub(note.message), "kind": note.kind, "name": note.name,
+            "source": position_json(note.source)}
+
+
 def _change_doc(change: Change) -> dict[str, Any]:
+    """The change as the JSON plan writes it (same keys, same masking), its body and where its secrets come from."""
     body = None
     if change.body is not None:
         body = json.loads(json.dumps(change.body, default=str))
         for source in change.secrets:
             paths.put(body, source.path, None)
     return {
-        "kind": change.kind,
-        "name": change.name,
-        "action": change.action,
-        "sync_id": change.sync_id,
-        "source": _pos_doc(change.source),
-        "fingerprint": change.fingerprint,
-        "depends_on": list(change.depends_on),
-        "diffs": [
-            {"path": d.path, "before": _safe(d, d.before), "after": _safe(d, d.after),
-             "sensitive": d.sensitive, "write_only": d.write_only}
-            for d in change.diffs
-        ],
+        **change_json(change),
         "body": body,
         "names": dict(change.names),
         "secrets": [
@@ -130,18 +124,6 @@ def _change_doc(change: Change) -> dict[str, Any]:
             for s in change.secrets
         ],
     }
-
-
-def _safe(diff: FieldDiff, value: Any) -> Any:
-    if diff.sensitive and value is not None:
-        return "(sensitive)"
-    return value
-
-
-def _pos_doc(position: Position | None) -> dict[str, Any] | None:
-    if position is None:
-        return None
-    return {"file": position.file, "line": position.line, "column": position.column}
 
 
 # ---- loading ----------------------------------------------------------------------------------
@@ -152,6 +134,27 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
 
     ``derive_secrets=False`` (``reconciler show``): the bodies keep no sensitive value at all."""
     where = str(path)
+    raw = _read_document(path, where)
+    unknown = raw.get("unknown_variables") or []
+    if derive_secrets:
+        _check_variables(raw, where, unknown, environ)
+    try:
+        files = _FileSecrets(environ) if derive_secrets else None
+        changes = tuple(_change(item, environ, files) for item in raw.get("changes") or [])
+        unmanaged = tuple(Unmanaged(u["kind"], u["sync_id"], u["name"]) for u in raw.get("unmanaged") or [])
+        problems = tuple(Problem(p["message"], kind=p.get("kind"), name=p.get("name"), source=_pos(p.get("source")))
+                         for p in raw.get("problems") or [])
+        hints = tuple(Hint(h["message"], kind=h.get("kind"), name=h.get("name"), source=_pos(h.get("source")))
+                      for h in raw.get("hints") or [])
+        unowned = int(raw.get("not_owned") or 0)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"{where} is not a valid saved plan ({type(exc).__name__}: {exc})") from None
+    return Plan(changes=changes, unmanaged=unmanaged, problems=problems, hints=hints, unowned=unowned,
+                unknown_variables=tuple(map(str, unknown)))
+
+
+def _read_document(path: str | os.PathLike[str], where: str) -> dict[str, Any]:
+    """The saved plan's JSON document, checked to be one this version reads (one PlanError otherwise)."""
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -169,34 +172,23 @@ def load_plan(path: str | os.PathLike[str], environ: Mapping[str, str], *, deriv
         check_shape(raw)
     except ValueError as exc:
         raise PlanError(f"{where} is not a valid saved plan ({exc})") from None
-    unknown = raw.get("unknown_variables") or []
-    if derive_secrets and unknown:
+    return raw
+
+
+def _check_variables(raw: Mapping[str, Any], where: str, unknown: list[Any], environ: Mapping[str, str]) -> None:
+    """Refuse a plan made without some variables set, or needing one that is not set now."""
+    if unknown:
         raise PlanError(f"{where} was made without {', '.join(map(str, unknown))} set, so some of its values are "
                         "unknown: run `reconciler plan --out` again with them set")
     missing = sorted({name for text in _templates(raw) for name in env_names(text) if name not in environ})
-    if derive_secrets and missing:
+    if missing:
         raise PlanError(f"{where} needs environment variable{'s' if len(missing) != 1 else ''} "
                         f"{', '.join(missing)}, not set; nothing was sent")
-    try:
-        files = _FileSecrets(environ) if derive_secrets else None
-        changes = tuple(_change(item, environ, files) for item in raw.get("changes") or [])
-        unmanaged = tuple(Unmanaged(u["kind"], u["sync_id"], u["name"]) for u in raw.get("unmanaged") or [])
-        problems = tuple(
-            Problem(p["message"], kind=p.get("kind"), name=p.get("name"), source=_pos(p.get("source")))
-            for p in raw.get("problems") or []
-        )
-        hints = tuple(Hint(h["message"], kind=h.get("kind"), name=h.get("name"), source=_pos(h.get("source")))
-                      for h in raw.get("hints") or [])
-        unowned = int(raw.get("not_owned") or 0)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PlanError(f"{where} is not a valid saved plan ({type(exc).__name__}: {exc})") from None
-    return Plan(changes=changes, unmanaged=unmanaged, problems=problems, hints=hints, unowned=unowned,
-                unknown_variables=tuple(map(str, unknown)))
 
 
 def _templates(raw: Mapping[str, Any]) -> list[str]:
     """Every ``${env:...}`` template the saved plan's changes re-derive a value from."""
-    changes = raw.get("changes") if isinstance(raw.get("changes"), list) else []
+    changes = raw["changes"] if isinstance(raw.get("changes"), list) else []
     return [str(s["template"]) for c in changes if isinstance(c, Mapping) for s in c.get("secrets") or []
             if isinstance(s, Mapping) and s.get("template")]
 
@@ -219,14 +211,20 @@ def _change(item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSe
         action=action,
         sync_id=item.get("sync_id"),
         source=_pos(item.get("source")),
-        diffs=tuple(FieldDiff(d["path"], d.get("before"), d.get("after"), bool(d.get("sensitive")),
-                              bool(d.get("write_only"))) for d in item.get("diffs") or []),
+        diffs=tuple(_diff(d) for d in item.get("diffs") or []),
         fingerprint=item.get("fingerprint"),
         body=body,
         depends_on=tuple(item.get("depends_on") or ()),
         secrets=secrets,
         names={str(k): str(v) for k, v in (item.get("names") or {}).items()},
     )
+
+
+def _diff(raw: Mapping[str, Any]) -> FieldDiff:
+    """A saved diff; a write-only value is never read back, so its diff holds no value (only masks were saved)."""
+    write_only = bool(raw.get("write_only"))
+    before, after = (None, None) if write_only else (raw.get("before"), raw.get("after"))
+    return FieldDiff(raw["path"], before, after, bool(raw.get("sensitive")), write_only)
 
 
 def _derive(source: SecretSource, item: Mapping[str, Any], environ: Mapping[str, str], files: "_FileSecrets") -> str:

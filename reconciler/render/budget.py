@@ -90,11 +90,13 @@ def _frame(section: Section, shown: list[list[str]], total: int, full_at: str) -
 def fit(head: list[str], sections: list[Section], tail: list[str], *, limit: int, full_at: str) -> str:
     """The report in at most ``limit`` bytes: every section kept, its items trimmed in order."""
     rendered = [[item_lines(item) for item in s.items] for s in sections]
-    whole = [line for s, items in zip(sections, rendered) for line in _frame(s, items, len(items), full_at)]
+    whole = [line for s, items in zip(sections, rendered, strict=False)
+             for line in _frame(s, items, len(items), full_at)]
     if size(head) + size(whole) + size(tail) <= limit:
         return _join(head + whole + tail)
     # every frame with its notice at the worst count, then items: a fair share first, rest in order
-    frames = [size(_frame(s, [], len(items), full_at)) + 24 for s, items in zip(sections, rendered)]  # + digits
+    frames = [size(_frame(s, [], len(items), full_at)) + 24  # + digits
+              for s, items in zip(sections, rendered, strict=False)]
     room = limit - size(head) - size(tail) - sum(frames)
     counts = [0] * len(sections)
     for fair in (True, False):
@@ -105,7 +107,8 @@ def fit(head: list[str], sections: list[Section], tail: list[str], *, limit: int
                 used += size(items[counts[index]])
                 counts[index] += 1
             room -= used
-    body = [line for s, items, n in zip(sections, rendered, counts) for line in _frame(s, items[:n], len(items), full_at)]
+    body = [line for s, items, n in zip(sections, rendered, counts, strict=False)
+            for line in _frame(s, items[:n], len(items), full_at)]
     return _join(head + body + tail)
 
 

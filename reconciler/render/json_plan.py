@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, Unmanaged
-from reconciler.render.values import position_json, shown
+from reconciler.planning.model import Hint, Plan, Problem, Unmanaged
+from reconciler.render.change import change_json
+from reconciler.render.values import position_json
 
 FORMAT_VERSION = 1
 
@@ -26,7 +27,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "errors": summary.errors,
         },
         "summary_line": summary.line(),
-        "changes": [_change(c) for c in plan.changes],
+        "changes": [change_json(c) for c in plan.changes],
         "unmanaged": [unmanaged_json(u) for u in plan.unmanaged],
         "errors": [problem_json(p) for p in plan.problems],
         "not_owned": plan.unowned,
@@ -36,30 +37,6 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_json(plan), indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def _change(change: Change) -> dict[str, Any]:
-    return {
-        "action": change.action,
-        "kind": change.kind,
-        "name": change.name,
-        "sync_id": change.sync_id,
-        "source": position_json(change.source),
-        "depends_on": list(change.depends_on),
-        "fingerprint": change.fingerprint,
-        "diffs": [diff_json(d, created=change.action == "create") for d in change.diffs],
-    }
-
-
-def diff_json(diff: FieldDiff, *, created: bool = False) -> dict[str, Any]:
-    """One diff; a created sync had nothing before (not even a write-only value)."""
-    return {
-        "path": diff.path,
-        "before": None if created else shown(diff, diff.before),
-        "after": shown(diff, diff.after),
-        "sensitive": diff.sensitive,
-        "write_only": diff.write_only,
-    }
 
 
 def unmanaged_json(item: Unmanaged) -> dict[str, Any]:

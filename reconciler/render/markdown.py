@@ -28,7 +28,8 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
     head += [
         "| to create | to update | to delete | unchanged | unmanaged | errors |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {summary.create} | {summary.update} | {summary.delete} | {summary.unchanged} | {summary.unmanaged} | {summary.errors} |",
+        f"| {summary.create} | {summary.update} | {summary.delete} | {summary.unchanged} | {summary.unmanaged} "
+        f"| {summary.errors} |",
         "",
     ]
     sections = []
@@ -54,7 +55,8 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
     unchanged = [c for c in plan.changes if c.action == "no-op"]
     if unchanged:
         sections.append(Section(f"Unchanged ({len(unchanged)})", "unchanged sync",
-                                tuple(Item((f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})",)) for c in unchanged),
+                                tuple(Item((f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})",))
+                                      for c in unchanged),
                                 collapsed=True))
     return fit(head, sections, [], limit=limit, full_at=full_at)
 
@@ -130,5 +132,6 @@ def escape(text: str) -> str:
     link or use to notify someone go in code spans. Sensitive values are scrubbed first: once
     escaped, their form is one the redactor does not know. Invisible characters are shown escaped."""
     text = clip_line(visible(" ".join(redactor.scrub(text).splitlines())), TEXT_LIMIT)
-    return "".join(code(word) if _LINKING.search(word) else "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in word)
+    return "".join(code(word) if _LINKING.search(word)
+                   else "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in word)
                    for word in re.split(r"(\s+)", text))

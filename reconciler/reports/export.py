@@ -33,7 +33,7 @@ from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.interpolate import escape_all
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import COMBINED_FILE, SCHEMA_DIR
-from reconciler.definitions.semantic import reference_slot
+from reconciler.definitions.grammar import placeholder, reference_slot
 from reconciler.errors import ReconcilerError
 from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.normalize import TARGET_CONFIGURATION_DEFAULTS, request_body_from_live
@@ -185,7 +185,7 @@ def export_document(
     placeholders: list[Placeholder] = []
     if kind == "ModelSync" and _reveals_passphrase(live):
         env = f"{env_prefix}_PASSPHRASE"
-        body["encryption_passphrase"] = f"${{env:{env}}}"
+        body["encryption_passphrase"] = placeholder("env", env)
         placeholders.append(Placeholder(env, "encryption_passphrase"))
     body = _mask_secrets(body, "", _env_names(body, env_prefix), placeholders)
     document: dict[str, Any] = {"kind": kind, "id": live.get("id")}
@@ -227,7 +227,7 @@ def named(kind: Kind, body: Any, catalog: Catalog, path: str = "") -> Any:
     if scheme in ("connection", "model"):
         name = catalog.unique_names(scheme).get(body)
         if name is not None:
-            return f"${{{scheme}:{name}}}"
+            return placeholder(scheme, name)
     return body
 
 
@@ -272,7 +272,7 @@ def _mask_secrets(value: Any, path: str, names: Mapping[str, str], out: list[Pla
     """Replace the credential-looking values found by :func:`_secret_paths` with placeholders."""
     if path in names:
         out.append(Placeholder(names[path], path))
-        return f"${{env:{names[path]}}}"
+        return placeholder("env", names[path])
     if isinstance(value, Mapping):
         return {key: _mask_secrets(item, f"{path}.{key}" if path else str(key), names, out) for key, item in value.items()}
     if isinstance(value, list):

@@ -15,6 +15,15 @@ def create(name: str, body: Mapping[str, Any] | None = None, depends_on: tuple[s
     return Change(kind=kind, name=name, action="create", body=body or {"name": name}, depends_on=depends_on)  # type: ignore[arg-type]
 
 
+def after(name: str, upstream: str) -> dict[str, Any]:
+    """A body whose run_after names ``upstream`` by reference, as the planner leaves it for a sync it creates."""
+    return {"name": name, "schedule": {"frequency": "runafter", "run_after": {"sync_ids": [f"${{sync:{upstream}}}"]}}}
+
+
+def ran_after(body: Mapping[str, Any]) -> list[str]:
+    return body["schedule"]["run_after"]["sync_ids"]
+
+
 def update(name: str, sync_id: str = "") -> Change:
     return Change(kind="ModelSync", name=name, action="update", sync_id=sync_id or f"id-{name}", fingerprint="f", body={"name": name})
 
@@ -64,7 +73,7 @@ def test_outcomes_sorted_whatever_the_finish_order() -> None:
 
 def test_dependent_waits_and_gets_new_id() -> None:
     first = create("first")
-    second = create("second", body={"name": "second", "schedule": {"run_after": {"sync_ids": ["${sync:first}"]}}})
+    second = create("second", body=after("second", "first"), depends_on=("ModelSync/first",))
     rec = Recorder(delay=0.02)
     result = execute([second, first], rec, parallelism=4)
     assert result.ok
@@ -82,7 +91,7 @@ def test_depends_on_alone_orders() -> None:
 def test_failure_does_not_stop_others_and_skips_dependents() -> None:
     changes = [
         create("bad"),
-        create("child", body={"name": "child", "x": "${sync:bad}"}),
+        create("child", body=after("child", "bad"), depends_on=("ModelSync/bad",)),
         create("grandchild", depends_on=("ModelSync/child",)),
         create("fine"),
         update("other"),
@@ -125,7 +134,7 @@ def test_cycle_is_skipped_not_hung() -> None:
 
 def test_unresolved_reference_fails_without_sending() -> None:
     rec = Recorder()
-    result = execute([create("x", body={"name": "x", "s": "${sync:nowhere}"})], rec)
+    result = execute([create("x", body=after("x", "nowhere"), depends_on=("ModelSync/nowhere",))], rec)
     assert result.outcomes[0].status == "failed" and "${sync:nowhere}" in result.outcomes[0].message
     assert rec.log == []
 
@@ -133,9 +142,9 @@ def test_unresolved_reference_fails_without_sending() -> None:
 def test_reference_to_existing_sync_in_plan_resolves_to_its_id() -> None:
     rec = Recorder()
     noop = Change(kind="ModelSync", name="live", action="no-op", sync_id="id-live")
-    result = execute([noop, create("x", body={"name": "x", "s": "${sync:live}"})], rec)
+    result = execute([noop, create("x", body=after("x", "live"))], rec)
     assert result.ok
-    assert rec.log[0][2]["s"] == "id-live"
+    assert ran_after(rec.log[0][2]) == ["id-live"]
 
 
 def test_exception_in_writer_becomes_failed_outcome() -> None:
@@ -184,9 +193,20 @@ def test_update_and_delete_sharing_a_name_are_separate_changes() -> None:
         outcome = rec(change, body)
         return Outcome.of(change, "failed", "boom") if change.sync_id == "id-other" else outcome
 
-    result = execute([rm, upd, create("x", body={"name": "x", "s": "${sync:shared}"})], write, parallelism=1)
+    result = execute([rm, upd, create("x", body=after("x", "shared"), depends_on=("ModelSync/shared",))], write,
+                     parallelism=1)
     assert [(o.action, o.sync_id, o.status) for o in result.outcomes] == [
         ("delete", "id-other", "failed"), ("update", "id-pinned", "done"), ("create", "new-x", "done")]
     assert not result.ok
     # the reference names the definition's sync, never the one being pruned
-    assert next(b for e, n, b in rec.log if e == "start" and n == "x")["s"] == "id-pinned"
+    assert ran_after(next(b for e, n, b in rec.log if e == "start" and n == "x")) == ["id-pinned"]
+
+
+def test_the_plans_dependencies_decide_the_order_not_the_body_text() -> None:
+    # A field whose text merely looks like a reference (a `$${sync:...}` literal in the file) is data:
+    # no wait, no substitution, no "unresolved reference".
+    rec = Recorder(delay=0.02)
+    text = {"name": "b", "label": "${sync:a}"}
+    result = execute([create("b", body=text), create("a")], rec, parallelism=4)
+    assert result.ok
+    assert next(b for e, n, b in rec.log if e == "start" and n == "b")["label"] == "${sync:a}"

@@ -91,7 +91,9 @@ def test_dependent_create_gets_the_new_id(emulator: Emulator) -> None:
     bulk = bulk_sync("Lake")
     third = model_sync("After lake", frequency="runafter")
     third["schedule"]["run_after"] = {"bulk_sync_ids": ["${bulk_sync:Lake}"]}
-    out = run(emulator, create_change(second), create_change(first), create_change(third), create_change(bulk))
+    # as the planner makes them: each reference to a sync the plan creates is a dependency
+    out = run(emulator, create_change(second, depends_on=("ModelSync/Upstream",)), create_change(first),
+              create_change(third, depends_on=("BulkSync/Lake",)), create_change(bulk))
     assert all(o.status == "done" for o in out.values()), {k: o.message for k, o in out.items()}
     live = emulator.api("GET", f"/api/syncs/{out['Downstream'].sync_id}").json()["data"]
     assert live["schedule"]["run_after"]["sync_ids"] == [out["Upstream"].sync_id]
