@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from reconciler.definitions.model import Kind
+from reconciler import kinds
 from reconciler.planning.references import walk_strings
 
 REF = re.compile(r"\$\{(sync|bulk_sync):([^}]+)\}")
-_KIND_OF: dict[str, Kind] = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
 
 
 def ref_key(scheme: str, name: str) -> str:
     """The change key (``Kind/name``) a reference points at."""
-    return f"{_KIND_OF[scheme]}/{name}"
+    return f"{kinds.by_scheme(scheme).name}/{name}"
 
 
 def references(value: Any) -> set[str]:

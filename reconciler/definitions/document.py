@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from reconciler.definitions.interpolate import interpolate
-from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
+from reconciler import kinds
+from reconciler.definitions.model import RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
 from reconciler.definitions.yamlsafe import Document
 from reconciler.errors import DefinitionError, Position
 from reconciler.secrets import redactor
-
-ALWAYS_SENSITIVE = "encryption_passphrase"
 
 
 def locate(doc: Document, path: str) -> Position:
@@ -45,8 +44,8 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     kind = value.get("kind")
     if "kind" not in value:
         return None, [DefinitionError("missing required key 'kind' (ModelSync or BulkSync)", doc.position)]
-    if kind not in KINDS:
-        hint = suggest(kind, KINDS) if isinstance(kind, str) else None
+    if kind not in kinds.names():
+        hint = suggest(kind, kinds.names()) if isinstance(kind, str) else None
         text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
         return None, [DefinitionError(text, locate(doc, "kind"), "kind")]
 
@@ -54,7 +53,8 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     body = filled.value
     # the name as loaded ($${ resolved), never a substituted (secret) value
     resource = resource_label(kind, value.get("name") if "name" in filled.sensitive else body.get("name"))
-    hidden = filled.sensitive | {ALWAYS_SENSITIVE}
+    secret_keys = kinds.write_only_keys()  # every kind's: a misplaced one is still a secret
+    hidden = filled.sensitive | set(secret_keys)
     found: list[Problem] = list(filled.problems)
     if "name" in filled.sensitive or "name" in filled.unknown:
         # A substituted value is secret, and a name is printed in every plan and log line (an
@@ -78,10 +78,10 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
                 if not _under(path, doc.rejected)]
 
-    passphrase = body.get(ALWAYS_SENSITIVE)
     unresolved = {path for path, _ in filled.problems} | set(filled.unknown)
-    if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:  # not a failed ${env:...}
-        redactor.add(passphrase)
+    for key in secret_keys:
+        if isinstance(body.get(key), str) and key not in unresolved:  # not a failed ${env:...}
+            redactor.add(body[key])
     name = body.get("name")
     pinned = body.get("id")
     ignore = body.get("ignore_changes")
@@ -114,4 +114,4 @@ def _under(path: str, roots: set[str]) -> bool:
 
 
 def _kind(kind: str) -> Kind:
-    return "ModelSync" if kind == "ModelSync" else "BulkSync"
+    return cast(Kind, kinds.get(kind).name)

@@ -12,11 +12,11 @@ from collections.abc import Mapping  # isinstance checks: typing's alias is thre
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection
 
+from reconciler import kinds
 from reconciler.definitions.schema import suggest
 from reconciler.planning.secrets import Secret
 
 REF = re.compile(r"\$\{(connection|model|sync|bulk_sync):([^}]+)\}")
-SYNC_KIND = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
 
 
 def schemes_in(value: Any) -> set[str]:
@@ -45,8 +45,8 @@ class Resolver:
 
         def one(path: str, match: re.Match[str]) -> str:
             scheme, name = match.group(1), match.group(2)
-            if scheme in SYNC_KIND:
-                kind = SYNC_KIND[scheme]
+            kind = kinds.sync_schemes().get(scheme)
+            if kind is not None:
                 key = f"{kind}/{name}"
                 if key in self.pending:
                     depends.append(key)
@@ -78,8 +78,9 @@ class Resolver:
 def sync_refs(value: Any) -> set[tuple[str, str]]:
     """(Kind, name) of every ``${sync:NAME}`` / ``${bulk_sync:NAME}`` inside ``value``."""
     found: set[tuple[str, str]] = set()
+    schemes = kinds.sync_schemes()
     walk_strings(value, lambda text: found.update(
-        (SYNC_KIND[m.group(1)], m.group(2)) for m in REF.finditer(text) if m.group(1) in SYNC_KIND))
+        (schemes[m.group(1)], m.group(2)) for m in REF.finditer(text) if m.group(1) in schemes))
     return found
 
 

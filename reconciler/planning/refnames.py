@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.planning.references import REF, SYNC_KIND, Resolver, walk_strings
+from reconciler import kinds
+from reconciler.planning.references import REF, Resolver, walk_strings
 
 
 def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
@@ -16,8 +17,9 @@ def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
         if match is None:
             return
         scheme, name = match.group(1), match.group(2)
-        if scheme in SYNC_KIND:
-            ids = resolver.syncs.get((SYNC_KIND[scheme], name), [])
+        kind = kinds.sync_schemes().get(scheme)
+        if kind is not None:
+            ids = resolver.syncs.get((kind, name), [])
         else:
             ids = (resolver.connections if scheme == "connection" else resolver.models).get(name, [])
         if len(ids) == 1:

@@ -31,12 +31,14 @@ import yaml
 
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.interpolate import escape_all
+from reconciler import kinds as registry
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import COMBINED_FILE, SCHEMA_DIR
 from reconciler.definitions.semantic import reference_slot
 from reconciler.errors import ReconcilerError
 from reconciler.planning.bulk_schemas import read_schemas
-from reconciler.planning.normalize import TARGET_CONFIGURATION_DEFAULTS, request_body_from_live
+from reconciler.planning.align import TARGET_CONFIGURATION_DEFAULTS
+from reconciler.planning.liveread import request_body_from_live
 
 SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -109,16 +111,16 @@ class ExportedSync:
 def read_live_syncs(
     client: PolytomicClient,
     *,
-    kinds: Sequence[Kind] = ("ModelSync", "BulkSync"),
+    kinds: Sequence[Kind] | None = None,
     name_prefix: str | None = None,
     parallelism: int = 4,
 ) -> list[tuple[Kind, dict[str, Any]]]:
-    """Full live objects of the given kinds (names starting with ``name_prefix``), sorted by kind then id."""
+    """Full live objects of the given kinds (default: all; names starting with ``name_prefix``),
+    sorted by kind then id."""
     wanted: list[tuple[Kind, dict[str, Any]]] = []
-    if "ModelSync" in kinds:
-        wanted += [("ModelSync", s) for s in client.list_model_syncs()]
-    if "BulkSync" in kinds:
-        wanted += [("BulkSync", s) for s in client.list_bulk_syncs()]
+    for kind in registry.all():
+        if kinds is None or kind.name in kinds:
+            wanted += [(kind.name, s) for s in kind.list_live(client)]  # type: ignore[misc]
     if name_prefix:
         wanted = [(k, s) for k, s in wanted if str(s.get("name", "")).startswith(name_prefix)]
     wanted.sort(key=lambda item: (item[0], str(item[1].get("id", ""))))
@@ -137,10 +139,9 @@ def read_catalog(client: PolytomicClient, parallelism: int = 4) -> Catalog:
 
 def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
     """The full object: list items may be light (2025-09-18), so read each sync by id."""
-    if kind == "ModelSync":
-        return client.get_model_sync(item["id"])
-    live = client.get_bulk_sync(item["id"])
-    if "schemas" not in live:
+    spec = registry.get(kind)
+    live = spec.get(client, item["id"])
+    if spec.schema_selection and "schemas" not in live:
         live = {**live, "schemas": read_schemas(client, item["id"])}
     return live
 
@@ -181,12 +182,7 @@ def export_document(
     body = escape_all(project(kind, live))
     if catalog is not None:
         body = named(kind, without_server_defaults(kind, body, catalog), catalog)
-    body.pop("encryption_passphrase", None)
-    placeholders: list[Placeholder] = []
-    if kind == "ModelSync" and _reveals_passphrase(live):
-        env = f"{env_prefix}_PASSPHRASE"
-        body["encryption_passphrase"] = f"${{env:{env}}}"
-        placeholders.append(Placeholder(env, "encryption_passphrase"))
+    placeholders = _write_only_placeholders(kind, body, live, env_prefix)
     body = _mask_secrets(body, "", _env_names(body, env_prefix), placeholders)
     document: dict[str, Any] = {"kind": kind, "id": live.get("id")}
     if "name" in body:
@@ -196,9 +192,25 @@ def export_document(
     return document, tuple(sorted(placeholders, key=lambda p: p.env))
 
 
+def _write_only_placeholders(kind: Kind, body: dict[str, Any], live: Mapping[str, Any],
+                             env_prefix: str) -> list[Placeholder]:
+    """Write-only values the API cannot return, left out of ``body`` (in place), each replaced by
+    an ``${env:...}`` placeholder where the API says outright that the live sync has one."""
+    placeholders: list[Placeholder] = []
+    spec = registry.get(kind)
+    for key in spec.always_sensitive:
+        body.pop(key, None)
+    for rule in spec.export.placeholders:
+        if rule.is_set(live):
+            env = f"{env_prefix}_{rule.env_suffix}"
+            body[rule.key] = f"${{env:{env}}}"
+            placeholders.append(Placeholder(env, rule.key))
+    return placeholders
+
+
 def without_server_defaults(kind: Kind, body: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """``body`` without the values the server computes the same way when they are left out."""
-    if kind != "ModelSync":
+    if not registry.get(kind).export.drops_server_defaults:
         return body
     out = dict(body)
     identity = out.get("identity")
@@ -229,12 +241,6 @@ def named(kind: Kind, body: Any, catalog: Catalog, path: str = "") -> Any:
         if name is not None:
             return f"${{{scheme}:{name}}}"
     return body
-
-
-def _reveals_passphrase(live: Mapping[str, Any]) -> bool:
-    """True only when the API says outright that a passphrase is set (never its value)."""
-    value = live.get("encryption_passphrase")
-    return isinstance(value, str) and bool(value) or live.get("has_encryption_passphrase") is True
 
 
 def _secret_paths(value: Any, path: str = "", inside: bool = False) -> list[tuple[str, str]]:
