@@ -75,6 +75,7 @@ class SyncKind:
     request_schema: str  # the OpenAPI create request
     response_schema: str  # the OpenAPI object GET returns
     schema_file: str  # the derived JSON Schema in schemas/
+    summary: str  # "model sync (reverse ETL)", in the derived schema's description
     routes: Routes
     request_keys: tuple[str, ...]  # top-level keys of the create request
     defaults: Mapping[str, Any]  # what the server stores for a key a request leaves out
@@ -90,6 +91,7 @@ class SyncKind:
     has_target: bool = False  # writes into one target object (target.create / configuration defaults)
     streams_listing: bool = False  # the listing offers its pages as they come (reads start meanwhile)
     export: ExportRule = ExportRule()
+    field_descriptions: Mapping[str, str] = field(default_factory=dict)  # for editors, in the derived schema
     # hooks (the kind's module binds them to the code that knows the shape)
     view: Callable[[SyncKind, Body], dict[str, Any]] = field(default=lambda kind, body: {}, repr=False)
     request_from_live: Callable[[SyncKind, Body], dict[str, Any]] = field(default=lambda kind, body: {}, repr=False)
@@ -116,10 +118,6 @@ class SyncKind:
         """Where a request list is found in the live object."""
         merge = self.merged_lists.get(name)
         return merge.into if merge is not None else name
-
-    def comparable(self, body: Body) -> dict[str, Any]:
-        """The comparable view of a create-request body (:mod:`reconciler.planning.views`)."""
-        return self.view(self, body)
 
     def path(self, template: str, sync_id: str) -> str:
         return self.routes.of(template, sync_id)

@@ -27,6 +27,7 @@ KIND = SyncKind(
     request_schema="CreateBulkSyncRequest",
     response_schema="BulkSyncResponse",
     schema_file="bulk-sync.schema.json",
+    summary="bulk sync (ELT)",
     routes=Routes.under("/api/bulk/syncs", schemas=True),
     request_keys=(
         "active", "additional_schedules", "automatically_add_new_fields", "automatically_add_new_objects",
@@ -47,6 +48,14 @@ KIND = SyncKind(
     },
     schedule_ids=True,
     schema_selection=True,
+    field_descriptions={
+        "name": "Display name; also how reconciler finds the live sync when no id is pinned.",
+        "mode": "snapshot or replicate.",
+        "source_connection_id": "Connection to read from (a UUID or ${connection:NAME}).",
+        "destination_connection_id": "Connection to write to (a UUID or ${connection:NAME}).",
+        "schemas": "Source schemas to sync: ids, or objects with per-schema settings.",
+        "default_schedule": "When the sync runs.",
+    },
     view=bulk_view,
     request_from_live=bulk_request,
     parse_execution=bulk_execution,
