@@ -31,26 +31,26 @@ def align_schemas(desired_view: Mapping[str, Any],
     schemas = []
     for item in desired["schemas"]:
         match = have.get(item.get("id")) if isinstance(item, Mapping) else None
-        if match is None:
-            schemas.append(item)
-            continue
-        item = dict(item)
-        known = match.get("fields")
-        if not isinstance(known, Mapping):
-            item.pop("fields", None)
-        else:
-            wanted = item.get("fields")
-            off = {"enabled": False, "obfuscated": False}
-            if not isinstance(wanted, Mapping):
-                item["fields"] = {f: {"enabled": True, "obfuscated": False} for f in known}
-            else:
-                expanded = {f: wanted.get(f, off) for f in known}
-                expanded.update({f: v for f, v in wanted.items() if f not in known and v != off})
-                item["fields"] = expanded
-        schemas.append(item)
+        schemas.append(item if match is None else _over_live_fields(item, match.get("fields")))
     desired["schemas"] = schemas
     return desired, live
 
+
+def _over_live_fields(item: Mapping[str, Any], known: Any) -> dict[str, Any]:
+    """A desired schema with its ``fields`` expanded over the live schema's ``known`` fields."""
+    out = dict(item)
+    if not isinstance(known, Mapping):
+        out.pop("fields", None)
+        return out
+    wanted = out.get("fields")
+    off = {"enabled": False, "obfuscated": False}
+    if not isinstance(wanted, Mapping):
+        out["fields"] = {f: {"enabled": True, "obfuscated": False} for f in known}
+    else:
+        expanded = {f: wanted.get(f, off) for f in known}
+        expanded.update({f: v for f, v in wanted.items() if f not in known and v != off})
+        out["fields"] = expanded
+    return out
 
 
 def default_schemas(kind: str, body: Mapping[str, Any], live: Mapping[str, Any]) -> list[dict[str, Any]] | None:
@@ -87,23 +87,28 @@ def align_live(
         out["identity"] = identity
     target, want_target = out.get("target"), desired.get("target")
     if isinstance(target, Mapping) and isinstance(want_target, Mapping):
-        target = dict(target)
-        if "object" not in want_target and "create" in want_target:
-            target.pop("object", None)
-        if not isinstance(target.get("configuration"), (Mapping, type(None))):
-            out["target"] = target  # not a map (stored by hand): compared as it is
-            return out
-        config = dict(target.get("configuration") or {})
-        wanted_config = want_target.get("configuration")
-        wanted_config = wanted_config if isinstance(wanted_config, Mapping) else {}
-        for key, value in (configuration_defaults or {}).items():
-            if key not in wanted_config and config.get(key) == value:
-                config.pop(key)
-        if config:
-            target["configuration"] = config
-        else:
-            target.pop("configuration", None)
-        out["target"] = target
+        out["target"] = _aligned_target(target, want_target, configuration_defaults or {})
+    return out
+
+
+def _aligned_target(target: Mapping[str, Any], want_target: Mapping[str, Any],
+                    configuration_defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The live target without the object a ``create`` made and the configuration defaults the file does not set."""
+    out = dict(target)
+    if "object" not in want_target and "create" in want_target:
+        out.pop("object", None)
+    if not isinstance(out.get("configuration"), (Mapping, type(None))):
+        return out  # not a map (stored by hand): compared as it is
+    config = dict(out.get("configuration") or {})
+    wanted_config = want_target.get("configuration")
+    wanted_config = wanted_config if isinstance(wanted_config, Mapping) else {}
+    for key, value in configuration_defaults.items():
+        if key not in wanted_config and config.get(key) == value:
+            config.pop(key)
+    if config:
+        out["configuration"] = config
+    else:
+        out.pop("configuration", None)
     return out
 
 

@@ -85,15 +85,22 @@ def with_live_labels(kind: str, body: dict[str, Any], live: Mapping[str, Any]) -
     used = {f.get("label") for f in filters if isinstance(f, Mapping)}
     out = []
     for item in filters:
-        if isinstance(item, Mapping) and item.get("label") is None:
-            wanted = sort_key(request_filter(item, False))
-            found = next((i for i, (k, label) in enumerate(pool) if k == wanted and label and label not in used), None)
-            if found is not None:
-                label = pool.pop(found)[1]
-                used.add(label)
-                item = {**item, "label": label}
-        out.append(item)
+        out.append(_labeled(item, pool, used))
     return {**body, "filters": out}
+
+
+def _labeled(item: Any, pool: list[tuple[str, Any]], used: set[Any]) -> Any:
+    """An unlabeled filter with the label of an equal live filter in ``pool`` (taken from it, and
+    marked ``used``), else as it is."""
+    if not isinstance(item, Mapping) or item.get("label") is not None:
+        return item
+    wanted = sort_key(request_filter(item, False))
+    found = next((i for i, (k, label) in enumerate(pool) if k == wanted and label and label not in used), None)
+    if found is None:
+        return item
+    label = pool.pop(found)[1]
+    used.add(label)
+    return {**item, "label": label}
 
 
 def with_schedule_ids(kind: str, body: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:

@@ -220,7 +220,8 @@ def _model_sync(catalogue: Catalogue, body: Mapping[str, Any]) -> list[Finding]:
             on_model = item.get("field_type") in (None, "Model")  # a Target field is the destination's
             if isinstance(field_id, str) and on_model and "field" not in item and field_id not in field_ids:
                 if not catalogue.has_model_field(field_id):
-                    found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} (nor has a model of this sync a field of that name)"))
+                    found.append((f"{key}[{i}].field_id", f"no field of a live model has id {field_id!r} "
+                                                          "(nor has a model of this sync a field of that name)"))
     listed = objects.result() if objects is not None else None
     if listed is not None and target["object"] not in listed:
         found.append(("target.object", _unknown(target["object"], "an object of the target connection", listed)))

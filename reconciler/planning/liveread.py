@@ -57,19 +57,23 @@ def _drop_defaults(spec: SyncKind, body: dict[str, Any], is_default: Callable[[A
 def model_request(spec: SyncKind, live: Mapping[str, Any]) -> dict[str, Any]:
     body = {k: live[k] for k in spec.request_keys if k in live}
     _drop_defaults(spec, body, lambda value, default: value == default or is_empty(value))
-    keep_labels = bool(str(live.get("filter_logic") or "").strip())
     if isinstance(body.get("fields"), list):
         body["fields"] = [_without_defaults(f, FIELD_DEFAULTS) for f in body["fields"]]
     if isinstance(body.get("filters"), list):
+        keep_labels = bool(str(live.get("filter_logic") or "").strip())
         body["filters"] = [request_filter(f, keep_labels) for f in body["filters"]]
+    _model_settings(body)
+    return body
+
+
+def _model_settings(body: dict[str, Any]) -> None:
+    """Schedule, identity and target of a model-sync request body without unset values or defaults (in place)."""
     if isinstance(body.get("schedule"), Mapping):
         body["schedule"] = {k: v for k, v in body["schedule"].items() if v is not None}
     if isinstance(body.get("identity"), Mapping):
         body["identity"] = _without_defaults(body["identity"], {"new_field": False})
     if isinstance(body.get("target"), Mapping):
-        target = {k: v for k, v in body["target"].items() if k != "create" and not is_empty(v)}
-        body["target"] = target
-    return body
+        body["target"] = {k: v for k, v in body["target"].items() if k != "create" and not is_empty(v)}
 
 
 def request_filter(item: Any, keep_label: bool) -> Any:
@@ -120,14 +124,20 @@ def _selection(listing: Any) -> list[Any] | None:
     if all(s.get("enabled") for s in items) and not any(_schema_config(s) for s in items):
         return None
     return [({"id": s["id"], **_schema_config(s)} if _schema_config(s) else s["id"]) for s in items if s.get("enabled")]
+def _field_selection(fields: list[Mapping[str, Any]]) -> list[Any]:
+    """A live schema's fields as a request's field list: the enabled ones (obfuscated ones as
+    objects), or every field disabled when none is enabled."""
+    enabled = [f for f in fields if f.get("enabled")]
+    return ([f["id"] if not f.get("obfuscated") else {"id": f["id"], "obfuscate": True} for f in enabled]
+            or [{"id": f["id"], "enabled": False} for f in fields])
+
+
 def _schema_config(item: Mapping[str, Any]) -> dict[str, Any]:
     """A live schema's non-default settings as request keys (``fields`` only when not all enabled)."""
     out = {k: item[k] for k in SCHEMA_CONFIG_KEYS if item.get(k) not in (None, "", False)}
     fields = [f for f in item.get("fields") or [] if isinstance(f, Mapping) and isinstance(f.get("id"), str)]
     if any(not f.get("enabled") or f.get("obfuscated") for f in fields):
-        enabled = [f for f in fields if f.get("enabled")]
-        out["fields"] = ([f["id"] if not f.get("obfuscated") else {"id": f["id"], "obfuscate": True} for f in enabled]
-                         or [{"id": f["id"], "enabled": False} for f in fields])
+        out["fields"] = _field_selection(fields)
     if item.get("filters"):
         out["filters"] = [dict(f) for f in item["filters"] if isinstance(f, Mapping)]
     return out

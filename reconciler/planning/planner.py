@@ -327,7 +327,8 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     if diffs:
         diffs += _write_only_diffs(d.kind, body)
     return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,
-                  diffs=tuple(sorted(diffs, key=lambda x: x.path)), fingerprint=fingerprint(_fingerprinted(d.kind, live)),
+                  diffs=tuple(sorted(diffs, key=lambda x: x.path)),
+                  fingerprint=fingerprint(_fingerprinted(d.kind, live)),
                   body=plain(body), depends_on=tuple(depends), secrets=secrets, names=names)
 
 

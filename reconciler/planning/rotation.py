@@ -52,7 +52,8 @@ def due(d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[st
     return f"write_only_rotated_at {d.rotated_at} is after the live sync's last update", warning
 
 
-def resend(change: Change, d: Definition, live: Mapping[str, Any] | None, forced: bool) -> tuple[Change, tuple[Hint, ...]]:
+def resend(change: Change, d: Definition, live: Mapping[str, Any] | None,
+           forced: bool) -> tuple[Change, tuple[Hint, ...]]:
     """``change`` turned into an update sending the write-only values again when rotation is due."""
     why, warning = due(d, live, forced)
     hints = (Hint(warning, d.kind, d.name, d.position),) if warning else ()

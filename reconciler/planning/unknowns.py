@@ -53,7 +53,8 @@ def unknown_hints(definitions: Sequence[Definition]) -> tuple[Hint, ...]:
     out = []
     for d in definitions:
         if d.unknown:
-            where = ", ".join(f"{path} ({', '.join(names)}{_whole(d, path)})" for path, names in sorted(d.unknown.items()))
+            where = ", ".join(f"{path} ({', '.join(names)}{_whole(d, path)})"
+                              for path, names in sorted(d.unknown.items()))
             out.append(Hint(f"values unknown until these environment variables are set: {where}; never compared "
                             "or sent, and apply needs them", kind=d.kind, name=d.name, source=d.position))
     return tuple(out)

@@ -62,15 +62,10 @@ def model_view(spec: SyncKind, body: Mapping[str, Any]) -> dict[str, Any]:
     out.pop("override_fields", None)
     fields = list(body.get("fields") or []) + list(body.get("override_fields") or [])
     out["fields"] = [{**FIELD_DEFAULTS, **item} if isinstance(item, Mapping) else item for item in fields]
-    out["filters"] = [_filter_type(f) for f in out["filters"] or []]
-    if str(out.get("filter_logic") or "").strip():
-        out["filters"] = implied_labels(out["filters"])
+    out["filters"] = _model_filters(out)
     schedule = body.get("schedule")
     if isinstance(schedule, Mapping):
-        sched = {**SCHEDULE_DEFAULTS, **schedule}
-        if sched.get("frequency") is None:
-            sched["frequency"] = "manual"
-        out["schedule"] = _sorted_run_after(sched)
+        out["schedule"] = _model_schedule(schedule)
     target = body.get("target")
     if isinstance(target, Mapping):
         out["target"] = {k: v for k, v in target.items() if k != "create"}
@@ -79,6 +74,19 @@ def model_view(spec: SyncKind, body: Mapping[str, Any]) -> dict[str, Any]:
         new_field = identity.get("new_field")
         out["identity"] = {**identity, "new_field": False if new_field is None else new_field}
     return clean(out)
+def _model_filters(out: Mapping[str, Any]) -> list[Any]:
+    """The filters with their default ``field_type``, labeled as the server labels them under a logic."""
+    filters = [_filter_type(f) for f in out["filters"] or []]
+    return implied_labels(filters) if str(out.get("filter_logic") or "").strip() else filters
+
+
+def _model_schedule(schedule: Mapping[str, Any]) -> dict[str, Any]:
+    sched = {**SCHEDULE_DEFAULTS, **schedule}
+    if sched.get("frequency") is None:
+        sched["frequency"] = "manual"
+    return _sorted_run_after(sched)
+
+
 def _sorted_run_after(schedule: dict[str, Any]) -> dict[str, Any]:
     """A schedule with its ``run_after`` id lists sorted (their order means nothing)."""
     run_after = schedule.get("run_after")
