@@ -6,10 +6,11 @@
 Reads ``CreateSyncRequest`` and ``CreateBulkSyncRequest`` from the OpenAPI file, resolves every
 ``$ref``, keeps types (with nullability), enums, formats, defaults and required lists, drops the
 API's prose, closes every object the API defines with ``additionalProperties: false`` and adds the
-reconciler-only keys (``kind``, ``id``, ``ignore_changes``, ``write_only_rotated_at``). Constrained strings also accept the
-placeholders ``validate`` accepts there (``${env:NAME}``; ``${connection:NAME}`` and the other
-references in id fields), so editors and ``check-jsonschema`` agree with ``validate``. ``--check`` exits 1 when the committed
-files differ from what would be written now.
+reconciler-only keys (``kind``, ``id``, ``ignore_changes``, ``write_only_rotated_at``). Constrained
+strings also accept the placeholders ``validate`` accepts there (``${env:NAME}``; ``${connection:NAME}``
+and the other references in id fields), so editors and ``check-jsonschema`` agree with ``validate``.
+``--check`` exits 1 when the committed files differ from what would be written now. The kinds, their
+create requests, schema files and field descriptions come from the registry (:mod:`reconciler.kinds`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: the placeholder rules are the package's own
 
+from reconciler import kinds  # noqa: E402
 from reconciler.definitions import placeholder_schema  # noqa: E402
 from reconciler.definitions.semantic import reference_slot  # noqa: E402
 
@@ -33,12 +35,6 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 #: kind -> (request schema in the OpenAPI file, output file, one-line description)
-KINDS = {
-    "ModelSync": ("CreateSyncRequest", "model-sync.schema.json",
-                  "A model sync (reverse ETL) kept as code by reconciler."),
-    "BulkSync": ("CreateBulkSyncRequest", "bulk-sync.schema.json",
-                 "A bulk sync (ELT) kept as code by reconciler."),
-}
 COMBINED = "reconciler.schema.json"
 
 # Keywords carried over from the API's schemas; prose (description, title, examples) is not.
@@ -46,36 +42,15 @@ _KEEP = ("type", "enum", "const", "format", "default", "minimum", "maximum", "mi
          "minLength", "maxLength", "pattern", "uniqueItems")
 
 # Our own short words for the top-level fields, shown by editors on hover.
-_DESCRIPTIONS = {
-    "ModelSync": {
-        "name": "Display name; also how reconciler finds the live sync when no id is pinned.",
-        "mode": "How records are written to the target.",
-        "schedule": "When the sync runs.",
-        "target": "Destination connection and object (object for an existing one, create for a new one).",
-        "fields": "Model field to target field mappings.",
-        "override_fields": "Target fields set to a constant value.",
-        "filters": "Conditions a record must meet to be synced.",
-        "filter_logic": "How filter labels combine, e.g. 'A AND (B OR C)'.",
-        "identity": "How source records are matched to target records.",
-        "encryption_passphrase": "Write-only secret; use ${env:NAME}.",
-    },
-    "BulkSync": {
-        "name": "Display name; also how reconciler finds the live sync when no id is pinned.",
-        "mode": "snapshot or replicate.",
-        "source_connection_id": "Connection to read from (a UUID or ${connection:NAME}).",
-        "destination_connection_id": "Connection to write to (a UUID or ${connection:NAME}).",
-        "schemas": "Source schemas to sync: ids, or objects with per-schema settings.",
-        "default_schedule": "When the sync runs.",
-    },
-}
 _OUR_KEYS = {
     "id": {"type": "string", "pattern": UUID_PATTERN,
            "description": "Pin this definition to one live sync by id (adoption, rename-safe)."},
     "ignore_changes": {"type": "array", "items": {"type": "string"},
                        "description": "Field paths never compared and kept from the live sync on update."},
     "write_only_rotated_at": {"type": "string", "format": "date-time",
-                              "description": "When write-only values (encryption_passphrase) were rotated: apply "
-                                             "sends them again unless the live sync was updated at or after this time."},
+                              "description": "When write-only values (encryption_passphrase) were rotated: "
+                                             "apply sends them again unless the live sync was updated at or after "
+                                             "this time."},
 }
 
 
@@ -140,12 +115,13 @@ def with_placeholders(node: Any, path: str = "") -> Any:
 
 def kind_schema(kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
     """The schema of one definition document of ``kind``."""
-    request, _, description = KINDS[kind]
+    spec = kinds.get(kind)
+    request = spec.request_schema
     components = openapi.get("components", {}).get("schemas", {})
     if request not in components:
         raise DeriveError(f"{request} not found in components.schemas")
     body = convert(components[request], components)
-    for name, text in _DESCRIPTIONS[kind].items():
+    for name, text in spec.field_descriptions.items():
         if name in body["properties"]:
             body["properties"][name] = {**body["properties"][name], "description": text}
     properties = {
@@ -155,7 +131,7 @@ def kind_schema(kind: str, openapi: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "title": kind,
-        "description": description,
+        "description": f"A {spec.summary} kept as code by reconciler.",
         "type": "object",
         "properties": {name: with_placeholders(sub, name) for name, sub in sorted(properties.items())},
         "required": sorted({"kind", *body.get("required", [])}),
@@ -167,21 +143,21 @@ def derive(openapi: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every schema file: name -> content."""
     files: dict[str, dict[str, Any]] = {}
     defs = {}
-    for kind, (_, filename, _) in KINDS.items():
-        schema = kind_schema(kind, openapi)
-        defs[kind] = schema
-        files[filename] = {"$schema": DRAFT, **schema}
+    for spec in kinds.all():
+        schema = kind_schema(spec.name, openapi)
+        defs[spec.name] = schema
+        files[spec.schema_file] = {"$schema": DRAFT, **schema}
     files[COMBINED] = {
         "$schema": DRAFT,
         "title": "reconciler definition",
         "description": "One document of a reconciler definition file: a ModelSync or a BulkSync.",
         "type": "object",
         "required": ["kind"],
-        "properties": {"kind": {"enum": list(KINDS)}},
+        "properties": {"kind": {"enum": list(kinds.names())}},
         "allOf": [
             {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
              "then": {"$ref": f"#/definitions/{kind}"}}
-            for kind in KINDS
+            for kind in kinds.names()
         ],
         "definitions": defs,
     }

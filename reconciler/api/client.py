@@ -313,55 +313,18 @@ class PolytomicClient:
     def get_model_sync(self, sync_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/syncs/{sync_id}", expect=dict)
 
-    def create_model_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.create("/api/syncs", body, idempotency_key=idempotency_key)[0]
-
     def create(self, path: str, body: Mapping[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
         """``POST`` a create; (the created object, whether the server replayed an earlier outcome)."""
         response = self.send("POST", path, json=body, idempotency_key=idempotency_key, write=True)
         return _data(response), _replayed(response)
-
-    def update_model_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("PUT", f"/api/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True, expect=dict)
-
-    def delete_model_sync(self, sync_id: str, *, idempotency_key: str) -> None:
-        self.request("DELETE", f"/api/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
-
-    def activate_model_sync(self, sync_id: str, active: bool, *, idempotency_key: str) -> dict[str, Any]:
-        return self.request(
-            "POST", f"/api/syncs/{sync_id}/activate", json={"active": active}, idempotency_key=idempotency_key, write=True
-        )
-
-    def get_model_sync_status(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/syncs/{sync_id}/status", expect=dict)
 
     # ---- bulk syncs -----------------------------------------------------------------------
 
     def list_bulk_syncs(self) -> list[dict[str, Any]]:
         return sorted(self.request_list("/api/bulk/syncs"), key=lambda s: s.get("id", ""))
 
-    def get_bulk_sync(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/bulk/syncs/{sync_id}", expect=dict)
-
     def get_bulk_sync_schemas(self, sync_id: str) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/bulk/syncs/{sync_id}/schemas", expect=list)
-
-    def create_bulk_sync(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.create("/api/bulk/syncs", body, idempotency_key=idempotency_key)[0]
-
-    def update_bulk_sync(self, sync_id: str, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        return self.request("PUT", f"/api/bulk/syncs/{sync_id}", json=body, idempotency_key=idempotency_key, write=True, expect=dict)
-
-    def delete_bulk_sync(self, sync_id: str, *, idempotency_key: str) -> None:
-        self.request("DELETE", f"/api/bulk/syncs/{sync_id}", idempotency_key=idempotency_key, write=True)
-
-    def activate_bulk_sync(self, sync_id: str, active: bool, *, idempotency_key: str) -> dict[str, Any]:
-        return self.request(
-            "POST", f"/api/bulk/syncs/{sync_id}/activate", json={"active": active}, idempotency_key=idempotency_key, write=True
-        )
-
-    def get_bulk_sync_status(self, sync_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/bulk/syncs/{sync_id}/status", expect=dict)
 
 
 def _check_settings(settings: ApiSettings) -> None:

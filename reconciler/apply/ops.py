@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from reconciler import kinds
 from reconciler.api.client import PolytomicClient
 from reconciler.definitions.model import Kind
 from reconciler.planning.names import same_name
@@ -25,25 +26,25 @@ class SyncOps:
 
 
 def ops_for(client: PolytomicClient, kind: Kind) -> SyncOps:
-    if kind == "ModelSync":
-        return SyncOps(
-            kind=kind,
-            create=lambda body, key: client.create("/api/syncs", body, idempotency_key=key),
-            update=lambda sync_id, body, key: client.update_model_sync(sync_id, body, idempotency_key=key),
-            delete=lambda sync_id, key: client.delete_model_sync(sync_id, idempotency_key=key),
-            get=client.get_model_sync,
-            list_all=client.list_model_syncs,  # the complete listing (safe against concurrent edits)
-        )
-    if kind == "BulkSync":
-        return SyncOps(
-            kind=kind,
-            create=lambda body, key: client.create("/api/bulk/syncs", body, idempotency_key=key),
-            update=lambda sync_id, body, key: client.update_bulk_sync(sync_id, body, idempotency_key=key),
-            delete=lambda sync_id, key: client.delete_bulk_sync(sync_id, idempotency_key=key),
-            get=client.get_bulk_sync,
-            list_all=client.list_bulk_syncs,
-        )
-    raise ValueError(f"unknown kind {kind!r}")
+    """The calls for ``kind``, on the routes its registry entry names (ValueError for an unknown kind)."""
+    spec = kinds.get(kind)
+    routes = spec.routes
+
+    def update(sync_id: str, body: Body, key: str) -> dict[str, Any]:
+        return client.request(
+            "PUT", routes.of(routes.item, sync_id), json=body, idempotency_key=key, write=True, expect=dict)
+
+    def delete(sync_id: str, key: str) -> None:
+        client.request("DELETE", routes.of(routes.item, sync_id), idempotency_key=key, write=True)
+
+    return SyncOps(
+        kind=kind,
+        create=lambda body, key: client.create(routes.collection, body, idempotency_key=key),
+        update=update,
+        delete=delete,
+        get=lambda sync_id: spec.get(client, sync_id),
+        list_all=lambda: spec.list_live(client),  # the complete listing (safe against concurrent edits)
+    )
 
 
 def named(ops: SyncOps, name: str) -> list[dict[str, Any]]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from reconciler.definitions.grammar import SYNC_KINDS, reference_slot, sync_key, whole_reference
+from reconciler.definitions.grammar import reference_slot, sync_key, sync_kind, whole_reference
 
 
 def slot_reference(path: str, value: Any) -> str | None:
     """The change key (``Kind/name``) the value at ``path`` refers to, or None (an id, or text elsewhere)."""
     slot = reference_slot(path)
-    if slot not in SYNC_KINDS or not isinstance(value, str):
+    if slot is None or sync_kind(slot) is None or not isinstance(value, str):
         return None
     found = whole_reference(value)
     return sync_key(*found) if found is not None and found[0] == slot else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
+from reconciler import kinds
 from reconciler.definitions.grammar import REFERENCE
 from reconciler.definitions.model import Definition
 from reconciler.errors import DefinitionError
@@ -83,7 +84,8 @@ def _sync_refs(d: Definition) -> list[tuple[int, str]]:
 
 
 def _run_after(definitions: Sequence[Definition]) -> list[DefinitionError]:
-    models = {d.name: d for d in definitions if d.kind == "ModelSync" and d.name}
+    named = kinds.by_scheme("sync").name  # what schedule.run_after.sync_ids names
+    models = {d.name: d for d in definitions if d.kind == named and d.name}
     problems = []
     edges: dict[str, list[str]] = {}
     for d in models.values():

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
+from reconciler import kinds
 from reconciler.definitions.interpolate import Interpolated, interpolate
-from reconciler.definitions.model import KINDS, RECONCILER_KEYS, Definition, Kind
+from reconciler.definitions.model import RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
 from reconciler.definitions.yamlsafe import Document
 from reconciler.errors import DefinitionError, Position
 from reconciler.secrets import redactor
-
-ALWAYS_SENSITIVE = "encryption_passphrase"
 
 
 def locate(doc: Document, path: str) -> Position:
@@ -43,7 +42,7 @@ def build(doc: Document, environ: Mapping[str, str]) -> tuple[Definition | None,
     body = filled.value
     # the name as loaded ($${ resolved), never a substituted (secret) value
     resource = resource_label(kind, value.get("name") if "name" in filled.sensitive else body.get("name"))
-    hidden = filled.sensitive | {ALWAYS_SENSITIVE}
+    hidden = filled.sensitive | set(kinds.write_only_keys())  # every kind's: a misplaced one is still a secret
     warned = document_warnings(body, kind)
     found = _problems(doc, kind, filled, hidden, {path for path, _ in warned})
     problems = [DefinitionError(message, locate(doc, path), path, resource) for path, message in found
@@ -64,8 +63,8 @@ def _shape_problem(doc: Document) -> DefinitionError | None:
     kind = value.get("kind")
     if "kind" not in value:
         return DefinitionError("missing required key 'kind' (ModelSync or BulkSync)", doc.position)
-    if kind not in KINDS:
-        hint = suggest(kind, KINDS) if isinstance(kind, str) else None
+    if kind not in kinds.names():
+        hint = suggest(kind, kinds.names()) if isinstance(kind, str) else None
         text = f"{kind!r} is not a kind; use ModelSync or BulkSync" + (f" (did you mean {hint!r}?)" if hint else "")
         return DefinitionError(text, locate(doc, "kind"), "kind")
     return None
@@ -98,11 +97,11 @@ def _problems(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str],
 
 
 def _register_passphrase(body: Mapping[str, Any], filled: Interpolated) -> None:
-    """A passphrase given (not a failed ${env:...}) is known to the redactor from here on."""
-    passphrase = body.get(ALWAYS_SENSITIVE)
+    """A write-only secret given (not a failed ${env:...}) is known to the redactor from here on."""
     unresolved = {path for path, _ in filled.problems} | set(filled.unknown)
-    if isinstance(passphrase, str) and ALWAYS_SENSITIVE not in unresolved:
-        redactor.add(passphrase)
+    for key in kinds.write_only_keys():
+        if isinstance(body.get(key), str) and key not in unresolved:
+            redactor.add(body[key])
 
 
 def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str],
@@ -143,4 +142,4 @@ def _under(path: str, roots: set[str]) -> bool:
 
 
 def _kind(kind: str) -> Kind:
-    return "ModelSync" if kind == "ModelSync" else "BulkSync"
+    return cast(Kind, kinds.get(kind).name)

@@ -13,15 +13,13 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from reconciler.definitions.model import Kind
+from reconciler import kinds
 
 OPEN = "${"
 ESCAPE = "$${"
 ENV = "env"
 #: Reference kinds resolved against the live organisation.
 REFERENCE_KINDS = ("connection", "model", "sync", "bulk_sync")
-#: The sync kind each sync reference names.
-SYNC_KINDS: dict[str, Kind] = {"sync": "ModelSync", "bulk_sync": "BulkSync"}
 
 _KINDS = "|".join(REFERENCE_KINDS)
 PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
@@ -68,9 +66,15 @@ def references_in(text: str) -> Iterator[re.Match[str]]:
     return REFERENCE_IN_TEXT.finditer(text)
 
 
+def sync_kind(kind: str) -> str | None:
+    """The sync kind a reference kind names (``sync`` -> ``ModelSync``; the registry says); None for others."""
+    return kinds.sync_schemes().get(kind)
+
+
 def sync_key(kind: str, name: str) -> str | None:
     """The change key (``Kind/name``) a sync reference points at; None for other kinds."""
-    return f"{SYNC_KINDS[kind]}/{name}" if kind in SYNC_KINDS else None
+    named = sync_kind(kind)
+    return f"{named}/{name}" if named is not None else None
 
 
 def escape(text: str) -> str:

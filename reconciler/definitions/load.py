@@ -14,7 +14,8 @@ from reconciler.definitions import yamlsafe
 from reconciler.definitions.crossfile import cross_file_problems, cross_file_warnings
 from reconciler.definitions.document import build, resource_label
 from reconciler.definitions.files import discover
-from reconciler.definitions.model import KINDS, Definition
+from reconciler import kinds
+from reconciler.definitions.model import Definition
 from reconciler.definitions.yamlsafe import decode, load_documents
 from reconciler.errors import DefinitionError, InvalidDefinitions, Position
 
@@ -150,7 +151,7 @@ def _read(path: Path) -> bytes | None:
 
 def _with_resource(found: list[DefinitionError], value: object) -> list[DefinitionError]:
     """YAML-level problems inside a sync name it, like every other problem of that document."""
-    if not isinstance(value, dict) or value.get("kind") not in KINDS:
+    if not isinstance(value, dict) or value.get("kind") not in kinds.names():
         return found
     label = resource_label(value["kind"], value.get("name"))
     return [DefinitionError(p.message, p.position, p.path, label) if p.path and not p.resource else p

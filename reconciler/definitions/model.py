@@ -7,8 +7,7 @@ from typing import Any, Literal, Mapping
 
 from reconciler.errors import DefinitionError, Position
 
-Kind = Literal["ModelSync", "BulkSync"]
-KINDS: tuple[Kind, ...] = ("ModelSync", "BulkSync")
+Kind = Literal["ModelSync", "BulkSync"]  # the names in reconciler.kinds (the registry), for type checks
 
 # Keys that belong to reconciler, not to the API request body.
 RECONCILER_KEYS = ("kind", "id", "ignore_changes", "write_only_rotated_at")

@@ -10,6 +10,7 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Mapping
 
+from reconciler import kinds
 from reconciler.definitions import schemacheck
 from reconciler.definitions.grammar import REFERENCE_ANYWHERE
 from reconciler.definitions.model import Kind
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # jsonschema is imported only when a document needs explainin
 
 #: The committed schemas: package data in a wheel, the repository's schemas/ in an editable install.
 SCHEMA_DIR = data_dir("schemas", "model-sync.schema.json")
-SCHEMA_FILES: dict[Kind, str] = {"ModelSync": "model-sync.schema.json", "BulkSync": "bulk-sync.schema.json"}
 COMBINED_FILE = "reconciler.schema.json"
 
 _RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
@@ -115,7 +115,7 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def kind_schema(kind: Kind) -> dict[str, Any]:
-    return load_schema(SCHEMA_FILES[kind])
+    return load_schema(kinds.get(kind).schema_file)
 
 
 @functools.lru_cache(maxsize=None)

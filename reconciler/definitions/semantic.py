@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, Container, Iterator
 
+from reconciler import kinds
 from reconciler.definitions.grammar import REFERENCE, REFERENCE_ANYWHERE, reference_slot
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import Problem, join, kind_schema
 
 MODES_NEEDING_IDENTITY = ("update", "updateOrCreate", "remove")
-#: Values the API returns (and keeps on update) that its create request does not list: a live
-#: sync can hold them, so a file may too (a warning, not an error).
-RESPONSE_ONLY: dict[Kind, dict[str, tuple[str, ...]]] = {"ModelSync": {"mode": ("enrich",)}, "BulkSync": {}}
 LOGIC_WORDS = {"AND", "OR", "NOT"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -27,10 +25,7 @@ def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = 
     name = doc.get("name")
     if isinstance(name, str) and not name.strip():
         problems.append(("name", "must not be empty"))
-    if kind == "ModelSync":
-        problems += _model_sync(doc, hidden)
-    else:
-        problems += _bulk_sync(doc, hidden)
+    problems += kinds.get(kind).check(doc, hidden)
     misplaced = _references(doc, kind, hidden, literal)
     # A reference where none belongs is the one message about that value.
     wrong = {path for path, _ in misplaced}
@@ -42,15 +37,18 @@ def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = 
 def document_warnings(doc: dict[str, Any], kind: Kind) -> list[Problem]:
     """What validate is stricter about than the API, as (path, message): reported, never refused."""
     warnings: list[Problem] = []
-    for path, values in RESPONSE_ONLY[kind].items():
+    spec = kinds.get(kind)
+    for path, values in spec.response_only.items():
         if doc.get(path) in values:
             warnings.append((path, f"{doc[path]!r} is a value the API returns but does not document for "
                                    "requests; kept for a sync that has it live (a new sync cannot be created with it)"))
-    if kind == "ModelSync":
-        for path, first in _overridden_targets(doc):
-            warnings.append((path, f"this target field is also mapped by {first}: the API keeps both "
-                                   "(the mapping and the override value)"))
-    return warnings
+    return warnings + spec.warn(doc)
+
+
+def override_warnings(doc: dict[str, Any]) -> list[Problem]:
+    """A model-sync target field both mapped and overridden (the API keeps both)."""
+    return [(path, f"this target field is also mapped by {first}: the API keeps both "
+                   "(the mapping and the override value)") for path, first in _overridden_targets(doc)]
 
 
 def _mapped(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -78,7 +76,7 @@ def _overridden_targets(doc: dict[str, Any]) -> list[tuple[str, str]]:
 # -- model syncs ------------------------------------------------------------------------------
 
 
-def _model_sync(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
+def model_sync_problems(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     mode = doc.get("mode")
     if mode in MODES_NEEDING_IDENTITY and "identity" not in doc:
@@ -246,7 +244,7 @@ def _time_problems(schedule: dict[str, Any], path: str, hidden: Container[str]) 
 # -- bulk syncs -------------------------------------------------------------------------------
 
 
-def _bulk_sync(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
+def bulk_sync_problems(doc: dict[str, Any], hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
     schedule = doc.get("default_schedule")
     if isinstance(schedule, dict):
@@ -297,7 +295,7 @@ def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozen
                 problems.append((path, f"must be a UUID or exactly one ${{{slot}:NAME}} reference; "
                                        "'$${' made this one literal text"))
             continue
-        if path in hidden and path != "encryption_passphrase":  # (always hidden, even when literal)
+        if path in hidden and path not in kinds.write_only_keys():  # (always hidden, even when literal)
             # Substituted from the environment: the planner must not resolve it (nor print it).
             problems.append((path, "the value of ${env:...} holds a ${connection:...}-style placeholder; values "
                                    "from the environment are used as they are, never resolved again"))

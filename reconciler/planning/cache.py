@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from reconciler.config import ApiSettings
-from reconciler.planning.normalize import WRITE_ONLY_PATHS
+from reconciler import kinds
 from reconciler.reports.export import looks_secret
 from reconciler.secrets import redactor
 
@@ -188,7 +188,7 @@ class ReadCache:
 
 def storable(value: Any, sensitive_paths: Iterable[str] = (), *, text: str | None = None) -> bool:
     """Whether a live object (``text``: its JSON) may be written to the cache: see the module docstring."""
-    if any(not _under_any(path, _WRITE_ONLY) for path in sensitive_paths):
+    if any(not _under_any(path, kinds.write_only_paths()) for path in sensitive_paths):
         return False  # a ${env:...} value the server may echo (target.configuration, ...)
     text = json.dumps(value, sort_keys=True) if text is None else text
     if redactor.scrub(text) != text:
@@ -200,7 +200,6 @@ def _under_any(path: str, roots: Iterable[str]) -> bool:
     return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
 
 
-_WRITE_ONLY = frozenset(p for paths in WRITE_ONLY_PATHS.values() for p in paths)
 _looks_secret = functools.lru_cache(maxsize=4096)(looks_secret)  # the same few keys in every object
 
 

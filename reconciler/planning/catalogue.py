@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from reconciler.api.client import PolytomicClient
 from reconciler.definitions.model import Definition
 from reconciler.definitions.schema import suggest
-from reconciler.definitions.semantic import RESPONSE_ONLY
+from reconciler import kinds
 from reconciler.errors import ApiError
 from reconciler.planning.model import Change, Problem
 
@@ -140,7 +140,7 @@ def check_changes(catalogue: Catalogue, changes: Sequence[tuple[Change, Definiti
     for change, d in changes:
         if change.action not in ("create", "update") or change.body is None:
             continue
-        check = _model_sync if change.kind == "ModelSync" else _bulk_sync
+        check = _model_sync if kinds.get(change.kind).has_target else _bulk_sync
         found = _connections(catalogue, change.body) + check(catalogue, change.body)
         found += _response_only(change) if change.action == "create" else []
         for path, message in sorted(set(found)):
@@ -170,7 +170,7 @@ def _response_only(change: Change) -> list[Finding]:
     """Values the API returns but refuses in a create request (``mode: enrich``)."""
     body = change.body or {}
     return [(path, f"{body[path]!r} cannot be used to create a sync (the API only keeps it on syncs that have it)")
-            for path, values in RESPONSE_ONLY[change.kind].items() if body.get(path) in values]
+            for path, values in kinds.get(change.kind).response_only.items() if body.get(path) in values]
 
 
 # ---- model syncs --------------------------------------------------------------------------------

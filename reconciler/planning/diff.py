@@ -1,9 +1,10 @@
-"""Field-level differences between a live view and a desired view (see :mod:`normalize`).
+"""Field-level differences between a live view and a desired view (see :mod:`reconciler.planning.views`).
 
-Mappings are compared key by key (null, missing and empty alike); the unordered lists named in
-:data:`LIST_RULES` are compared as multisets, items paired by a readable key so that a change
-inside one item names that item and field (``filters[plan].value``); other lists are compared whole.
-Sensitive values (:class:`~reconciler.planning.secrets.Secret`) are masked in every diff.
+Mappings are compared key by key (null, missing and empty alike); the unordered lists named in the
+kind's ``list_rules`` (:mod:`reconciler.kinds`) are compared as multisets, items paired by a
+readable key so that a change inside one item names that item and field (``filters[plan].value``);
+other lists are compared whole. Sensitive values (:class:`~reconciler.planning.secrets.Secret`)
+are masked in every diff.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Mapping  # isinstance checks: typing's alias is thre
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from reconciler.definitions.model import Kind
+from reconciler import kinds
 from reconciler.planning.model import FieldDiff
-from reconciler.planning.normalize import align_filter, clean, is_empty
+from reconciler.planning.views import clean, is_empty
 from reconciler.planning.secrets import MASK, Secret, contains_secret, masked
 
 KeyFn = Callable[[Any], str | None]
@@ -29,7 +30,7 @@ def _shown_key(value: Any) -> str | None:
     return MASK if contains_secret(value) else str(value)
 
 
-def _field_ref(item: Any) -> str | None:
+def field_ref(item: Any) -> str | None:
     if not isinstance(item, Mapping):
         return None
     field = item.get("field")
@@ -43,7 +44,8 @@ def _named(name: str, item: Any) -> str | None:
     return _shown_key(item.get(name) if isinstance(item, Mapping) else item if isinstance(item, str) else None)
 
 
-def _key(name: str) -> KeyFn:
+def keyed(name: str) -> KeyFn:
+    """The pairing key of items named by their ``name`` field."""
     return functools.partial(_named, name)
 
 
@@ -57,24 +59,10 @@ class ListRule:
     align: AlignFn = _same
 
 
-LIST_RULES: dict[Kind, dict[str, ListRule]] = {
-    "ModelSync": {
-        "fields": ListRule(_key("target")),
-        "override_fields": ListRule(_key("target")),
-        "filters": ListRule(_field_ref, align_filter),
-        "overrides": ListRule(_field_ref),
-    },
-    "BulkSync": {
-        "schemas": ListRule(_key("id")),
-        "additional_schedules": ListRule(None),
-    },
-}
-
-
-def diff_views(kind: Kind, live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[FieldDiff]:
+def diff_views(kind: str, live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[FieldDiff]:
     """Every changed path from ``live`` to ``desired``, sorted by path."""
     out: list[FieldDiff] = []
-    _diff_mapping("", live, desired, LIST_RULES[kind], out)
+    _diff_mapping("", live, desired, kinds.get(kind).list_rules, out)
     return sorted(out, key=lambda d: d.path)
 
 
@@ -82,7 +70,8 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _diff_mapping(path: str, live: Mapping[str, Any], desired: Mapping[str, Any], rules: Mapping[str, ListRule], out: list[FieldDiff]) -> None:
+def _diff_mapping(path: str, live: Mapping[str, Any], desired: Mapping[str, Any], rules: Mapping[str, ListRule],
+                  out: list[FieldDiff]) -> None:
     for key in sorted(set(live) | set(desired), key=str):
         before, after = live.get(key), desired.get(key)
         sub = _join(path, str(key))
@@ -122,7 +111,7 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
 
 
@@ -171,7 +160,8 @@ def _find(candidates: list[Any], item: Any, rule: ListRule) -> int | None:
     return None
 
 
-def _pair_by_key(added: list[Any], removed: list[Any], key: KeyFn) -> tuple[list[tuple[Any, Any, str]], list[Any], list[Any]]:
+def _pair_by_key(added: list[Any], removed: list[Any],
+                 key: KeyFn) -> tuple[list[tuple[Any, Any, str]], list[Any], list[Any]]:
     def keyed(items: list[Any]) -> dict[str, list[Any]]:
         groups: dict[str, list[Any]] = {}
         for item in items:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from reconciler import kinds
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
 from reconciler.planning.model import Change, Hint
-from reconciler.planning.prefetch import is_full_model_item
 
 MAX_RENAME_READS = 10  # live syncs read to check a likely rename, per plan
 MAX_ALIKE = 3  # unmanaged syncs whose list items agree with one create, at most, to read them
@@ -19,10 +19,9 @@ Same = Callable[[Definition, Mapping[str, Any]], bool]
 def read_full(client: PolytomicClient, kind: Kind, item: Mapping[str, Any]) -> Mapping[str, Any]:
     """The full live object of a list item (with its schema selection for a bulk sync)."""
     sync_id = str(item["id"])
-    if kind == "ModelSync":
-        return dict(item) if is_full_model_item(item) else client.get_model_sync(sync_id)
-    live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
-    return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)}
+    spec = kinds.get(kind)
+    live = dict(item) if spec.is_full_item(item) else spec.get(client, sync_id)
+    return {**live, "schemas": client.get_bulk_sync_schemas(sync_id)} if spec.schema_selection else live
 
 
 def _agrees(want: Any, have: Any) -> bool:
@@ -38,7 +37,7 @@ def _plausible(kind: Kind, body: Mapping[str, Any], item: Mapping[str, Any]) -> 
     """What a list item tells cheaply (light items too) agrees with the create's body."""
     want = {k: v for k, v in body.items() if k != "name"}
     target = body.get("target")
-    if kind == "ModelSync" and isinstance(target, Mapping):
+    if kinds.get(kind).has_target and isinstance(target, Mapping):
         want.update(target_connection_id=target.get("connection_id"), target_object=target.get("object"))
     return _agrees({k: v for k, v in want.items() if v is not None}, item)
 

@@ -28,16 +28,17 @@ from reconciler.api.client import PolytomicClient
 from reconciler.config import PruneScope
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError
-from reconciler.planning import normalize, paths, target_create
+from reconciler import kinds
+from reconciler.planning import align, carry, liveread, paths, target_create, views
 from reconciler.planning.cache import ReadCache
 from reconciler.planning.catalogue import Catalogue, check_changes
-from reconciler.planning.diff import LIST_RULES, diff_views
+from reconciler.planning.diff import diff_views
 from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.names import same_name
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
-from reconciler.planning.prefetch import Reads, is_full_model_item
+from reconciler.planning.prefetch import Reads
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
 from reconciler.planning.refnames import referenced_names
 from reconciler.planning.rotation import resend
@@ -68,8 +69,7 @@ def plan_against(
 def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None,
           owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
     live_items: dict[Kind, list[Mapping[str, Any]]] = {
-        "ModelSync": client.list_model_syncs(on_items=reads.offer),
-        "BulkSync": client.list_bulk_syncs(),
+        k.name: k.list_live(client, on_items=reads.offer) for k in kinds.all()  # type: ignore[misc]
     }
     matching = match(definitions, live_items)
     problems: list[Problem] = []
@@ -147,7 +147,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
     hints += tuple(sorted(target_hints, key=lambda h: (h.kind or "", h.name or "", h.message)))
     listed = {u.sync_id for u in unmanaged}
     candidates = [(k, i) for k, i in matching.unmanaged if str(i["id"]) in listed]
-    if any(d.kind == "ModelSync" for d, _ in created) and any(k == "ModelSync" for k, _ in candidates):
+    if any(kinds.get(d.kind).has_target for d, _ in created) and any(kinds.get(k).has_target for k, _ in candidates):
         catalog.ensure_connections(client)  # comparing a model sync needs its connection's defaults
     hints += rename_hints(client, created, candidates, lambda d, live: _same_but_name(d, live, resolver, catalog))
     return Plan(
@@ -190,28 +190,27 @@ def _read_full(
     wanted: dict[tuple[Kind, str], tuple[Mapping[str, Any], bool]] = {}
     for m in matches:
         if m.item is not None and m.sync_id:
-            schemas = m.definition.kind == "BulkSync"  # the selection is compared even when the file omits it
+            # the selection is compared even when the file omits it
+            schemas = kinds.get(m.definition.kind).schema_selection
             wanted[(m.definition.kind, m.sync_id)] = (m.item, schemas)
     for kind, item in deletions:
         wanted.setdefault((kind, str(item["id"])), (item, False))
 
-    def read_bulk(sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
-        live = dict(item) if "default_schedule" in item else client.get_bulk_sync(sync_id)
+    def read_bulk(spec: kinds.SyncKind, sync_id: str, item: Mapping[str, Any], schemas: bool) -> dict[str, Any]:
+        live = dict(item) if spec.is_full_item(item) else spec.get(client, sync_id)
         return {**live, "schemas": reads.bulk_schemas(sync_id, item)} if schemas else live
 
     out: dict[tuple[Kind, str], dict[str, Any]] = {}
     pending: dict[tuple[Kind, str], Future[dict[str, Any]]] = {}
     for key, (item, schemas) in sorted(wanted.items()):
         kind, sync_id = key
-        if kind == "ModelSync":
-            if is_full_model_item(item):
-                out[key] = dict(item)
-            else:
-                pending[key] = reads.early_read(item) or reads.submit(client.get_model_sync, sync_id)
-        elif "default_schedule" in item and not schemas:
+        spec = kinds.get(kind)
+        if spec.is_full_item(item) and not schemas:
             out[key] = dict(item)
+        elif spec.schema_selection:
+            pending[key] = reads.submit(read_bulk, spec, sync_id, item, schemas)
         else:
-            pending[key] = reads.submit(read_bulk, sync_id, item, schemas)
+            pending[key] = reads.early_read(item) or reads.submit(spec.get, client, sync_id)
     for key, future in pending.items():
         try:
             out[key] = future.result()
@@ -228,7 +227,7 @@ class _Catalog:
         schemes: set[str] = set()
         for d in definitions:
             schemes |= schemes_in(d.spec)
-        compares_model = any(m.item is not None and m.definition.kind == "ModelSync" for m in matches)
+        compares_model = any(m.item is not None and kinds.get(m.definition.kind).has_target for m in matches)
         self.connections = client.list_connections() if "connection" in schemes or compares_model else []
         self.models = client.list_models() if "model" in schemes else []
 
@@ -247,7 +246,7 @@ class _Catalog:
             if conn.get("id") == connection_id:
                 ctype = conn.get("type")
                 type_id = ctype.get("id") if isinstance(ctype, Mapping) else ctype
-                return dict(normalize.TARGET_CONFIGURATION_DEFAULTS.get(str(type_id), {}))
+                return dict(align.TARGET_CONFIGURATION_DEFAULTS.get(str(type_id), {}))
         return {}
 
 
@@ -295,39 +294,41 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
     sync_id = str(live["id"])
     paired = _paired_paths(d, desired, live)
     body = _with_ignored(d, desired, live, paired)
-    body = target_create.update_body(body, live) if d.kind == "ModelSync" else body
-    body = normalize.with_live_labels(d.kind, body, live)
-    body = normalize.with_schedule_ids(d.kind, body, live)
+    spec = kinds.get(d.kind)
+    body = target_create.update_body(body, live) if spec.has_target else body
+    body = carry.with_live_labels(d.kind, body, live)
+    body = carry.with_schedule_ids(d.kind, body, live)
     secrets = _secret_sources(d, body)
-    desired_view = normalize.view(d.kind, body)
-    live_req = normalize.live_request(d.kind, live)
-    live_view = normalize.view(d.kind, live_req)
+    desired_view = views.view(d.kind, body)
+    live_req = liveread.live_request(d.kind, live)
+    live_view = views.view(d.kind, live_req)
     target = body.get("target") if isinstance(body.get("target"), Mapping) else {}
-    live_view = normalize.align_live(
+    live_view = align.align_live(
         d.kind, body, live_view,
         configuration_defaults=catalog.configuration_defaults(target.get("connection_id")) if target else None,
     )
-    if d.kind == "BulkSync" and body.get("schemas") is None:
-        everything = normalize.default_schemas(d.kind, body, live)
+    if spec.schema_selection and body.get("schemas") is None:
+        everything = align.default_schemas(d.kind, body, live)
         if everything is None:
             live_view.pop("schemas", None)  # the selection cannot be known: not compared
         elif everything:
             desired_view["schemas"] = everything
-    live_view = normalize.align_timestamps(d.kind, desired_view, live_view)
-    desired_view, live_view = normalize.align_schemas(desired_view, live_view)
+    live_view = align.align_timestamps(d.kind, desired_view, live_view)
+    desired_view, live_view = align.align_schemas(desired_view, live_view)
     if same_name(live_view.get("name"), desired_view.get("name")):
         live_view["name"] = desired_view.get("name")  # stored normalised by the server: the same name
     for path in d.ignore_changes:
         if path in paired:
             continue  # the body carries the paired live item's value (the views' orders differ)
-        normalize.drop_ignored(d.kind, desired_view, path)
-        normalize.drop_ignored(d.kind, live_view, path)
+        carry.drop_ignored(d.kind, desired_view, path)
+        carry.drop_ignored(d.kind, live_view, path)
     diffs = diff_views(d.kind, live_view, desired_view)
     action = "update" if diffs else "no-op"
     if diffs:
         diffs += _write_only_diffs(d.kind, body)
     return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,
-                  diffs=tuple(sorted(diffs, key=lambda x: x.path)), fingerprint=fingerprint(_fingerprinted(d.kind, live)),
+                  diffs=tuple(sorted(diffs, key=lambda x: x.path)),
+                  fingerprint=fingerprint(_fingerprinted(d.kind, live)),
                   body=plain(body), depends_on=tuple(depends), secrets=secrets, names=names)
 
 
@@ -343,7 +344,7 @@ def _same_but_name(d: Definition, live: Mapping[str, Any], resolver: Resolver, c
 
 def _fingerprinted(kind: Kind, live: Mapping[str, Any]) -> Mapping[str, Any]:
     """The object as ``GET`` returns it (the schemas read separately are not part of it)."""
-    if kind == "BulkSync":
+    if kinds.get(kind).schema_selection:
         return {k: v for k, v in live.items() if k != "schemas"}
     return live
 
@@ -354,7 +355,7 @@ def _paired_paths(d: Definition, desired: Mapping[str, Any], live: Mapping[str, 
     server's order). Paths without a single paired live item keep their position."""
     if not d.ignore_changes:
         return {}
-    current = normalize.request_body_from_live(d.kind, live)
+    current = liveread.request_body_from_live(d.kind, live)
     out = {}
     for path in d.ignore_changes:
         where = _paired_live_path(d.kind, path, desired, current)
@@ -372,7 +373,7 @@ def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any
     for path in d.ignore_changes:
         if _keeps_file_value(d.kind, path):
             continue
-        normalize.carry(d.kind, body, live, path, paired.get(path, path))
+        carry.carry(d.kind, body, live, path, paired.get(path, path))
     target = body.get("target")
     if isinstance(target, Mapping) and "object" in target and "create" in target:
         # the live object was carried over (ignored `target.object`): it exists, so nothing is
@@ -384,7 +385,7 @@ def _with_ignored(d: Definition, desired: dict[str, Any], live: Mapping[str, Any
 def _in_unordered_item(kind: Kind, path: str) -> bool:
     """Whether ``path`` points into one item of a list compared regardless of order (``filters[0].value``)."""
     parts = paths.split(path)
-    rule = LIST_RULES[kind].get(str(parts[0])) if parts else None
+    rule = kinds.get(kind).list_rules.get(str(parts[0])) if parts else None
     return len(parts) >= 2 and isinstance(parts[1], int) and rule is not None and rule.key is not None
 
 
@@ -398,12 +399,12 @@ def _paired_live_path(kind: Kind, path: str, desired: Mapping[str, Any], live_bo
     items = desired.get(name)
     if not isinstance(items, list) or index >= len(items):
         return None
-    key = LIST_RULES[kind][name].key
+    key = kinds.get(kind).list_rules[name].key
     assert key is not None
     wanted = key(items[index])
     if wanted is None:
         return None
-    live_name = "fields" if name == "override_fields" else name  # the API returns them merged
+    live_name = kinds.get(kind).live_list(name)  # the API returns override_fields merged into fields
     live_items = live_body.get(live_name)
     found = [j for j, item in enumerate(live_items if isinstance(live_items, list) else []) if key(item) == wanted]
     if len(found) != 1:
@@ -415,12 +416,12 @@ def _paired_live_path(kind: Kind, path: str, desired: Mapping[str, Any], live_bo
 def _keeps_file_value(kind: Kind, ignored: str) -> bool:
     """An ignored write-only path: the live value cannot be read, so the file's is sent again
     (update is a full replacement: leaving it out would remove it from the live sync)."""
-    return any(_under(ignored, path) for path in normalize.WRITE_ONLY_PATHS[kind])
+    return any(_under(ignored, path) for path in kinds.get(kind).write_only_paths)
 
 
 def _create_diffs(kind: Kind, desired: Mapping[str, Any]) -> list[FieldDiff]:
     """Every value the file sets, one line per leaf or list item (write-only values masked)."""
-    shown = {k: v for k, v in desired.items() if k != "encryption_passphrase"}
+    shown = {k: v for k, v in desired.items() if k not in kinds.get(kind).always_sensitive}
     if isinstance(shown.get("target"), Mapping):
         shown["target"] = {k: v for k, v in shown["target"].items() if k != "create"}
     diffs = diff_views(kind, {}, shown) + _write_only_diffs(kind, desired)
@@ -433,7 +434,7 @@ def _delete_diffs(kind: Kind, live: Mapping[str, Any]) -> list[FieldDiff]:
     Configuration text is masked: the file that is gone may have filled it from ``${env:...}``,
     and nothing is left to say which value was a secret.
     """
-    diffs = diff_views(kind, normalize.view(kind, normalize.live_request(kind, live)), {})
+    diffs = diff_views(kind, views.view(kind, liveread.live_request(kind, live)), {})
     return [FieldDiff(d.path, d.before, d.after, sensitive=True) if "configuration" in d.path and _has_text(d.before)
             else d for d in diffs]
 
@@ -449,9 +450,10 @@ def _has_text(value: Any) -> bool:
 def _write_only_diffs(kind: Kind, body: Mapping[str, Any]) -> list[FieldDiff]:
     """Write-only values the request (re)sends: shown masked, never compared."""
     out = []
-    for path in normalize.WRITE_ONLY_PATHS[kind]:
+    spec = kinds.get(kind)
+    for path in spec.write_only_paths:
         if paths.has(body, path) and paths.get(body, path) is not None:
-            sensitive = path == "encryption_passphrase" or contains_secret(paths.get(body, path))
+            sensitive = path in spec.always_sensitive or contains_secret(paths.get(body, path))
             out.append(FieldDiff(path, None, None, sensitive=sensitive, write_only=True))
     return out
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Sequence, TypeVar
 
+from reconciler import kinds
 from reconciler.api.client import PolytomicClient
 from reconciler.config import DEFAULT_PARALLELISM, ProjectConfig
 from reconciler.definitions.model import Definition, Kind
@@ -50,8 +51,9 @@ class Reads:
                  cache: ReadCache | None = None) -> None:
         self.client = client
         self.cache = cache
-        self.names = {d.name for d in definitions if d.kind == "ModelSync" and not d.pinned_id}
-        self.ids = {d.pinned_id for d in definitions if d.kind == "ModelSync" and d.pinned_id}
+        streamed = [d for d in definitions if kinds.get(d.kind).streams_listing]  # read during the listing
+        self.names = {d.name for d in streamed if not d.pinned_id}
+        self.ids = {d.pinned_id for d in streamed if d.pinned_id}
         self._by_id = {(d.kind, d.pinned_id): d for d in definitions if d.pinned_id}
         self._by_name = {(d.kind, d.name): d for d in definitions if not d.pinned_id}
         self.pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="plan-read")

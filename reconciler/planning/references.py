@@ -12,11 +12,9 @@ from collections.abc import Mapping  # isinstance checks: typing's alias is thre
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection
 
-from reconciler.definitions.grammar import OPEN, REFERENCE_IN_TEXT, SYNC_KINDS, references_in, sync_key
+from reconciler.definitions.grammar import OPEN, REFERENCE_IN_TEXT, references_in, sync_kind
 from reconciler.definitions.schema import suggest
 from reconciler.planning.secrets import Secret
-
-SYNC_KIND = SYNC_KINDS
 
 
 def schemes_in(value: Any) -> set[str]:
@@ -45,8 +43,8 @@ class Resolver:
 
         def one(path: str, match: re.Match[str]) -> str:
             scheme, name = match.group(1), match.group(2)
-            if scheme in SYNC_KIND:
-                kind = SYNC_KIND[scheme]
+            kind = sync_kind(scheme)
+            if kind is not None:
                 key = f"{kind}/{name}"
                 if key in self.pending:
                     depends.append(key)
@@ -80,7 +78,7 @@ def sync_refs(value: Any) -> set[tuple[str, str]]:
     """(Kind, name) of every ``${sync:NAME}`` / ``${bulk_sync:NAME}`` inside ``value``."""
     found: set[tuple[str, str]] = set()
     walk_strings(value, lambda text: found.update(
-        (SYNC_KIND[m.group(1)], m.group(2)) for m in references_in(text) if sync_key(m.group(1), m.group(2))))
+        (kind, m.group(2)) for m in references_in(text) if (kind := sync_kind(m.group(1))) is not None))
     return found
 
 

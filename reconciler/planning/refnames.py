@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.definitions.grammar import whole_reference
-from reconciler.planning.references import SYNC_KIND, Resolver, walk_strings
+from reconciler.definitions.grammar import sync_kind, whole_reference
+from reconciler.planning.references import Resolver, walk_strings
 
 
 def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
@@ -17,8 +17,9 @@ def referenced_names(value: Any, resolver: Resolver) -> dict[str, str]:
         if found is None:
             return
         scheme, name = found
-        if scheme in SYNC_KIND:
-            ids = resolver.syncs.get((SYNC_KIND[scheme], name), [])
+        kind = sync_kind(scheme)
+        if kind is not None:
+            ids = resolver.syncs.get((kind, name), [])
         else:
             ids = (resolver.connections if scheme == "connection" else resolver.models).get(name, [])
         if len(ids) == 1:

@@ -18,11 +18,9 @@ from typing import Any, Mapping, Sequence
 
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError
-from reconciler.planning import normalize, paths
+from reconciler import kinds
+from reconciler.planning import paths
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan
-
-#: ``target.create`` is write-only too, but sent on create only: nothing to rotate.
-_ROTATED = {kind: tuple(p for p in wo if p != "target.create") for kind, wo in normalize.WRITE_ONLY_PATHS.items()}
 
 
 def _when(text: str) -> datetime | None:
@@ -62,7 +60,7 @@ def resend(change: Change, d: Definition, live: Mapping[str, Any] | None,
     if why is None or change.action not in ("no-op", "update"):
         return change, hints
     body = change.body or {}
-    present = [p for p in _ROTATED[d.kind] if paths.get(body, p) is not None]
+    present = [p for p in kinds.get(d.kind).rotated_paths if paths.get(body, p) is not None]
     if not present:
         return change, (*hints, Hint(f"{why}: this sync has no write-only value to send again", d.kind, d.name,
                                      d.position))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from reconciler import kinds
 from reconciler.definitions.model import Definition
 from reconciler.planning.model import Hint
 
@@ -32,7 +33,7 @@ def update_body(body: dict[str, Any], live: Mapping[str, Any]) -> dict[str, Any]
 
 def hint(d: Definition, live: Mapping[str, Any]) -> Hint | None:
     """The warning for a live sync whose file uses ``target.create``: name the object to pin."""
-    if d.kind != "ModelSync" or not creates_target(d.spec):
+    if not kinds.get(d.kind).has_target or not creates_target(d.spec):
         return None
     live_target = live.get("target")
     obj = live_target.get("object") if isinstance(live_target, Mapping) else None

@@ -14,7 +14,7 @@ from typing import Sequence
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError
 from reconciler.planning import paths
-from reconciler.planning.diff import LIST_RULES
+from reconciler import kinds
 from reconciler.planning.model import Hint
 
 
@@ -31,7 +31,7 @@ def _left_out(d: Definition, path: str) -> str:
     """What an unknown value at ``path`` keeps from being compared: itself, or its whole list when it
     is (part of) the key pairing the items of a list compared regardless of order with live's."""
     parts = paths.split(path)
-    rule = LIST_RULES[d.kind].get(str(parts[0]))
+    rule = kinds.get(d.kind).list_rules.get(str(parts[0]))
     if rule is None or len(parts) < 2 or not isinstance(parts[1], int):
         return path
     if rule.key is None or len(parts) == 2:

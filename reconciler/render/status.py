@@ -7,6 +7,7 @@ import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler import kinds
 from reconciler.render.values import position_json, shown_name, visible
 from reconciler.reports.executions import Counts, Execution
 from reconciler.render.drift import execution_json
@@ -14,7 +15,6 @@ from reconciler.reports.status import StatusReport, StatusRow
 
 FORMAT_VERSION = 1
 _COLUMNS = ("KIND", "NAME", "ID", "STATE", "RUN", "FINISHED", "ROWS", "NEXT RUN")
-_KIND = {"ModelSync": "model", "BulkSync": "bulk"}
 _NONE = "-"
 
 
@@ -101,7 +101,7 @@ def _cells(row: StatusRow) -> tuple[str, ...]:
     shown = last or current  # times and counts of the last finished run, else the running one
     counts = shown.counts if shown else None
     return (
-        _KIND[row.kind],
+        kinds.get(row.kind).label,
         visible(row.name),
         row.sync_id[:8] if row.sync_id else _NONE,
         row.state,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from reconciler import kinds
 from reconciler.definitions.model import Kind
 
 # Execution statuses that mean the run did not succeed (model and bulk enums together).
@@ -66,7 +67,7 @@ def parse_status(kind: Kind, raw: Mapping[str, Any] | None) -> StatusSnapshot:
     """Reduce a status response (the ``data`` object) of either kind to a :class:`StatusSnapshot`."""
     if not isinstance(raw, Mapping):
         return StatusSnapshot()
-    parse = _model_execution if kind == "ModelSync" else _bulk_execution
+    parse = kinds.get(kind).parse_execution
     next_run = raw.get("next_execution_time")
     if next_run is None:
         next_run = raw.get("nextExecutionTime")
@@ -77,7 +78,7 @@ def parse_status(kind: Kind, raw: Mapping[str, Any] | None) -> StatusSnapshot:
     )
 
 
-def _model_execution(raw: Any) -> Execution | None:
+def model_execution(raw: Any) -> Execution | None:
     if not _present(raw):
         return None
     counts = raw.get("counts") if isinstance(raw.get("counts"), Mapping) else {}
@@ -100,7 +101,7 @@ def _model_execution(raw: Any) -> Execution | None:
     )
 
 
-def _bulk_execution(raw: Any) -> Execution | None:
+def bulk_execution(raw: Any) -> Execution | None:
     if not _present(raw):
         return None
     status = _str(raw.get("status"))

@@ -31,17 +31,20 @@ import yaml
 
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.interpolate import escape_all
+from reconciler import kinds as registry
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import COMBINED_FILE, SCHEMA_DIR
 from reconciler.definitions.grammar import placeholder, reference_slot
 from reconciler.errors import ReconcilerError
 from reconciler.planning.bulk_schemas import read_schemas
-from reconciler.planning.normalize import TARGET_CONFIGURATION_DEFAULTS, request_body_from_live
+from reconciler.planning.align import TARGET_CONFIGURATION_DEFAULTS
+from reconciler.planning.liveread import request_body_from_live
 
 SCHEMA_FILE = Path("schemas") / "reconciler.schema.json"
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 MAX_SLUG = 60
-_SECRET_WORDS = ("password", "passphrase", "passwd", "secret", "token", "apikey", "privatekey", "credential", "accesskey")
+_SECRET_WORDS = ("password", "passphrase", "passwd", "secret", "token", "apikey", "privatekey", "credential",
+                 "accesskey")
 _SECRET_HOLDERS = ("configuration", "destination_configuration", "source_configuration", "search_values")
 
 Projector = Callable[[Kind, Mapping[str, Any]], dict[str, Any]]
@@ -109,16 +112,16 @@ class ExportedSync:
 def read_live_syncs(
     client: PolytomicClient,
     *,
-    kinds: Sequence[Kind] = ("ModelSync", "BulkSync"),
+    kinds: Sequence[Kind] | None = None,
     name_prefix: str | None = None,
     parallelism: int = 4,
 ) -> list[tuple[Kind, dict[str, Any]]]:
-    """Full live objects of the given kinds (names starting with ``name_prefix``), sorted by kind then id."""
+    """Full live objects of the given kinds (default: all; names starting with ``name_prefix``),
+    sorted by kind then id."""
     wanted: list[tuple[Kind, dict[str, Any]]] = []
-    if "ModelSync" in kinds:
-        wanted += [("ModelSync", s) for s in client.list_model_syncs()]
-    if "BulkSync" in kinds:
-        wanted += [("BulkSync", s) for s in client.list_bulk_syncs()]
+    for kind in registry.all():
+        if kinds is None or kind.name in kinds:
+            wanted += [(kind.name, s) for s in kind.list_live(client)]  # type: ignore[misc]
     if name_prefix:
         wanted = [(k, s) for k, s in wanted if str(s.get("name", "")).startswith(name_prefix)]
     wanted.sort(key=lambda item: (item[0], str(item[1].get("id", ""))))
@@ -130,17 +133,17 @@ def read_catalog(client: PolytomicClient, parallelism: int = 4) -> Catalog:
     models = client.list_models()
     light = [m for m in models if "fields" not in m and isinstance(m.get("id"), str)]
     if light:
-        full = dict(zip([m["id"] for m in light], map_concurrent(lambda m: client.get_model(m["id"]), light, parallelism)))
+        read = map_concurrent(lambda m: client.get_model(m["id"]), light, parallelism)
+        full = dict(zip([m["id"] for m in light], read, strict=True))
         models = [full.get(m.get("id"), m) for m in models]
     return Catalog(connections=client.list_connections(), models=models)
 
 
 def _full(client: PolytomicClient, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
     """The full object: list items may be light (2025-09-18), so read each sync by id."""
-    if kind == "ModelSync":
-        return client.get_model_sync(item["id"])
-    live = client.get_bulk_sync(item["id"])
-    if "schemas" not in live:
+    spec = registry.get(kind)
+    live = spec.get(client, item["id"])
+    if spec.schema_selection and "schemas" not in live:
         live = {**live, "schemas": read_schemas(client, item["id"])}
     return live
 
@@ -181,12 +184,7 @@ def export_document(
     body = escape_all(project(kind, live))
     if catalog is not None:
         body = named(kind, without_server_defaults(kind, body, catalog), catalog)
-    body.pop("encryption_passphrase", None)
-    placeholders: list[Placeholder] = []
-    if kind == "ModelSync" and _reveals_passphrase(live):
-        env = f"{env_prefix}_PASSPHRASE"
-        body["encryption_passphrase"] = placeholder("env", env)
-        placeholders.append(Placeholder(env, "encryption_passphrase"))
+    placeholders = _write_only_placeholders(kind, body, live, env_prefix)
     body = _mask_secrets(body, "", _env_names(body, env_prefix), placeholders)
     document: dict[str, Any] = {"kind": kind, "id": live.get("id")}
     if "name" in body:
@@ -196,24 +194,50 @@ def export_document(
     return document, tuple(sorted(placeholders, key=lambda p: p.env))
 
 
+def _write_only_placeholders(kind: Kind, body: dict[str, Any], live: Mapping[str, Any],
+                             env_prefix: str) -> list[Placeholder]:
+    """Write-only values the API cannot return, left out of ``body`` (in place), each replaced by
+    an ``${env:...}`` placeholder where the API says outright that the live sync has one."""
+    placeholders: list[Placeholder] = []
+    spec = registry.get(kind)
+    for key in spec.always_sensitive:
+        body.pop(key, None)
+    for rule in spec.export.placeholders:
+        if rule.is_set(live):
+            env = f"{env_prefix}_{rule.env_suffix}"
+            body[rule.key] = placeholder("env", env)
+            placeholders.append(Placeholder(env, rule.key))
+    return placeholders
+
+
 def without_server_defaults(kind: Kind, body: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """``body`` without the values the server computes the same way when they are left out."""
-    if kind != "ModelSync":
+    if not registry.get(kind).export.drops_server_defaults:
         return body
     out = dict(body)
     identity = out.get("identity")
     if isinstance(identity, Mapping) and "remote_field_type_id" in identity:
-        source = identity.get("source") if isinstance(identity.get("source"), Mapping) else {}
-        computed = catalog.field_type(source.get("model_id"), source.get("field"))
-        if computed is not None and identity["remote_field_type_id"] == computed:
-            out["identity"] = {k: v for k, v in identity.items() if k != "remote_field_type_id"}
+        out["identity"] = _without_computed_type(identity, catalog)
     target = out.get("target")
-    config = target.get("configuration") if isinstance(target, Mapping) else None
-    if isinstance(config, Mapping):
-        defaults = TARGET_CONFIGURATION_DEFAULTS.get(str(catalog.connection_type(target.get("connection_id"))), {})
-        kept = {k: v for k, v in config.items() if not (k in defaults and v == defaults[k])}
-        out["target"] = {k: v for k, v in target.items() if k != "configuration"} | ({"configuration": kept} if kept else {})
+    if isinstance(target, Mapping) and isinstance(target.get("configuration"), Mapping):
+        out["target"] = _without_configuration_defaults(target, catalog)
     return out
+
+
+def _without_computed_type(identity: Mapping[str, Any], catalog: Catalog) -> Mapping[str, Any]:
+    """The identity without ``remote_field_type_id`` when it is the one the catalogue computes."""
+    source = identity.get("source") if isinstance(identity.get("source"), Mapping) else {}
+    computed = catalog.field_type(source.get("model_id"), source.get("field"))
+    if computed is not None and identity["remote_field_type_id"] == computed:
+        return {k: v for k, v in identity.items() if k != "remote_field_type_id"}
+    return identity
+
+
+def _without_configuration_defaults(target: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """The target without the configuration values its connection type defaults to."""
+    defaults = TARGET_CONFIGURATION_DEFAULTS.get(str(catalog.connection_type(target.get("connection_id"))), {})
+    kept = {k: v for k, v in target["configuration"].items() if not (k in defaults and v == defaults[k])}
+    return {k: v for k, v in target.items() if k != "configuration"} | ({"configuration": kept} if kept else {})
 
 
 def named(kind: Kind, body: Any, catalog: Catalog, path: str = "") -> Any:
@@ -229,12 +253,6 @@ def named(kind: Kind, body: Any, catalog: Catalog, path: str = "") -> Any:
         if name is not None:
             return placeholder(scheme, name)
     return body
-
-
-def _reveals_passphrase(live: Mapping[str, Any]) -> bool:
-    """True only when the API says outright that a passphrase is set (never its value)."""
-    value = live.get("encryption_passphrase")
-    return isinstance(value, str) and bool(value) or live.get("has_encryption_passphrase") is True
 
 
 def _secret_paths(value: Any, path: str = "", inside: bool = False) -> list[tuple[str, str]]:
@@ -274,7 +292,8 @@ def _mask_secrets(value: Any, path: str, names: Mapping[str, str], out: list[Pla
         out.append(Placeholder(names[path], path))
         return placeholder("env", names[path])
     if isinstance(value, Mapping):
-        return {key: _mask_secrets(item, f"{path}.{key}" if path else str(key), names, out) for key, item in value.items()}
+        return {key: _mask_secrets(item, f"{path}.{key}" if path else str(key), names, out)
+                for key, item in value.items()}
     if isinstance(value, list):
         return [_mask_secrets(item, f"{path}[{i}]", names, out) for i, item in enumerate(value)]
     return value
@@ -376,7 +395,8 @@ def write_schema_copy(out_dir: Path) -> str:
 
 def render_yaml(item: ExportedSync, schema: str) -> str:
     """The file's text: schema comment first, a provenance comment, then block-style YAML."""
-    lines = [f"{SCHEMA_COMMENT}{schema}", f"# Exported by `reconciler export` from the live {item.kind} {item.sync_id}."]
+    lines = [f"{SCHEMA_COMMENT}{schema}",
+             f"# Exported by `reconciler export` from the live {item.kind} {item.sync_id}."]
     if item.placeholders:
         lines.append("# Set these environment variables before plan/apply (the values were not exported):")
         lines += [f"#   {p.env}  ({one_line(p.path)})" for p in item.placeholders]
@@ -433,19 +453,22 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str | None, force: bool = False) -> list[Path]:
+def write_export(exported: Sequence[ExportedSync], out_dir: Path, *, schema: str | None,
+                 force: bool = False) -> list[Path]:
     """Write every file, or none: existing files are refused unless ``force``. Without a ``schema``
     reference (no repository ``schemas/`` found), a copy of the schema is written beside them."""
     paths = [out_dir / item.file_name for item in exported]
     existing = [p for p in paths if p.exists()]
     if existing and not force:
-        shown = ", ".join(str(p) for p in existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
-        raise ExportError(f"refusing to overwrite {len(existing)} existing file(s): {shown}; use --force to replace them")
+        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+        shown = ", ".join(str(p) for p in existing[:5]) + more
+        raise ExportError(f"refusing to overwrite {len(existing)} existing file(s): {shown}; "
+                          "use --force to replace them")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if schema is None:
             schema = write_schema_copy(out_dir) if exported else FALLBACK_SCHEMA.as_posix()
-        for item, path in zip(exported, paths):
+        for item, path in zip(exported, paths, strict=True):
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_text(render_yaml(item, schema), encoding="utf-8")
             tmp.replace(path)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from reconciler import kinds as registry
 from reconciler.api.client import PolytomicClient, map_concurrent
 from reconciler.definitions.model import Definition, Kind
 from reconciler.errors import ApiError, Position
@@ -45,20 +46,14 @@ class StatusReport:
 
 def read_status(client: PolytomicClient, kind: Kind, sync_id: str) -> StatusSnapshot:
     """``GET .../status`` for one sync of either kind."""
-    if kind == "ModelSync":
-        return parse_status(kind, client.get_model_sync_status(sync_id))
-    return parse_status(kind, client.get_bulk_sync_status(sync_id))
+    routes = registry.get(kind).routes
+    return parse_status(kind, client.request("GET", routes.of(routes.status, sync_id), expect=dict))
 
 
-def list_live(client: PolytomicClient,
-              kinds: Sequence[Kind] = ("ModelSync", "BulkSync")) -> dict[Kind, list[dict[str, Any]]]:
-    """Every live sync of the given kinds (list items; light or full)."""
-    live: dict[Kind, list[dict[str, Any]]] = {}
-    if "ModelSync" in kinds:
-        live["ModelSync"] = client.list_model_syncs()
-    if "BulkSync" in kinds:
-        live["BulkSync"] = client.list_bulk_syncs()
-    return live
+def list_live(client: PolytomicClient, kinds: Sequence[Kind] | None = None) -> dict[Kind, list[dict[str, Any]]]:
+    """Every live sync of the given kinds (default: all; list items, light or full)."""
+    return {kind.name: kind.list_live(client) for kind in registry.all()  # type: ignore[misc]
+            if kinds is None or kind.name in kinds}
 
 
 def collect_status(client: PolytomicClient, definitions: Sequence[Definition], *, parallelism: int = 4) -> StatusReport:
@@ -70,18 +65,18 @@ def collect_status(client: PolytomicClient, definitions: Sequence[Definition], *
 
 def _row(client: PolytomicClient, match: Match) -> StatusRow:
     definition = match.definition
-    base = StatusRow(kind=definition.kind, name=definition.name, source=definition.position)
+    row = functools.partial(StatusRow, kind=definition.kind, name=definition.name, source=definition.position)
     if match.problem:
-        return dataclasses.replace(base, error=match.problem)
+        return row(error=match.problem)
     sync_id = match.sync_id
     if sync_id is None:
-        return base
+        return row()
     active = _active(match.live)
     try:
         snapshot = read_status(client, definition.kind, sync_id)
     except ApiError as exc:
-        return dataclasses.replace(base, sync_id=sync_id, active=active, error=f"status could not be read: {exc}")
-    return dataclasses.replace(base, sync_id=sync_id, active=active, snapshot=snapshot)
+        return row(sync_id=sync_id, active=active, error=f"status could not be read: {exc}")
+    return row(sync_id=sync_id, active=active, snapshot=snapshot)
 
 
 def _active(live: Mapping[str, Any] | None) -> bool | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.planning.normalize import request_body_from_live
+from reconciler.planning.liveread import request_body_from_live
 from tests.planning.helpers import bulk, bulk_def
 from tests.property.harness import adopt, apply, changed, pending, plan, schema
 from tests.support.inprocess import InProcessEmulator

@@ -1,4 +1,4 @@
-"""Unit tests of planning/diff.py and planning/normalize.py: pure functions, no network (the
+"""Unit tests of planning/diff.py and the normalisation modules (views, liveread, align, carry): pure functions, no network (the
 fast subset `make mutation` runs against every mutant)."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.planning import normalize as n
-from reconciler.planning.diff import LIST_RULES, diff_views, leaf, same_value
+from reconciler import kinds
+from reconciler.planning import align, carry, liveread, views
+from reconciler.planning.diff import diff_views, leaf, same_value
 from reconciler.planning.secrets import MASK, Secret
 
 M = "a0000000-0000-4000-8000-000000000001"
@@ -28,19 +29,19 @@ def sync(**extra: Any) -> dict[str, Any]:
 
 
 def paths(kind: str, live: dict[str, Any], desired: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    return [(d.path, d.before, d.after) for d in diff_views(kind, n.view(kind, live), n.view(kind, desired))]  # type: ignore[arg-type]
+    return [(d.path, d.before, d.after) for d in diff_views(kind, views.view(kind, live), views.view(kind, desired))]  # type: ignore[arg-type]
 
 
 # ---- emptiness and equality -------------------------------------------------------------------
 
 
 def test_is_empty_and_clean() -> None:
-    assert [n.is_empty(v) for v in (None, [], {}, "", 0, False, [None], {"a": None})] == [
+    assert [views.is_empty(v) for v in (None, [], {}, "", 0, False, [None], {"a": None})] == [
         True, True, True, False, False, False, False, False]
-    assert n.clean({"a": None, "b": [], "c": {}, "d": {"e": None, "f": 1}, "g": [{"h": None}, None], "i": 0}) == {
+    assert views.clean({"a": None, "b": [], "c": {}, "d": {"e": None, "f": 1}, "g": [{"h": None}, None], "i": 0}) == {
         "d": {"f": 1}, "g": [{}, None], "i": 0}
-    assert n.clean([{"a": []}, 3]) == [{}, 3]
-    assert n.clean("x") == "x"
+    assert views.clean([{"a": []}, 3]) == [{}, 3]
+    assert views.clean("x") == "x"
 
 
 def test_same_value_is_json_equality() -> None:
@@ -139,13 +140,13 @@ def test_items_without_a_key_value_are_not_paired() -> None:
 
 
 def test_filter_and_override_keys() -> None:
-    rule = LIST_RULES["ModelSync"]["filters"]
+    rule = kinds.get("ModelSync").list_rules["filters"]
     assert rule.key is not None
     assert rule.key({"field": {"model_id": M, "field": "plan"}, "field_id": "x"}) == "plan"
     assert rule.key({"field_id": "x"}) == "x"
     assert rule.key({"field": {"model_id": M}}) is None and rule.key("plain") is None
     assert rule.key({"field_id": Secret("s")}) == MASK
-    schemas = LIST_RULES["BulkSync"]["schemas"].key
+    schemas = kinds.get("BulkSync").list_rules["schemas"].key
     assert schemas is not None and schemas("public.users") == "public.users" and schemas({"id": "x"}) == "x"
     assert schemas(3) is None
     live = {"filters": [{"field": src("plan"), "function": "Equality", "value": "a", "field_id": "fid", "label": "A"}]}
@@ -163,48 +164,48 @@ def test_filter_and_override_keys() -> None:
 
 
 def test_model_view_defaults_and_write_only() -> None:
-    v = n.view("ModelSync", sync(encryption_passphrase="p", override_fields=[{"target": "T", "override_value": "v"}]))
+    v = views.view("ModelSync", sync(encryption_passphrase="p", override_fields=[{"target": "T", "override_value": "v"}]))
     assert "encryption_passphrase" not in v and "override_fields" not in v
     assert v["fields"] == [{"source": src("email"), "target": "Email", "new": False, "encryption_enabled": False},
                            {"target": "T", "override_value": "v", "new": False, "encryption_enabled": False}]
     assert v["active"] is False and v["sync_all_records"] is False and v["only_enrich_updates"] is False
     assert v["skip_initial_backfill"] is False and v["schedule"] == {"frequency": "manual"}
     assert "filters" not in v and v["filter_logic"] == "" and "policies" not in v
-    assert n.view("ModelSync", sync(active=True))["active"] is True
-    assert n.view("ModelSync", sync(schedule={"frequency": None, "hour": "1"}))["schedule"] == {
+    assert views.view("ModelSync", sync(active=True))["active"] is True
+    assert views.view("ModelSync", sync(schedule={"frequency": None, "hour": "1"}))["schedule"] == {
         "frequency": "manual", "hour": "1"}
-    assert n.view("ModelSync", sync(schedule={"hour": "1"}))["schedule"] == {"frequency": "manual", "hour": "1"}
-    assert n.view("ModelSync", sync(policies=["b", "a"]))["policies"] == ["a", "b"]
-    assert n.view("ModelSync", sync(fields=["odd"]))["fields"] == ["odd"]
-    assert n.view("ModelSync", sync(unknown=1)).get("unknown") is None
+    assert views.view("ModelSync", sync(schedule={"hour": "1"}))["schedule"] == {"frequency": "manual", "hour": "1"}
+    assert views.view("ModelSync", sync(policies=["b", "a"]))["policies"] == ["a", "b"]
+    assert views.view("ModelSync", sync(fields=["odd"]))["fields"] == ["odd"]
+    assert views.view("ModelSync", sync(unknown=1)).get("unknown") is None
 
 
 def test_model_view_target_identity_and_run_after() -> None:
-    v = n.view("ModelSync", sync(target={"connection_id": SF, "create": {"name": "x"}, "configuration": {"a": 1}},
+    v = views.view("ModelSync", sync(target={"connection_id": SF, "create": {"name": "x"}, "configuration": {"a": 1}},
                                  identity={"source": src("email"), "target": "Email", "function": "Equality",
                                            "new_field": None},
                                  schedule={"frequency": "runafter", "run_after": {"sync_ids": ["b", "a"], "x": 1}}))
     assert v["target"] == {"connection_id": SF, "configuration": {"a": 1}}
     assert v["identity"]["new_field"] is False
     assert v["schedule"]["run_after"] == {"sync_ids": ["a", "b"], "x": 1}
-    odd = n.view("ModelSync", sync(target={"connection_id": SF, "configuration": "text"}))
+    odd = views.view("ModelSync", sync(target={"connection_id": SF, "configuration": "text"}))
     assert odd["target"]["configuration"] == "text"
-    kept = n.view("ModelSync", sync(identity={"source": src("email"), "target": "E", "function": "Equality",
+    kept = views.view("ModelSync", sync(identity={"source": src("email"), "target": "E", "function": "Equality",
                                               "new_field": True}))
     assert kept["identity"]["new_field"] is True
 
 
 def test_model_view_filters_types_and_implied_labels() -> None:
     f1, f2 = {"field_id": "a", "function": "IsNull"}, {"field_id": "b", "function": "IsNull", "label": "A"}
-    v = n.view("ModelSync", sync(filters=[f1, {**f2, "field_type": None}, "odd"]))
+    v = views.view("ModelSync", sync(filters=[f1, {**f2, "field_type": None}, "odd"]))
     assert v["filters"] == [{**f1, "field_type": "Model"}, {**f2, "field_type": "Model"}, "odd"]
-    logic = n.view("ModelSync", sync(filters=[f1, f2, {"field_id": "c", "function": "IsNull"}], filter_logic="A or B"))
+    logic = views.view("ModelSync", sync(filters=[f1, f2, {"field_id": "c", "function": "IsNull"}], filter_logic="A or B"))
     assert [f["label"] for f in logic["filters"]] == ["B", "A", "C"]
-    blank = n.view("ModelSync", sync(filters=[f1], filter_logic="  "))
+    blank = views.view("ModelSync", sync(filters=[f1], filter_logic="  "))
     assert "label" not in blank["filters"][0]
-    target = n.view("ModelSync", sync(filters=[{**f1, "field_type": "Target"}]))
+    target = views.view("ModelSync", sync(filters=[{**f1, "field_type": "Target"}]))
     assert target["filters"][0]["field_type"] == "Target"
-    assert n.implied_labels([{"label": "B"}, {}, "x", {}]) == [{"label": "B"}, {"label": "A"}, "x", {"label": "C"}]
+    assert views.implied_labels([{"label": "B"}, {}, "x", {}]) == [{"label": "B"}, {"label": "A"}, "x", {"label": "C"}]
 
 
 def test_bulk_view() -> None:
@@ -212,7 +213,7 @@ def test_bulk_view() -> None:
             "default_schedule": {"frequency": "runafter", "id": "x", "run_after": {"bulk_sync_ids": ["b", "a"]}},
             "additional_schedules": [{"frequency": "hourly", "id": "y", "schemas": ["z", "a"],
                                       "run_after": {"sync_ids": ["2", "1"]}}, "odd"]}
-    v = n.view("BulkSync", body)
+    v = views.view("BulkSync", body)
     assert v["policies"] == ["1", "2"]
     assert v["default_schedule"] == {"frequency": "runafter", "run_after": {"bulk_sync_ids": ["a", "b"]}}
     assert v["additional_schedules"] == [{"frequency": "hourly", "schemas": ["a", "z"],
@@ -220,9 +221,9 @@ def test_bulk_view() -> None:
     assert v["automatically_add_new_fields"] == "all" and v["normalize_names"] == "enabled"
     assert v["disable_record_timestamps"] is False and v["active"] is False
     assert "schemas" not in v and "source_configuration" not in v
-    assert n.view("BulkSync", {**body, "schemas": []}).get("schemas") is None
-    assert n.view("BulkSync", {**body, "schemas": ["a"]})["schemas"] == [{"id": "a"}]
-    assert n.view("BulkSync", {**body, "concurrency_limit": 3})["concurrency_limit"] == 3
+    assert views.view("BulkSync", {**body, "schemas": []}).get("schemas") is None
+    assert views.view("BulkSync", {**body, "schemas": ["a"]})["schemas"] == [{"id": "a"}]
+    assert views.view("BulkSync", {**body, "concurrency_limit": 3})["concurrency_limit"] == 3
 
 
 def test_selected_schemas() -> None:
@@ -232,7 +233,7 @@ def test_selected_schemas() -> None:
                                                         {"id": "h", "enabled": False, "obfuscate": True}, {"x": 1}, 3],
               "filters": [{"field_id": "z", "function": "IsNull"}, {"field_id": "a", "function": "IsNull"}]},
              {"id": "d", "fields": [], "filters": [], "disable_data_cutoff": True}]
-    assert n.selected_schemas(items) == [
+    assert views.selected_schemas(items) == [
         {"id": "a"},
         {"id": "c", "partition_key": "p",
          "fields": {"f": {"enabled": True, "obfuscated": False}, "g": {"enabled": True, "obfuscated": True},
@@ -240,7 +241,7 @@ def test_selected_schemas() -> None:
          "filters": [{"field_id": "a", "function": "IsNull"}, {"field_id": "z", "function": "IsNull"}]},
         {"id": "d", "disable_data_cutoff": True},
     ]
-    assert n.selected_schemas(None) == []
+    assert views.selected_schemas(None) == []
 
 
 def test_align_schemas_expands_fields_against_the_live_schema() -> None:
@@ -249,7 +250,7 @@ def test_align_schemas_expands_fields_against_the_live_schema() -> None:
                         {"id": "b"}, "odd"]}
     desired = {"schemas": [{"id": "a"}, {"id": "b", "fields": {"x": {"enabled": True, "obfuscated": False}}},
                            {"id": "c", "fields": {"y": {"enabled": True, "obfuscated": False}}}]}
-    want, have = n.align_schemas(desired, live)
+    want, have = align.align_schemas(desired, live)
     assert have == live
     assert want["schemas"] == [
         {"id": "a", "fields": {"f": {"enabled": True, "obfuscated": False}, "g": {"enabled": True, "obfuscated": False}}},
@@ -258,56 +259,56 @@ def test_align_schemas_expands_fields_against_the_live_schema() -> None:
     listed = {"schemas": [{"id": "a", "fields": {"g": {"enabled": True, "obfuscated": True},
                                                  "new": {"enabled": True, "obfuscated": False},
                                                  "off": {"enabled": False, "obfuscated": False}}}]}
-    want, _ = n.align_schemas(listed, live)
+    want, _ = align.align_schemas(listed, live)
     assert want["schemas"][0]["fields"] == {"f": {"enabled": False, "obfuscated": False},
                                             "g": {"enabled": True, "obfuscated": True},
                                             "new": {"enabled": True, "obfuscated": False}}
-    assert n.align_schemas({"name": "x"}, live) == ({"name": "x"}, live)
-    assert n.align_schemas({"schemas": ["odd"]}, {"schemas": None})[0] == {"schemas": ["odd"]}
+    assert align.align_schemas({"name": "x"}, live) == ({"name": "x"}, live)
+    assert align.align_schemas({"schemas": ["odd"]}, {"schemas": None})[0] == {"schemas": ["odd"]}
 
 
 def test_per_schema_field_settings_are_diffed_by_field() -> None:
     live = {"id": "x", "schemas": [{"id": "a", "enabled": True, "fields": [
         {"id": "f", "enabled": True, "obfuscated": True}, {"id": "g", "enabled": False, "obfuscated": False}]}]}
-    live_view = n.view("BulkSync", n.live_request("BulkSync", live))
-    desired_view = n.view("BulkSync", {"schemas": ["a"]})
-    want, have = n.align_schemas(desired_view, live_view)
+    live_view = views.view("BulkSync", liveread.live_request("BulkSync", live))
+    desired_view = views.view("BulkSync", {"schemas": ["a"]})
+    want, have = align.align_schemas(desired_view, live_view)
     assert [(d.path, d.before, d.after) for d in diff_views("BulkSync", have, want)] == [
         ("schemas[a].fields.f.obfuscated", True, False), ("schemas[a].fields.g.enabled", False, True)]
 
 
 def test_default_schemas() -> None:
     live = {"source_connection_id": "s", "schemas": [{"id": "a"}, {"id": ""}, "odd", {"id": "b"}]}
-    assert n.default_schemas("BulkSync", {"source_connection_id": "s"}, live) == [{"id": "a"}, {"id": "b"}]
-    assert n.default_schemas("BulkSync", {"source_connection_id": "t"}, live) is None
-    assert n.default_schemas("BulkSync", {"source_connection_id": "s", "schemas": []}, live) is None
-    assert n.default_schemas("ModelSync", {"source_connection_id": "s"}, live) is None
-    assert n.default_schemas("BulkSync", {"source_connection_id": "s"}, {"source_connection_id": "s"}) is None
+    assert align.default_schemas("BulkSync", {"source_connection_id": "s"}, live) == [{"id": "a"}, {"id": "b"}]
+    assert align.default_schemas("BulkSync", {"source_connection_id": "t"}, live) is None
+    assert align.default_schemas("BulkSync", {"source_connection_id": "s", "schemas": []}, live) is None
+    assert align.default_schemas("ModelSync", {"source_connection_id": "s"}, live) is None
+    assert align.default_schemas("BulkSync", {"source_connection_id": "s"}, {"source_connection_id": "s"}) is None
 
 
 def test_align_live() -> None:
     live_view = {"organization_id": "o", "identity": {"function": "Equality", "remote_field_type_id": "text"},
                  "target": {"connection_id": SF, "object": "Made", "configuration": {"ingestion_api": "bulk", "x": 1}}}
-    out = n.align_live("ModelSync", {"identity": {"function": "Equality"}, "target": {"create": {"name": "x"}}},
+    out = align.align_live("ModelSync", {"identity": {"function": "Equality"}, "target": {"create": {"name": "x"}}},
                        live_view, configuration_defaults={"ingestion_api": "bulk"})
     assert out == {"identity": {"function": "Equality"}, "target": {"connection_id": SF, "configuration": {"x": 1}}}
-    kept = n.align_live("ModelSync", {"organization_id": "o", "identity": {"remote_field_type_id": "t"},
+    kept = align.align_live("ModelSync", {"organization_id": "o", "identity": {"remote_field_type_id": "t"},
                                       "target": {"object": "Made", "configuration": {"ingestion_api": "bulk"}}},
                         live_view, configuration_defaults={"ingestion_api": "bulk"})
     assert kept == live_view
-    changed = n.align_live("ModelSync", {"target": {"object": "Made"}},
+    changed = align.align_live("ModelSync", {"target": {"object": "Made"}},
                            {"target": {"object": "Made", "configuration": {"ingestion_api": "rest"}}},
                            configuration_defaults={"ingestion_api": "bulk"})
     assert changed["target"]["configuration"] == {"ingestion_api": "rest"}
-    emptied = n.align_live("ModelSync", {"target": {"object": "Made", "configuration": "odd"}},
+    emptied = align.align_live("ModelSync", {"target": {"object": "Made", "configuration": "odd"}},
                            {"target": {"object": "Made", "configuration": {"ingestion_api": "bulk"}}},
                            configuration_defaults={"ingestion_api": "bulk"})
     assert emptied["target"] == {"object": "Made"}
-    raw = n.align_live("ModelSync", {"target": {"object": "o"}}, {"target": {"object": "o", "configuration": "s"}})
+    raw = align.align_live("ModelSync", {"target": {"object": "o"}}, {"target": {"object": "o", "configuration": "s"}})
     assert raw["target"] == {"object": "o", "configuration": "s"}
-    assert n.align_live("BulkSync", {}, {"organization_id": "o", "x": 1}) == {"x": 1}
-    assert n.align_live("ModelSync", {}, {"identity": None, "target": None}) == {"identity": None, "target": None}
-    no_defaults = n.align_live("ModelSync", {"target": {"object": "o"}},
+    assert align.align_live("BulkSync", {}, {"organization_id": "o", "x": 1}) == {"x": 1}
+    assert align.align_live("ModelSync", {}, {"identity": None, "target": None}) == {"identity": None, "target": None}
+    no_defaults = align.align_live("ModelSync", {"target": {"object": "o"}},
                                {"target": {"object": "o", "configuration": {"a": 1}}})
     assert no_defaults["target"]["configuration"] == {"a": 1}
 
@@ -317,26 +318,26 @@ def test_timestamps_naming_one_instant_are_equal() -> None:
                "schemas": [{"id": "a", "data_cutoff_timestamp": "2025-01-01T01:00:00+01:00"}, "odd"]}
     live = {"data_cutoff_timestamp": "2025-01-01T00:00:00+00:00",
             "schemas": [{"id": "a", "data_cutoff_timestamp": "2025-01-01T00:00:00z"}, {"id": "b"}, "odd"]}
-    out = n.align_timestamps("BulkSync", desired, live)
+    out = align.align_timestamps("BulkSync", desired, live)
     assert out["data_cutoff_timestamp"] == "2025-01-01T00:00:00Z"
     assert out["schemas"] == [{"id": "a", "data_cutoff_timestamp": "2025-01-01T01:00:00+01:00"}, {"id": "b"}, "odd"]
-    other = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:01Z"}, live)
+    other = align.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:01Z"}, live)
     assert other["data_cutoff_timestamp"] == "2025-01-01T00:00:00+00:00"
-    assert n.align_timestamps("ModelSync", desired, live) == live
-    naive = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00"},
+    assert align.align_timestamps("ModelSync", desired, live) == live
+    naive = align.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00"},
                                {"data_cutoff_timestamp": "2025-01-01T00:00:00"})
     assert naive["data_cutoff_timestamp"] == "2025-01-01T00:00:00"
     for bad in ("2025-01-01", "garbageTx", None, 5, "2025-13-01T00:00:00Z"):
-        assert n.align_timestamps("BulkSync", {"data_cutoff_timestamp": bad}, {"data_cutoff_timestamp": "2025-01-01T00:00:00Z"}
+        assert align.align_timestamps("BulkSync", {"data_cutoff_timestamp": bad}, {"data_cutoff_timestamp": "2025-01-01T00:00:00Z"}
                                   )["data_cutoff_timestamp"] == "2025-01-01T00:00:00Z"
 
 
 def test_align_filter() -> None:
     live = {"field": src("plan"), "field_id": "x", "label": "A", "function": "IsNull"}
-    assert n.align_filter(live, None) == live
-    assert n.align_filter(live, {"field": src("plan")}) == {"field": src("plan"), "function": "IsNull"}
-    assert n.align_filter(live, {"field": src("plan"), "label": "A", "field_id": "x"}) == live
-    assert n.align_filter(live, {"field_id": "x"}) == {"field": src("plan"), "field_id": "x", "function": "IsNull"}
+    assert align.align_filter(live, None) == live
+    assert align.align_filter(live, {"field": src("plan")}) == {"field": src("plan"), "function": "IsNull"}
+    assert align.align_filter(live, {"field": src("plan"), "label": "A", "field_id": "x"}) == live
+    assert align.align_filter(live, {"field_id": "x"}) == {"field": src("plan"), "field_id": "x", "function": "IsNull"}
 
 
 # ---- live -> request ----------------------------------------------------------------------
@@ -351,7 +352,7 @@ def test_model_request_from_live() -> None:
             "schedule": {"frequency": "daily", "hour": "1", "minute": None},
             "identity": {"source": src("email"), "target": "E", "function": "Equality", "new_field": False},
             "target": {"connection_id": SF, "object": "Contact", "create": {"n": "x"}, "configuration": {}}}
-    body = n.request_body_from_live("ModelSync", live)
+    body = liveread.request_body_from_live("ModelSync", live)
     assert body == {"name": "s", "mode": "create", "sync_all_records": True,
                     "fields": [{"source": src("email"), "target": "Email", "encryption_enabled": True}, "odd"],
                     "filters": [{"field": src("plan"), "function": "IsNull"},
@@ -359,9 +360,9 @@ def test_model_request_from_live() -> None:
                     "schedule": {"frequency": "daily", "hour": "1"},
                     "identity": {"source": src("email"), "target": "E", "function": "Equality"},
                     "target": {"connection_id": SF, "object": "Contact"}}
-    labelled = n.request_body_from_live("ModelSync", {**live, "filter_logic": "A and B"})
+    labelled = liveread.request_body_from_live("ModelSync", {**live, "filter_logic": "A and B"})
     assert [f.get("label") for f in labelled["filters"][:2]] == ["A", "B"] and labelled["filter_logic"] == "A and B"
-    kept = n.request_body_from_live("ModelSync", {**live, "active": True, "identity": {**live["identity"], "new_field": True}})
+    kept = liveread.request_body_from_live("ModelSync", {**live, "active": True, "identity": {**live["identity"], "new_field": True}})
     assert kept["active"] is True and kept["identity"]["new_field"] is True
 
 
@@ -371,19 +372,19 @@ def test_bulk_request_from_live() -> None:
             "default_schedule": {"frequency": "daily", "hour": "1", "minute": None, "id": "x", "created_at": "t"},
             "additional_schedules": [{"frequency": "hourly", "id": "y", "minute": None, "schemas": ["a"]}, "odd"],
             "schemas": [{"id": "a", "enabled": True}, {"id": "b", "enabled": True}]}
-    body = n.request_body_from_live("BulkSync", live)
+    body = liveread.request_body_from_live("BulkSync", live)
     assert body == {"name": "b", "mode": "snapshot", "normalize_names": "legacy",
                     "default_schedule": {"frequency": "daily", "hour": "1"},
                     "additional_schedules": [{"frequency": "hourly", "schemas": ["a"]}, "odd"]}
-    partial = n.request_body_from_live("BulkSync", {**live, "schemas": [{"id": "a", "enabled": True},
+    partial = liveread.request_body_from_live("BulkSync", {**live, "schemas": [{"id": "a", "enabled": True},
                                                                           {"id": "b", "enabled": False}, {"enabled": True}]})
     assert partial["schemas"] == ["a"]
-    config = n.request_body_from_live("BulkSync", {**live, "schemas": [
+    config = liveread.request_body_from_live("BulkSync", {**live, "schemas": [
         {"id": "a", "enabled": True, "tracking_field": "t", "partition_key": "", "disable_data_cutoff": False},
         {"id": "b", "enabled": True}]})
     assert config["schemas"] == [{"id": "a", "tracking_field": "t"}, "b"]
-    assert "schemas" not in n.request_body_from_live("BulkSync", {**live, "schemas": []})
-    assert "schemas" not in n.request_body_from_live("BulkSync", {**live, "schemas": None})
+    assert "schemas" not in liveread.request_body_from_live("BulkSync", {**live, "schemas": []})
+    assert "schemas" not in liveread.request_body_from_live("BulkSync", {**live, "schemas": None})
 
 
 def test_schema_fields_and_filters_from_live() -> None:
@@ -396,22 +397,22 @@ def test_schema_fields_and_filters_from_live() -> None:
         {"id": "none", "enabled": True, "fields": fields(("f", False, False), ("g", False, True))},
         {"id": "filt", "enabled": True, "fields": [{"x": 1}], "filters": [{"field_id": "f", "function": "IsNull"}, 3]},
     ]}
-    assert n.request_body_from_live("BulkSync", live)["schemas"] == [
+    assert liveread.request_body_from_live("BulkSync", live)["schemas"] == [
         "all",
         {"id": "obf", "fields": [{"id": "f", "obfuscate": True}, "g"]},
         {"id": "none", "fields": [{"id": "f", "enabled": False}, {"id": "g", "enabled": False}]},
         {"id": "filt", "filters": [{"field_id": "f", "function": "IsNull"}]},
     ]
-    request = n.live_request("BulkSync", live)
+    request = liveread.live_request("BulkSync", live)
     assert request["schemas"][1] == {"id": "obf", "fields": [
         {"id": "f", "enabled": True, "obfuscate": True}, {"id": "g", "enabled": True, "obfuscate": False},
         {"id": "h", "enabled": False, "obfuscate": False}]}
     assert request["schemas"][3]["filters"] == [{"field_id": "f", "function": "IsNull"}, 3]
-    unread = n.live_request("BulkSync", {"schemas": [{"id": "a", "enabled": True, "partition_key": "p"},
+    unread = liveread.live_request("BulkSync", {"schemas": [{"id": "a", "enabled": True, "partition_key": "p"},
                                                      {"id": "b", "enabled": False}, "odd", {"enabled": True}]})
     assert unread["schemas"] == [{"id": "a", "partition_key": "p"}]
-    assert "schemas" not in n.live_request("BulkSync", {"name": "x"})
-    assert n.live_request("ModelSync", {"name": "x", "id": "i", "schemas": [1]}) == {"name": "x"}
+    assert "schemas" not in liveread.live_request("BulkSync", {"name": "x"})
+    assert liveread.live_request("ModelSync", {"name": "x", "id": "i", "schemas": [1]}) == {"name": "x"}
 
 
 # ---- ignore_changes and labels ------------------------------------------------------------------
@@ -422,33 +423,33 @@ def test_carried_values() -> None:
                        {"target": "O", "override_value": "v", "new": False}],
             "filters": [{"field": src("plan"), "field_id": "x", "label": "P", "function": "IsNull", "field_type": "Model"}],
             "schedule": {"frequency": "hourly", "minute": "5"}, "active": False}
-    assert n.carried_value("ModelSync", live, "fields") == [{"source": src("email"), "target": "E"}]
-    assert n.carried_value("ModelSync", live, "override_fields") == [{"target": "O", "override_value": "v"}]
-    assert n.carried_value("ModelSync", live, "filters") == [{"field": src("plan"), "label": "P", "function": "IsNull"}]
-    assert n.carried_value("ModelSync", live, "schedule.minute") == "5"
-    assert n.carried_value("ModelSync", live, "active") is False
-    assert n.carried_value("ModelSync", {"fields": [{"target": "E"}]}, "override_fields") is None
-    assert n.carried_value("ModelSync", {"filters": []}, "filters") is None
-    assert n.carried_value("ModelSync", {"filters": None}, "filters") is None
-    assert n.carried_value("BulkSync", {"fields": [{"target": "E"}]}, "fields") is None
+    assert carry.carried_value("ModelSync", live, "fields") == [{"source": src("email"), "target": "E"}]
+    assert carry.carried_value("ModelSync", live, "override_fields") == [{"target": "O", "override_value": "v"}]
+    assert carry.carried_value("ModelSync", live, "filters") == [{"field": src("plan"), "label": "P", "function": "IsNull"}]
+    assert carry.carried_value("ModelSync", live, "schedule.minute") == "5"
+    assert carry.carried_value("ModelSync", live, "active") is False
+    assert carry.carried_value("ModelSync", {"fields": [{"target": "E"}]}, "override_fields") is None
+    assert carry.carried_value("ModelSync", {"filters": []}, "filters") is None
+    assert carry.carried_value("ModelSync", {"filters": None}, "filters") is None
+    assert carry.carried_value("BulkSync", {"fields": [{"target": "E"}]}, "fields") is None
 
 
 def test_drop_ignored() -> None:
     view_ = {"fields": [{"target": "E"}, {"target": "O", "override_value": "v"}], "schedule": {"hour": "1", "minute": "2"}}
     one = {**view_}
-    n.drop_ignored("ModelSync", one, "fields")
+    carry.drop_ignored("ModelSync", one, "fields")
     assert one["fields"] == [{"target": "O", "override_value": "v"}]
     two = {**view_}
-    n.drop_ignored("ModelSync", two, "override_fields")
+    carry.drop_ignored("ModelSync", two, "override_fields")
     assert two["fields"] == [{"target": "E"}]
     three = {**view_, "schedule": dict(view_["schedule"])}
-    n.drop_ignored("ModelSync", three, "schedule.hour")
+    carry.drop_ignored("ModelSync", three, "schedule.hour")
     assert three["schedule"] == {"minute": "2"}
     bulk = {"fields": [1], "x": 1}
-    n.drop_ignored("BulkSync", bulk, "fields")
+    carry.drop_ignored("BulkSync", bulk, "fields")
     assert bulk == {"x": 1}
     empty: dict[str, Any] = {"override_fields": None}
-    n.drop_ignored("ModelSync", empty, "override_fields")
+    carry.drop_ignored("ModelSync", empty, "override_fields")
     assert empty == {}
 
 
@@ -457,19 +458,19 @@ def test_live_labels_are_kept_without_a_logic() -> None:
     b = {"field": src("email"), "function": "IsNull"}
     live = {"filters": [{**b, "field_id": "x", "field_type": "Model", "label": "A"},
                         {**a, "field_id": "y", "field_type": "Model", "label": "B"}, "odd"]}
-    out = n.with_live_labels("ModelSync", {"filters": [a, b, {**a, "label": "Z"}, "odd"]}, live)
+    out = carry.with_live_labels("ModelSync", {"filters": [a, b, {**a, "label": "Z"}, "odd"]}, live)
     assert out["filters"] == [{**a, "label": "B"}, {**b, "label": "A"}, {**a, "label": "Z"}, "odd"]
-    taken = n.with_live_labels("ModelSync", {"filters": [a, {**b, "label": "B"}]}, live)
+    taken = carry.with_live_labels("ModelSync", {"filters": [a, {**b, "label": "B"}]}, live)
     assert taken["filters"] == [a, {**b, "label": "B"}]  # "B" is the file's already
-    twice = n.with_live_labels("ModelSync", {"filters": [a, a]}, live)
+    twice = carry.with_live_labels("ModelSync", {"filters": [a, a]}, live)
     assert twice["filters"] == [{**a, "label": "B"}, a]
     body = {"filters": [a], "filter_logic": "A"}
-    assert n.with_live_labels("ModelSync", body, live) is body
-    assert n.with_live_labels("ModelSync", {"filters": [a], "filter_logic": " "}, live)["filters"] == [{**a, "label": "B"}]
-    assert n.with_live_labels("BulkSync", {"filters": [a]}, live) == {"filters": [a]}
-    assert n.with_live_labels("ModelSync", {"filters": None}, live) == {"filters": None}
-    assert n.with_live_labels("ModelSync", {"filters": [a]}, {"filters": None}) == {"filters": [a]}
-    unlabelled = n.with_live_labels("ModelSync", {"filters": [a]}, {"filters": [a]})
+    assert carry.with_live_labels("ModelSync", body, live) is body
+    assert carry.with_live_labels("ModelSync", {"filters": [a], "filter_logic": " "}, live)["filters"] == [{**a, "label": "B"}]
+    assert carry.with_live_labels("BulkSync", {"filters": [a]}, live) == {"filters": [a]}
+    assert carry.with_live_labels("ModelSync", {"filters": None}, live) == {"filters": None}
+    assert carry.with_live_labels("ModelSync", {"filters": [a]}, {"filters": None}) == {"filters": [a]}
+    unlabelled = carry.with_live_labels("ModelSync", {"filters": [a]}, {"filters": [a]})
     assert unlabelled["filters"] == [a]
 
 
@@ -483,9 +484,9 @@ def test_a_projection_plans_as_no_change(kind: str) -> None:
         live = {"id": "i", "name": "b", "mode": "snapshot", "default_schedule": {"frequency": "manual", "id": "d"},
                 "schemas": [{"id": "a", "enabled": True, "fields": [{"id": "f", "enabled": True, "obfuscated": True}]},
                             {"id": "b", "enabled": False}]}
-    desired = n.view(kind, n.request_body_from_live(kind, live))  # type: ignore[arg-type]
-    have = n.view(kind, n.live_request(kind, live))  # type: ignore[arg-type]
-    want, have = n.align_schemas(desired, have)
+    desired = views.view(kind, liveread.request_body_from_live(kind, live))  # type: ignore[arg-type]
+    have = views.view(kind, liveread.live_request(kind, live))  # type: ignore[arg-type]
+    want, have = align.align_schemas(desired, have)
     assert diff_views(kind, have, want) == []  # type: ignore[arg-type]
 
 
@@ -520,29 +521,29 @@ def test_twin_filters_match_exactly_once_the_server_values_are_aligned() -> None
 
 
 def test_explicit_frequencies_and_new_fields_are_kept() -> None:
-    v = n.view("ModelSync", sync(schedule={"frequency": "daily", "hour": "1", "minute": "2"},
+    v = views.view("ModelSync", sync(schedule={"frequency": "daily", "hour": "1", "minute": "2"},
                                  identity={"source": src("email"), "target": "E", "function": "Equality",
                                            "new_field": "odd"}))
     assert v["schedule"]["frequency"] == "daily" and v["identity"]["new_field"] == "odd"
-    ids = n.view("ModelSync", sync(schedule={"frequency": "runafter", "run_after": {"sync_ids": [2, "a", 1]}}))
+    ids = views.view("ModelSync", sync(schedule={"frequency": "runafter", "run_after": {"sync_ids": [2, "a", 1]}}))
     assert ids["schedule"] == {"frequency": "runafter", "run_after": {"sync_ids": [1, 2, "a"]}}
 
 
 def test_field_lists_skip_items_without_an_id() -> None:
-    assert n.selected_schemas([{"id": "s", "fields": [{"x": 1}, "f"]}]) == [
+    assert views.selected_schemas([{"id": "s", "fields": [{"x": 1}, "f"]}]) == [
         {"id": "s", "fields": {"f": {"enabled": True, "obfuscated": False}}}]
 
 
 def test_sort_key_is_canonical_json() -> None:
-    assert n._sort_key({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
-    assert n._sort_key({"when": n._instant("2025-01-01T00:00:00Z")}) == '{"when": "2025-01-01 00:00:00+00:00"}'
-    filters = n.selected_schemas([{"id": "s", "filters": [{"b": 1, "a": 2}, {"a": 3}]}])[0]["filters"]
+    assert views.sort_key({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+    assert views.sort_key({"when": align._instant("2025-01-01T00:00:00Z")}) == '{"when": "2025-01-01 00:00:00+00:00"}'
+    filters = views.selected_schemas([{"id": "s", "filters": [{"b": 1, "a": 2}, {"a": 3}]}])[0]["filters"]
     assert filters == [{"b": 1, "a": 2}, {"a": 3}]
 
 
 def test_align_schemas_edge_cases() -> None:
     live = {"schemas": [{"x": 1}, {"id": "a", "fields": {"f": {"enabled": True, "obfuscated": False}}}, {"id": "b"}]}
-    want, _ = n.align_schemas({"schemas": [{"id": "z"}, {"id": "a"}, {"id": "b"}]}, live)
+    want, _ = align.align_schemas({"schemas": [{"id": "z"}, {"id": "a"}, {"id": "b"}]}, live)
     assert want["schemas"] == [{"id": "z"}, {"id": "a", "fields": {"f": {"enabled": True, "obfuscated": False}}},
                                {"id": "b"}]
 
@@ -550,22 +551,22 @@ def test_align_schemas_edge_cases() -> None:
 def test_align_live_without_the_file_setting_identity_or_target() -> None:
     live = {"identity": {"function": "Equality", "remote_field_type_id": "t"},
             "target": {"connection_id": SF, "object": "Made"}}
-    assert n.align_live("ModelSync", {}, live) == live
-    assert n.align_live("ModelSync", {"target": {"connection_id": SF}}, live) == live
-    both = n.align_live("ModelSync", {"target": {"object": "Made", "create": {"name": "x"}}}, live)
+    assert align.align_live("ModelSync", {}, live) == live
+    assert align.align_live("ModelSync", {"target": {"connection_id": SF}}, live) == live
+    both = align.align_live("ModelSync", {"target": {"object": "Made", "create": {"name": "x"}}}, live)
     assert both["target"] == {"connection_id": SF, "object": "Made"}
-    no_object = n.align_live("ModelSync", {"target": {"create": {"name": "x"}}}, {"target": {"connection_id": SF}})
+    no_object = align.align_live("ModelSync", {"target": {"create": {"name": "x"}}}, {"target": {"connection_id": SF}})
     assert no_object["target"] == {"connection_id": SF}
-    by_hand = n.align_live("ModelSync", {"target": {"create": {"name": "x"}}},
+    by_hand = align.align_live("ModelSync", {"target": {"create": {"name": "x"}}},
                            {"target": {"object": "Made", "configuration": "s"}})
     assert by_hand["target"] == {"configuration": "s"}
 
 
 def test_naive_times_are_never_the_same_instant() -> None:
-    out = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00"},
+    out = align.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00"},
                              {"data_cutoff_timestamp": "2025-01-01T00:00:00.000000"})
     assert out["data_cutoff_timestamp"] == "2025-01-01T00:00:00.000000"
-    lower = n.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00Z"},
+    lower = align.align_timestamps("BulkSync", {"data_cutoff_timestamp": "2025-01-01T00:00:00Z"},
                                {"data_cutoff_timestamp": "2025-01-01T00:00:00z"})
     assert lower["data_cutoff_timestamp"] == "2025-01-01T00:00:00Z"
 
@@ -574,9 +575,9 @@ def test_carried_values_prefer_the_request_projection() -> None:
     live = {"fields": [{"source": src("email"), "target": "E", "new": False}],
             "schemas": [{"id": "a", "enabled": True, "fields": [{"id": "f", "enabled": True, "obfuscated": True}]},
                         {"id": "b", "enabled": True}]}
-    assert n.carried_value("BulkSync", live, "schemas") == [{"id": "a", "fields": [{"id": "f", "obfuscate": True}]}, "b"]
-    assert n.carried_value("ModelSync", live, "fields[0].new") is False
-    assert n.carried_value("ModelSync", live, "fields[0].target") == "E"
+    assert carry.carried_value("BulkSync", live, "schemas") == [{"id": "a", "fields": [{"id": "f", "obfuscate": True}]}, "b"]
+    assert carry.carried_value("ModelSync", live, "fields[0].new") is False
+    assert carry.carried_value("ModelSync", live, "fields[0].target") == "E"
 
 
 def test_an_odd_live_filter_is_compared_whole() -> None:
@@ -587,24 +588,24 @@ def test_an_odd_live_filter_is_compared_whole() -> None:
 
 def test_live_labels_go_to_unlabelled_filters_only_once() -> None:
     a = {"field": src("plan"), "function": "IsNull"}
-    out = n.with_live_labels("ModelSync", {"filters": [{**a, "label": None}]}, {"filters": [{**a, "label": "X"}]})
+    out = carry.with_live_labels("ModelSync", {"filters": [{**a, "label": None}]}, {"filters": [{**a, "label": "X"}]})
     assert out["filters"] == [{**a, "label": "X"}]
-    twice = n.with_live_labels("ModelSync", {"filters": [a, a]}, {"filters": [{**a, "label": "X"}, {**a, "label": "X"}]})
+    twice = carry.with_live_labels("ModelSync", {"filters": [a, a]}, {"filters": [{**a, "label": "X"}, {**a, "label": "X"}]})
     assert twice["filters"] == [{**a, "label": "X"}, a]
 
 
 def test_carry_puts_or_removes_only_the_ignored_path() -> None:
     e, o = {"source": src("email"), "target": "E"}, {"target": "O", "override_value": "v"}
     body: dict[str, Any] = {"fields": [e, o], "active": True, "sync_all_records": True}
-    n.carry("ModelSync", body, {"fields": [e]}, "active", "active")
+    carry.carry("ModelSync", body, {"fields": [e]}, "active", "active")
     assert body == {"fields": [e, o], "sync_all_records": True}  # no live value: left out
-    n.carry("ModelSync", body, {"fields": [e], "sync_all_records": False}, "sync_all_records", "sync_all_records")
+    carry.carry("ModelSync", body, {"fields": [e], "sync_all_records": False}, "sync_all_records", "sync_all_records")
     assert body == {"fields": [e, o], "sync_all_records": False}
     odd: dict[str, Any] = {"fields": None}
-    n.carry("ModelSync", odd, {"fields": [e, o]}, "fields", "fields")
+    carry.carry("ModelSync", odd, {"fields": [e, o]}, "fields", "fields")
     assert odd == {"fields": [e]}
     overrides: dict[str, Any] = {"fields": [e, o]}
-    n.carry("ModelSync", overrides, {"fields": [{"target": "P", "override_value": "w"}]}, "override_fields",
+    carry.carry("ModelSync", overrides, {"fields": [{"target": "P", "override_value": "w"}]}, "override_fields",
             "override_fields")
     assert overrides == {"fields": [e], "override_fields": [{"target": "P", "override_value": "w"}]}
 
@@ -616,10 +617,10 @@ def test_an_update_names_the_live_ids_of_unchanged_additional_schedules() -> Non
     body = {"additional_schedules": [{"frequency": "daily", "hour": "1", "minute": "0"}, {"frequency": "weekly"},
                                      {"frequency": "hourly", "minute": "5"}, {"frequency": "hourly", "minute": "5"},
                                      {"id": "mine", "frequency": "continuous"}, "odd"]}
-    assert n.with_schedule_ids("BulkSync", body, live)["additional_schedules"] == [
+    assert carry.with_schedule_ids("BulkSync", body, live)["additional_schedules"] == [
         {"frequency": "daily", "hour": "1", "minute": "0", "id": "s2"}, {"frequency": "weekly"},
         {"frequency": "hourly", "minute": "5", "id": "s1"}, {"frequency": "hourly", "minute": "5"},
         {"id": "mine", "frequency": "continuous"}, "odd"]
-    assert n.with_schedule_ids("ModelSync", body, live) is body
-    assert n.with_schedule_ids("BulkSync", {"additional_schedules": None}, live) == {"additional_schedules": None}
-    assert n.with_schedule_ids("BulkSync", body, {"additional_schedules": None}) is body
+    assert carry.with_schedule_ids("ModelSync", body, live) is body
+    assert carry.with_schedule_ids("BulkSync", {"additional_schedules": None}, live) == {"additional_schedules": None}
+    assert carry.with_schedule_ids("BulkSync", body, {"additional_schedules": None}) is body

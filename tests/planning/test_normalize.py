@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from reconciler.planning.diff import diff_views
-from reconciler.planning.normalize import align_live, request_body_from_live, view
+from reconciler.planning.align import align_live
+from reconciler.planning.liveread import request_body_from_live
+from reconciler.planning.views import view
 from reconciler.planning.secrets import Secret, mark
 from tests.planning.helpers import bulk, create, get, model, plan, users_sync
 from tests.support.emulator import SALESFORCE, USERS_MODEL, Emulator
