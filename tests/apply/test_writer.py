@@ -105,7 +105,8 @@ def test_dependents_of_a_failed_create_are_skipped(emulator: Emulator) -> None:
     bad = model_sync("Broken", fields=("nope",))
     child = model_sync("Child", frequency="runafter")
     child["schedule"]["run_after"] = {"sync_ids": ["${sync:Broken}"]}
-    out = run(emulator, create_change(bad), create_change(child), create_change(model_sync("Independent")))
+    out = run(emulator, create_change(bad), create_change(child, depends_on=("ModelSync/Broken",)),
+              create_change(model_sync("Independent")))
     assert out["Broken"].status == "failed"
     assert out["Child"].status == "skipped" and "ModelSync/Broken failed" in out["Child"].message
     assert out["Independent"].status == "done"
