@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from reconciler import kinds as registry
 from reconciler.cli.common import api_options, connector, emit, handle_errors, project_config, verbose_option
 from reconciler.reports.export import one_line
 from reconciler.settings import RuntimeFlags
@@ -13,7 +14,7 @@ from reconciler.usecases.export import ExportOptions, run_export
 @click.command(name="export")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="syncs", show_default=True,
               help="Directory to write one YAML file per live sync into.")
-@click.option("--kind", "kinds", type=click.Choice(["ModelSync", "BulkSync"]), multiple=True,
+@click.option("--kind", "kinds", type=click.Choice(registry.names()), multiple=True,
               help="Only syncs of this kind (repeatable; default both).")
 @click.option("--name-prefix", default=None, metavar="PREFIX", help="Only syncs whose name starts with PREFIX.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
@@ -38,7 +39,7 @@ def command(out_dir: str, kinds: tuple[str, ...], name_prefix: str | None, force
         emit("Set these environment variables before plan/apply (their values were not exported):", err=True)
         for env, field_path, file_name in placeholders:
             emit(f"  {env}  ({file_name}: {one_line(field_path)})", err=True)
-    if run.has_model_syncs:
+    if run.has_write_only_values:
         emit(
             "Note: encryption_passphrase is write-only and cannot be read back, so it was not exported. "
             "For a sync that uses one, add `encryption_passphrase: ${env:NAME}` to its file and set NAME; "

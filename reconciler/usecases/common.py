@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from reconciler import kinds
 from reconciler.api.client import PolytomicClient
 from reconciler.config import Ownership, ProjectConfig, PruneScope
 from reconciler.definitions.interpolate import UnknownValue, UnsetAllowed
@@ -86,7 +87,7 @@ def register_plan_secrets(plan: Plan) -> None:
 def _register_passphrases(value: Any) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if key == "encryption_passphrase":
+            if key in kinds.write_only_keys():
                 register_value(item)
             else:
                 _register_passphrases(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler import kinds as registry
 from reconciler.config import ProjectConfig
 from reconciler.reports.export import (
     ExportedSync,
@@ -16,7 +17,6 @@ from reconciler.reports.export import (
 )
 from reconciler.usecases.common import Connect
 
-KINDS = ("ModelSync", "BulkSync")
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,16 @@ class ExportRun:
         return sorted({(p.env, p.path, e.file_name) for e in self.exported for p in e.placeholders})
 
     @property
-    def has_model_syncs(self) -> bool:
-        return any(e.kind == "ModelSync" for e in self.exported)
+    def has_write_only_values(self) -> bool:
+        """Whether an exported kind has write-only values (they cannot be read back, so are not exported)."""
+        return any(registry.get(e.kind).always_sensitive for e in self.exported)
 
 
 def run_export(connect: Connect, project: ProjectConfig, options: ExportOptions = ExportOptions()) -> ExportRun:
     """Read every live sync wanted and the catalogue, then write one file per sync (or none)."""
     workers = project.parallelism
     with connect(workers) as client:
-        live = read_live_syncs(client, kinds=options.kinds or KINDS, name_prefix=options.name_prefix,  # type: ignore[arg-type]
+        live = read_live_syncs(client, kinds=options.kinds or registry.names(), name_prefix=options.name_prefix,  # type: ignore[arg-type]
                                parallelism=workers)
         catalog = read_catalog(client, workers)
     exported = build_export(live, catalog=catalog)

@@ -11,11 +11,6 @@ from reconciler import kinds
 
 PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 EXEMPT = ("kinds", "emulator")
-# Until the integrator points them at the registry (kinds.write_only_keys(), kinds.names()):
-ALLOWED = {
-    "cli/apply.py": "_register_passphrases spells encryption_passphrase",
-    "cli/export.py": "the --kind choice and the passphrase note",
-}
 
 
 def _is_kind_name(node: ast.AST) -> bool:
@@ -51,15 +46,9 @@ def test_no_kind_branches_tables_or_write_only_keys_outside_the_registry() -> No
     for path in client_modules():
         where = path.relative_to(PACKAGE).as_posix()
         bad = offences(ast.parse(path.read_text(encoding="utf-8")))
-        if bad and where not in ALLOWED:
+        if bad:
             found[where] = bad
     assert found == {}
-
-
-def test_the_allowed_modules_still_need_it() -> None:
-    """An entry of ALLOWED goes once its module is clean (so the list only shrinks)."""
-    for where in ALLOWED:
-        assert offences(ast.parse((PACKAGE / where).read_text(encoding="utf-8"))), where
 
 
 def test_the_check_finds_each_kind_of_offence() -> None:

@@ -82,6 +82,6 @@ def test_status_export_and_validate_return_values(inprocess: InProcessEmulator, 
     assert sorted((r.name, r.state == "not created") for r in report.rows) == [("uc-a", False), ("uc-missing", True)]
     run = run_export(connect_to(inprocess), PROJECT, ExportOptions(out_dir=str(tmp_path / "out")))
     assert [p.name for p in run.paths] == [e.file_name for e in run.exported] and len(run.paths) == 1
-    assert run.has_model_syncs and run.paths[0].exists()
+    assert run.has_write_only_values and run.paths[0].exists()
     checked = run_validate(PROJECT, [str(tmp_path / "out")])
     assert checked.result.ok and checked.missing == ()
