@@ -36,14 +36,13 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[DefinitionErr
             problems.append(DefinitionError(f"{given}: no such file or directory"))
             continue
         if base.is_file():
-            candidates = [(given, base)]
+            candidates = [(given, base, base.resolve())]
         elif base.is_dir():
             candidates = _walk(given, base, roots, problems)
         else:
             problems.append(DefinitionError(f"{given}: not a file or directory (a broken symlink?)"))
             continue
-        for display, path in candidates:
-            real = path.resolve()
+        for display, path, real in candidates:
             if real in seen:
                 continue
             seen.add(real)
@@ -51,8 +50,11 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[DefinitionErr
     return found, problems
 
 
-def _walk(given: str, base: Path, roots: Sequence[Path], problems: list[DefinitionError]) -> list[tuple[str, Path]]:
-    out: list[tuple[str, Path]] = []
+def _walk(given: str, base: Path, roots: Sequence[Path],
+          problems: list[DefinitionError]) -> list[tuple[str, Path, Path]]:
+    """(display, path, real path) of every definition file under ``base``."""
+    out: list[tuple[str, Path, Path]] = []
+    real_base = base.resolve()  # (symlinked folders are not walked: a plain file's real path is below it)
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         here = Path(dirpath)
         keep = []
@@ -69,10 +71,14 @@ def _walk(given: str, base: Path, roots: Sequence[Path], problems: list[Definiti
             if not name.lower().endswith(SUFFIXES):
                 continue
             path = here / name
-            display = os.path.normpath(os.path.join(given, os.path.relpath(path, base)))
-            if path.is_symlink() and not _check_link(given, base, path, roots, problems, directory=False):
-                continue
-            out.append((display, path))
+            relative = os.path.relpath(path, base)
+            display = os.path.normpath(os.path.join(given, relative))
+            if path.is_symlink():
+                if not _check_link(given, base, path, roots, problems, directory=False):
+                    continue
+                out.append((display, path, path.resolve()))
+            else:
+                out.append((display, path, real_base / relative))
     return sorted(out)
 
 

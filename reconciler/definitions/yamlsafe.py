@@ -12,6 +12,7 @@ alias budget) is the same code on either path.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -39,8 +40,24 @@ _TAG_NODES: dict[str, type[Node]] = {tag: ScalarNode for tag in _PLAIN_TAGS} | {
 _KEY_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _scalars = yaml.SafeLoader("")  # used only for its scalar constructors
+_LIBYAML: type | None = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _implicit_tag(kind: type, value: str | None, implicit: tuple[bool, bool] | bool) -> str:
+    return yaml.resolver.Resolver.resolve(_scalars, kind, value, implicit)
+
+
+def _resolve(self: Any, kind: type, value: str | None, implicit: tuple[bool, bool] | bool) -> str:
+    """The safe loader's tag resolution, remembered: the same keys and values repeat in every file
+    (it depends on nothing else: the safe loader has no path resolvers)."""
+    if value is not None and len(value) > 80:
+        return _implicit_tag.__wrapped__(kind, value, implicit)
+    return _implicit_tag(kind, value, implicit)
+
+
 #: libyaml's composer (None without libyaml: the pure-Python path only).
-FAST_LOADER: type | None = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {"resolve": _resolve}) if _LIBYAML is not None else None
 #: What the pure-Python reader refuses; libyaml's reader allows a few more characters.
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
@@ -66,7 +83,7 @@ class _Budget(Exception):
 class _Builder:
     """Turns one composed node graph into plain data, recording positions by field path."""
 
-    def __init__(self, file: str, doc: Document) -> None:
+    def __init__(self, file: str, doc: Document, anchors: bool = True) -> None:
         self.file = file
         self.doc = doc
         self.count = 0
@@ -77,6 +94,12 @@ class _Builder:
         self.aliased = False
         self.reported: set[tuple[str, Position]] = set()
         self.positions: dict[int, Position] = {}
+        if not anchors:
+            self.pos = self._pos  # type: ignore[method-assign]  # no node is shared: nothing to remember
+
+    def _pos(self, node: Node) -> Position:
+        mark = node.start_mark
+        return Position(self.file, mark.line + 1, mark.column + 1)
 
     def pos(self, node: Node) -> Position:
         """Where a node starts (once per node: an alias repeats the same one)."""
@@ -320,7 +343,9 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
     if FAST_LOADER is None or _NON_PRINTABLE.search(text):
         return None
     try:
-        return [_document(node, file, deep=True) for node in yaml.compose_all(text, Loader=FAST_LOADER)]
+        anchors = "&" in text
+        nodes = yaml.compose_all(text, Loader=FAST_LOADER)
+        return [_document(node, file, deep=True, anchors=anchors) for node in nodes]
     except (yaml.YAMLError, RecursionError):
         # (libyaml composes nesting the pure-Python composer is too deep for: its message then)
         return None
@@ -328,9 +353,10 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
 
 def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[DefinitionError]]]:
     """The pure-Python path: the reference for every message and position."""
+    anchors = "&" in text
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
-            yield _document(node, file)
+            yield _document(node, file, anchors=anchors)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
@@ -349,15 +375,17 @@ def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[Def
         yield None, [DefinitionError("YAML nesting is too deep", Position(file, 1, 1))]
 
 
-def _document(node: Node | None, file: str, *, deep: bool = False) -> tuple[Document | None, list[DefinitionError]]:
-    """``deep``: let a RecursionError through (the caller retries on the pure-Python path)."""
+def _document(node: Node | None, file: str, *, deep: bool = False,
+              anchors: bool = True) -> tuple[Document | None, list[DefinitionError]]:
+    """``deep``: let a RecursionError through (the caller retries on the pure-Python path).
+    ``anchors``: whether the text has an ``&`` (without an anchor no node is shared: no bomb)."""
     if node is None:
         return None, []
     start = Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
     doc = Document(value=None, position=start)
-    builder = _Builder(file, doc)
+    builder = _Builder(file, doc, anchors)
     try:
-        if _alias_bomb(node):
+        if anchors and _alias_bomb(node):
             builder.aliased = True
             raise _Budget
         doc.value = builder.build(node, "")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from concurrent.futures import Future
+from contextlib import closing
 from typing import Any, Mapping, Sequence
 
 from reconciler.api.client import PolytomicClient
@@ -37,6 +38,7 @@ from reconciler.planning.hints import rename_hints
 from reconciler.planning.identity import Match, match
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
 from reconciler.planning.names import same_name
+from reconciler.planning.overlap import EarlyChanges
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
 from reconciler.planning.prefetch import Reads
 from reconciler.planning.references import Resolver, by_name, schemes_in, sync_refs
@@ -63,13 +65,23 @@ def plan_against(
     answers reads of syncs that have not moved since it was filled.
     """
     with Reads(client, definitions, parallelism, cache) as reads:
-        return _plan(client, reads, definitions, prune, owns, resend_write_only)
+        catalog = _Catalog(client, reads, definitions)  # (the lists are read while the syncs are listed)
+        compare = (lambda d, live: _change(planned(d), live, catalog.early_resolver(), catalog)) \
+            if catalog.early else None
+        with closing(EarlyChanges(reads, definitions, compare)) as early:
+            return _plan(client, reads, early, catalog, definitions, prune, owns, resend_write_only)
 
 
-def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definition], prune: PruneScope | None,
+def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges, catalog: _Catalog,
+          definitions: Sequence[Definition], prune: PruneScope | None,
           owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
+    # The first kind's listing is paged here (its pages start the reads and early comparisons);
+    # the other kinds' listings are read alongside it.
+    first, *others = kinds.all()
+    alongside = {k.name: reads.submit(k.list_live, client) for k in others}
     live_items: dict[Kind, list[Mapping[str, Any]]] = {
-        k.name: k.list_live(client, on_items=reads.offer) for k in kinds.all()  # type: ignore[misc]
+        first.name: first.list_live(client, on_items=early.on_items),  # type: ignore[misc]
+        **{name: listing.result() for name, listing in alongside.items()},
     }
     matching = match(definitions, live_items)
     problems: list[Problem] = []
@@ -85,7 +97,7 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
         if prune is not None and prune.covers(str(item.get("name", "")))
     ]
     full = _read_full(client, reads, ok, deletions)
-    catalog = _Catalog(client, definitions, ok)
+    catalog.settle(client, ok)
 
     changes: list[Change] = []
     rotations: list[Hint] = []
@@ -102,8 +114,9 @@ def _plan(client: PolytomicClient, reads: Reads, definitions: Sequence[Definitio
             problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
             continue
         # (a sync deleted between the listing and the read is simply not live any more: a create)
+        taken = early.take(d, live) if live is not None else None  # compared during the listing
         try:
-            change = _change(planned(d), live, resolver, catalog)
+            change = taken.result() if taken is not None else _change(planned(d), live, resolver, catalog)
         except _Unresolved as exc:
             problems.extend(_problem(d, text, path) for path, text in exc.problems)
             continue
@@ -221,15 +234,40 @@ def _read_full(
 
 
 class _Catalog:
-    """Connections and models, read once and only when a definition needs them."""
+    """Connections and models, read once and only when a definition needs them.
 
-    def __init__(self, client: PolytomicClient, definitions: Sequence[Definition], matches: Sequence[Match]) -> None:
+    The lists a reference names are read on the plan's pool while the syncs are listed; the
+    connections only a comparison needs (``target.configuration`` defaults) once the matches say so."""
+
+    def __init__(self, client: PolytomicClient, reads: Reads, definitions: Sequence[Definition]) -> None:
         schemes: set[str] = set()
         for d in definitions:
             schemes |= schemes_in(d.spec)
+        self._connections = reads.submit(client.list_connections) if "connection" in schemes else None
+        self._models = reads.submit(client.list_models) if "model" in schemes else None
+        self.connections: list[dict[str, Any]] = []
+        self.models: list[dict[str, Any]] = []
+        self._resolver: Resolver | None = None
+        #: whether model syncs can be compared before the listing ends (their connections are being read)
+        self.early = self._connections is not None
+
+    def _wait(self) -> None:
+        self.connections = self._connections.result() if self._connections is not None else self.connections
+        self.models = self._models.result() if self._models is not None else self.models
+
+    def early_resolver(self) -> Resolver:
+        """Connections and models only (for definitions without sync references), once read."""
+        if self._resolver is None:
+            self._wait()
+            self._resolver = Resolver(self.connections_by_name(), self.models_by_name())
+        return self._resolver
+
+    def settle(self, client: PolytomicClient, matches: Sequence[Match]) -> None:
+        """The lists as the comparisons need them, once the listing is matched."""
+        self._wait()
         compares_model = any(m.item is not None and kinds.get(m.definition.kind).has_target for m in matches)
-        self.connections = client.list_connections() if "connection" in schemes or compares_model else []
-        self.models = client.list_models() if "model" in schemes else []
+        if self._connections is None and compares_model:
+            self.connections = client.list_connections()
 
     def ensure_connections(self, client: PolytomicClient) -> None:
         if not self.connections:
