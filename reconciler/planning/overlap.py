@@ -18,6 +18,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Mapping, Sequence
 
+from reconciler import kinds
 from reconciler.definitions.model import Definition
 from reconciler.planning.model import Change
 from reconciler.planning.prefetch import Reads
@@ -82,9 +83,11 @@ class EarlyChanges:
 
 
 def _candidates(definitions: Sequence[Definition]) -> tuple[dict[Any, Definition], dict[Any, Definition]]:
-    """Model-sync definitions that can be compared early, by pinned id and by (unique) name."""
-    free = [d for d in definitions if d.kind == "ModelSync" and not sync_refs(d.spec)]
-    names = Counter(d.name for d in definitions if d.kind == "ModelSync" and not d.pinned_id)
+    """Definitions of the kind whose listing the planner pages (the registry's first: model syncs)
+    that can be compared early, by pinned id and by (unique) name."""
+    paged = kinds.all()[0].name
+    free = [d for d in definitions if d.kind == paged and not sync_refs(d.spec)]
+    names = Counter(d.name for d in definitions if d.kind == paged and not d.pinned_id)
     return ({d.pinned_id: d for d in free if d.pinned_id},
             {d.name: d for d in free if not d.pinned_id and names[d.name] == 1})
 
