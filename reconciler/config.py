@@ -115,7 +115,8 @@ def _read(path: Path) -> Any:
         if problems:
             first = problems[0]
             where = f"{first.path}: " if first.path else ""
-            raise ConfigError(f"{first.position}: not valid YAML: {where}{first.message.removeprefix('invalid YAML: ')}")
+            message = first.message.removeprefix("invalid YAML: ")
+            raise ConfigError(f"{first.position}: not valid YAML: {where}{message}")
         documents.append(document)
     if len(documents) > 1:
         raise ConfigError(f"{path}: holds {len(documents)} YAML documents; settings are one YAML document")

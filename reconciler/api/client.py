@@ -7,7 +7,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar, cast
 
 import httpx
 
@@ -109,8 +109,8 @@ class PolytomicClient:
         """
         data = _data(self.send(method, path, params=params, json=json, idempotency_key=idempotency_key, write=write))
         if expect is not None and not isinstance(data, expect):
-            raise ApiError(f"unexpected answer from the API: expected {_SHAPES[expect]} under `data`, got {_shape(data)}",
-                           method=method, url=self._url(path))
+            raise ApiError(f"unexpected answer from the API: expected {_SHAPES[cast(Any, expect)]} under `data`, "
+                           f"got {_shape(data)}", method=method, url=self._url(path))
         return data
 
     def send(
@@ -182,8 +182,9 @@ class PolytomicClient:
         finally:
             response.close()
         # the chunks are decoded already (gzip and the like): the copy must not decode them again
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
-        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
+        kept = [(k, v) for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=kept, content=b"".join(chunks), request=request,
                               extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
 
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError, write: bool) -> ApiError:
@@ -230,12 +231,14 @@ class PolytomicClient:
 
     # ---- model syncs ----------------------------------------------------------------------
 
-    def iter_model_sync_pages(self, page_token: str | None = None, **filters: Any) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+    def iter_model_sync_pages(self, page_token: str | None = None,
+                              **filters: Any) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
         """Pages of ``GET /api/syncs`` as (items, next token), following tokens unchanged."""
         token = page_token
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"limit": PAGE_LIMIT, **{k: _param(v) for k, v in filters.items() if v is not None}}
+            params: dict[str, Any] = {"limit": PAGE_LIMIT,
+                                      **{k: _param(v) for k, v in filters.items() if v is not None}}
             if token:
                 params["page_token"] = token
                 seen.add(token)

@@ -37,7 +37,9 @@ class ValidationResult:
     def summary(self) -> str:
         """``3 files, 7 definitions, 2 errors``."""
         counts = [(self.files, "file"), (len(self.definitions), "definition"), (len(self.problems), "error")]
-        return ", ".join(_count(n, word) for n, word in counts + [(len(self.warnings), "warning")] * bool(self.warnings))
+        if self.warnings:
+            counts.append((len(self.warnings), "warning"))
+        return ", ".join(_count(n, word) for n, word in counts)
 
 
 def _count(n: int, word: str) -> str:

@@ -155,7 +155,8 @@ def _one_of(schema: dict[str, Any], formats: Any, pattern: Any) -> Check:
     if not all(isinstance(t, str) and t in _TYPES for t in types) or len(set(types)) != len(types) \
             or {"integer", "number"} <= set(types):
         raise Unsupported("oneOf whose branches are not told apart by type")
-    tests = [(_TYPES[t], build(b, formats=formats, pattern=pattern)) for t, b in zip(types, branches)]
+    tests = [(_TYPES[str(t)], build(b, formats=formats, pattern=pattern))
+             for t, b in zip(types, branches, strict=True)]
 
     def check(v: Any) -> bool:
         for of_type, test in tests:

@@ -17,7 +17,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -138,12 +138,12 @@ class _Builder:
             if tag != _STR:
                 self.doc.texts.setdefault(path, value)
             try:
-                return self.scalar(node, path)
+                return self.scalar(cast(ScalarNode, node), path)
             except (ValueError, KeyError, TypeError, yaml.YAMLError):
                 return self.refuse(node, path, f"{value!r} cannot be read as {_short(tag)}")
         if kind is SequenceNode:
             return [self.build(item, sys.intern(f"{path}[{i}]")) for i, item in enumerate(node.value)]
-        return self.mapping(node, path)
+        return self.mapping(cast(MappingNode, node), path)
 
     def refuse(self, node: Node, path: str, message: str) -> None:
         """Record a problem for a value we will not build; no further messages about its path."""

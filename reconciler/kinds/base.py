@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Container, Mapping
 
 if TYPE_CHECKING:
+    from reconciler.definitions.model import Kind
     from reconciler.api.client import PolytomicClient
     from reconciler.definitions.schema import Problem
     from reconciler.planning.diff import ListRule
@@ -69,7 +70,7 @@ class ExportRule:
 class SyncKind:
     """One kind of sync (``ModelSync``, ``BulkSync``): its wire facts, comparison rules and hooks."""
 
-    name: str
+    name: Kind
     label: str  # short word in tables ("model")
     ref_scheme: str  # ``${sync:NAME}``-style reference scheme naming a sync of this kind
     request_schema: str  # the OpenAPI create request

@@ -27,6 +27,10 @@ class Matching:
     matches: tuple[Match, ...]
     unmanaged: tuple[tuple[Kind, Mapping[str, Any]], ...]  # live syncs no definition claims
 
+    def unrefused(self) -> list[Match]:
+        """The matches the tool did not refuse (no problem)."""
+        return [m for m in self.matches if not m.problem]
+
 
 def match(definitions: Sequence[Definition], live: Mapping[Kind, Sequence[Mapping[str, Any]]]) -> Matching:
     """Match every definition; list the live syncs nobody claims (namesakes of a definition are claimed)."""

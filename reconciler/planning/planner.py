@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from contextlib import closing
 from typing import Any, Mapping, Sequence
 
@@ -35,8 +36,9 @@ from reconciler.planning.cache import ReadCache
 from reconciler.planning.catalogue import Catalogue, check_changes
 from reconciler.planning.diff import diff_views
 from reconciler.planning.hints import rename_hints
-from reconciler.planning.identity import Match, match
-from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged, fingerprint
+from reconciler.planning.identity import Match, Matching, match
+from reconciler.planning.model import (Action, Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged,
+                                       fingerprint)
 from reconciler.planning.names import same_name
 from reconciler.planning.overlap import EarlyChanges
 from reconciler.planning.ownership import owned_unmanaged, ownership_hints
@@ -75,65 +77,123 @@ def plan_against(
 def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges, catalog: _Catalog,
           definitions: Sequence[Definition], prune: PruneScope | None,
           owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
-    # The first kind's listing is paged here (its pages start the reads and early comparisons);
-    # the other kinds' listings are read alongside it.
-    first, *others = kinds.all()
-    alongside = {k.name: reads.submit(k.list_live, client) for k in others}
-    live_items: dict[Kind, list[Mapping[str, Any]]] = {
-        first.name: first.list_live(client, on_items=early.on_items),  # type: ignore[misc]
-        **{name: listing.result() for name, listing in alongside.items()},
-    }
+    live_items = _list_live(client, reads, early)
     matching = match(definitions, live_items)
-    problems: list[Problem] = []
-    ok: list[Match] = []
-    for m in matching.matches:
-        if m.problem:
-            problems.append(_problem(m.definition, m.problem))
-        else:
-            ok.append(m)
-
-    deletions = [
-        (kind, item) for kind, item in matching.unmanaged
-        if prune is not None and prune.covers(str(item.get("name", "")))
-    ]
+    problems = [_problem(m.definition, m.problem) for m in matching.matches if m.problem]
+    ok = matching.unrefused()
+    deletions = _prune_candidates(matching, prune)
     full = _read_full(client, reads, ok, deletions)
     catalog.settle(client, ok)
-
-    changes: list[Change] = []
-    rotations: list[Hint] = []
-    target_hints: list[Hint] = []
-    created: list[tuple[Definition, Change]] = []
-    sent: list[tuple[Change, Definition]] = []
-    pending = frozenset(f"{m.definition.kind}/{m.definition.name}" for m in ok if m.item is None)
     syncs = _sync_names(ok, live_items)
-    resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, pending)
+    resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, _created_keys(ok))
+    compared = _compare_all(ok, full, early, resolver, catalog, resend_write_only)
+    problems += compared.problems
+    unknown = check_changes(Catalogue(client, reads.submit, catalog.connections or None), compared.sent)
+    problems += [problem for _, problem in unknown]
+    refused_ids = {id(bad) for bad, _ in unknown}  # not planned
+    changes = [c for c in compared.changes if id(c) not in refused_ids]
+    created = [(d, c) for d, c in compared.created if id(c) not in refused_ids]
+    deletes, refused = _delete_changes(deletions, full, _referenced(ok, syncs) if deletions else {})
+    changes += deletes
+    problems += refused
+    every_unmanaged = _unmanaged(matching, {c.sync_id for c in deletes})
+    unmanaged, unowned = owned_unmanaged(every_unmanaged, owns)
+    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok])
+    hints += compared.hints()
+    hints += _rename_hints(client, catalog, resolver, created, matching, unmanaged)
+    return Plan(
+        changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
+        unmanaged=unmanaged,
+        problems=_sorted_problems(problems),
+        hints=hints,
+        unowned=unowned,
+        not_listed=tuple(u for u in every_unmanaged if u not in set(unmanaged)),
+        unknown_variables=tuple(missing_variables([m.definition for m in ok])),
+    )
+
+
+def _sorted_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message)))
+
+
+def _created_keys(matches: Sequence[Match]) -> frozenset[str]:
+    """``Kind/name`` of each definition with nothing live yet (the plan creates it)."""
+    return frozenset(f"{m.definition.kind}/{m.definition.name}" for m in matches if m.item is None)
+
+
+def _prune_candidates(matching: Matching, prune: PruneScope | None) -> list[tuple[Kind, Mapping[str, Any]]]:
+    """The unmanaged syncs inside the prune scope (none without --prune)."""
+    if prune is None:
+        return []
+    return [(kind, item) for kind, item in matching.unmanaged if prune.covers(str(item.get("name", "")))]
+
+
+def _unmanaged(matching: Matching, deleting: set[str | None]) -> tuple[Unmanaged, ...]:
+    """The live syncs no definition claims and the plan does not delete, sorted."""
+    left = (Unmanaged(kind, str(item["id"]), str(item.get("name", ""))) for kind, item in matching.unmanaged
+            if str(item["id"]) not in deleting)
+    return tuple(sorted(left, key=lambda u: (u.kind, u.name, u.sync_id)))
+
+
+def _list_live(client: PolytomicClient, reads: Reads, early: EarlyChanges) -> dict[Kind, list[dict[str, Any]]]:
+    """Every kind's listing. The first kind's is paged here (its pages start the reads and the
+    early comparisons); the other kinds' listings are read alongside it."""
+    first, *others = kinds.all()
+    alongside = {k.name: reads.submit(k.list_live, client) for k in others}
+    return {
+        first.name: first.list_live(client, on_items=early.on_items),
+        **{name: listing.result() for name, listing in alongside.items()},
+    }
+
+
+@dataclass
+class _Compared:
+    """What comparing every matched definition with its live sync gave."""
+
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rotations: list[Hint] = field(default_factory=list)
+    target_hints: list[Hint] = field(default_factory=list)
+    created: list[tuple[Definition, Change]] = field(default_factory=list)
+    sent: list[tuple[Change, Definition]] = field(default_factory=list)
+
+    def hints(self) -> tuple[Hint, ...]:
+        return tuple(self.rotations) + tuple(sorted(self.target_hints,
+                                                    key=lambda h: (h.kind or "", h.name or "", h.message)))
+
+
+def _compare_all(ok: Sequence[Match], full: dict[tuple[Kind, str], dict[str, Any]], early: EarlyChanges,
+                 resolver: Resolver, catalog: _Catalog, resend_write_only: frozenset[str]) -> _Compared:
+    out = _Compared()
     for m in ok:
         d = m.definition
         live = full.pop((d.kind, m.sync_id), None) if m.sync_id else None  # (one match per sync: freed as we go)
         if m.sync_id and live is None and d.pinned_id:
-            problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
+            out.problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
             continue
         # (a sync deleted between the listing and the read is simply not live any more: a create)
         taken = early.take(d, live) if live is not None else None  # compared during the listing
         try:
             change = taken.result() if taken is not None else _change(planned(d), live, resolver, catalog)
         except _Unresolved as exc:
-            problems.extend(_problem(d, text, path) for path, text in exc.problems)
+            out.problems.extend(_problem(d, text, path) for path, text in exc.problems)
             continue
         change, hints = resend(change, d, live, d.name in resend_write_only)
-        rotations.extend(hints)
-        changes.append(change)
+        out.rotations.extend(hints)
+        out.changes.append(change)
         hint = target_create.hint(d, live) if live is not None else None
-        target_hints += [hint] if hint else []
+        out.target_hints += [hint] if hint else []
         if change.action == "create":
-            created.append((d, change))
-        sent.append((change, d))
-    unknown = check_changes(Catalogue(client, reads.submit, catalog.connections or None), sent)
-    problems += [problem for _, problem in unknown]
-    changes = [c for c in changes if all(c is not bad for bad, _ in unknown)]  # not planned
-    created = [(d, c) for d, c in created if all(c is not bad for bad, _ in unknown)]
+            out.created.append((d, change))
+        out.sent.append((change, d))
+    return out
 
-    referenced = _referenced(ok, syncs) if deletions else {}
+
+def _delete_changes(deletions: Sequence[tuple[Kind, Mapping[str, Any]]], full: Mapping[tuple[Kind, str], Any],
+                    referenced: Mapping[str, list[str]]) -> tuple[list[Change], list[Problem]]:
+    """The prune deletions still live, and a problem for each one another sync refers to."""
+    changes: list[Change] = []
+    problems: list[Problem] = []
     for kind, item in deletions:
         sync_id = str(item["id"])
         live = full.get((kind, sync_id))
@@ -148,30 +208,18 @@ def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges, catalog: _
             continue
         changes.append(Change(kind=kind, name=str(item.get("name", "")), action="delete", sync_id=sync_id,
                               diffs=tuple(_delete_diffs(kind, live)), fingerprint=fingerprint(live)))
-    deleting = {c.sync_id for c in changes if c.action == "delete"}
-    unmanaged = tuple(sorted(
-        (Unmanaged(kind, str(item["id"]), str(item.get("name", ""))) for kind, item in matching.unmanaged
-         if str(item["id"]) not in deleting),
-        key=lambda u: (u.kind, u.name, u.sync_id),
-    ))
-    every_unmanaged = unmanaged
-    unmanaged, unowned = owned_unmanaged(unmanaged, owns)
-    hints = ownership_hints(unmanaged, unowned, owns) + unknown_hints([m.definition for m in ok]) + tuple(rotations)
-    hints += tuple(sorted(target_hints, key=lambda h: (h.kind or "", h.name or "", h.message)))
+    return changes, problems
+
+
+def _rename_hints(client: PolytomicClient, catalog: _Catalog, resolver: Resolver,
+                  created: Sequence[tuple[Definition, Change]], matching: Matching,
+                  unmanaged: Sequence[Unmanaged]) -> tuple[Hint, ...]:
+    """Creates that look like a listed unmanaged sync renamed (bounded reads)."""
     listed = {u.sync_id for u in unmanaged}
     candidates = [(k, i) for k, i in matching.unmanaged if str(i["id"]) in listed]
     if any(kinds.get(d.kind).has_target for d, _ in created) and any(kinds.get(k).has_target for k, _ in candidates):
         catalog.ensure_connections(client)  # comparing a model sync needs its connection's defaults
-    hints += rename_hints(client, created, candidates, lambda d, live: _same_but_name(d, live, resolver, catalog))
-    return Plan(
-        changes=tuple(sorted(changes, key=lambda c: (c.kind, c.name, c.sync_id or ""))),
-        unmanaged=unmanaged,
-        problems=tuple(sorted(problems, key=lambda p: (p.kind or "", p.name or "", p.message))),
-        hints=hints,
-        unowned=unowned,
-        not_listed=tuple(u for u in every_unmanaged if u not in set(unmanaged)),
-        unknown_variables=tuple(missing_variables([m.definition for m in ok])),
-    )
+    return rename_hints(client, created, candidates, lambda d, live: _same_but_name(d, live, resolver, catalog))
 
 
 def _referenced(matches: Sequence[Match], syncs: Mapping[tuple[str, str], list[str]]) -> dict[str, list[str]]:
@@ -288,7 +336,8 @@ class _Catalog:
         return {}
 
 
-def _sync_names(matches: Sequence[Match], live: Mapping[Kind, Sequence[Mapping[str, Any]]]) -> dict[tuple[str, str], list[str]]:
+def _sync_names(matches: Sequence[Match],
+                live: Mapping[Kind, Sequence[Mapping[str, Any]]]) -> dict[tuple[str, str], list[str]]:
     """(kind, name) -> live ids; a managed sync is known by its definition's name (not by a live
     name it is being renamed from: a reference to that would resolve once and fail after apply)."""
     names: dict[tuple[str, str], list[str]] = {}
@@ -361,7 +410,7 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
         carry.drop_ignored(d.kind, desired_view, path)
         carry.drop_ignored(d.kind, live_view, path)
     diffs = diff_views(d.kind, live_view, desired_view)
-    action = "update" if diffs else "no-op"
+    action: Action = "update" if diffs else "no-op"
     if diffs:
         diffs += _write_only_diffs(d.kind, body)
     return Change(kind=d.kind, name=d.name, action=action, sync_id=sync_id, source=d.position,

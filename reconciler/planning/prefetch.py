@@ -109,7 +109,7 @@ class Reads:
         if self.cache is not None:
             hit = self.cache.get(url, stamp)
             if hit is not None:
-                return hit  # type: ignore[no-any-return]
+                return hit
         value = read()
         self._keep(kind, item, url, stamp, value)
         return value
@@ -121,5 +121,7 @@ class Reads:
     def _keep(self, kind: Kind, item: Mapping[str, Any], url: str, stamp: Any, value: Any) -> None:
         if self.cache is None:
             return
-        definition = self._by_id.get((kind, item.get("id"))) or self._by_name.get((kind, item.get("name")))
+        sync_id, name = item.get("id"), item.get("name")
+        definition = ((self._by_id.get((kind, sync_id)) if isinstance(sync_id, str) else None)
+                      or (self._by_name.get((kind, name)) if isinstance(name, str) else None))
         self.cache.put(url, stamp, value, sensitive_paths=definition.sensitive_paths if definition else ())

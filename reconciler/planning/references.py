@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping  # isinstance checks: typing's alias is three times slower
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Sequence
 
 from reconciler.definitions.grammar import OPEN, REFERENCE_IN_TEXT, references_in, sync_kind
 from reconciler.definitions.schema import suggest
@@ -82,7 +82,7 @@ def sync_refs(value: Any) -> set[tuple[str, str]]:
     return found
 
 
-def by_name(items: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+def by_name(items: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in items:
         if isinstance(item.get("name"), str) and isinstance(item.get("id"), str):

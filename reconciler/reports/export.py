@@ -121,7 +121,7 @@ def read_live_syncs(
     wanted: list[tuple[Kind, dict[str, Any]]] = []
     for kind in registry.all():
         if kinds is None or kind.name in kinds:
-            wanted += [(kind.name, s) for s in kind.list_live(client)]  # type: ignore[misc]
+            wanted += [(kind.name, s) for s in kind.list_live(client)]
     if name_prefix:
         wanted = [(k, s) for k, s in wanted if str(s.get("name", "")).startswith(name_prefix)]
     wanted.sort(key=lambda item: (item[0], str(item[1].get("id", ""))))
@@ -226,7 +226,8 @@ def without_server_defaults(kind: Kind, body: dict[str, Any], catalog: Catalog) 
 
 def _without_computed_type(identity: Mapping[str, Any], catalog: Catalog) -> Mapping[str, Any]:
     """The identity without ``remote_field_type_id`` when it is the one the catalogue computes."""
-    source = identity.get("source") if isinstance(identity.get("source"), Mapping) else {}
+    given = identity.get("source")
+    source: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     computed = catalog.field_type(source.get("model_id"), source.get("field"))
     if computed is not None and identity["remote_field_type_id"] == computed:
         return {k: v for k, v in identity.items() if k != "remote_field_type_id"}
@@ -426,7 +427,7 @@ class _Dumper(yaml.SafeDumper):
     def process_scalar(self) -> None:
         # Invisible characters are written as escapes (``\u200B``) so that a reviewer sees them.
         visible = self.allow_unicode
-        if self.style == '"' and _has_invisible(self.event.value):
+        if self.style == '"' and _has_invisible(getattr(self.event, "value", "")):
             self.allow_unicode = False
         try:
             super().process_scalar()

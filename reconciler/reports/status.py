@@ -52,7 +52,7 @@ def read_status(client: PolytomicClient, kind: Kind, sync_id: str) -> StatusSnap
 
 def list_live(client: PolytomicClient, kinds: Sequence[Kind] | None = None) -> dict[Kind, list[dict[str, Any]]]:
     """Every live sync of the given kinds (default: all; list items, light or full)."""
-    return {kind.name: kind.list_live(client) for kind in registry.all()  # type: ignore[misc]
+    return {kind.name: kind.list_live(client) for kind in registry.all()
             if kinds is None or kind.name in kinds}
 
 
