@@ -23,6 +23,10 @@ WRAP = 100  # a diff line longer than this shows its values as indented JSON, on
 
 def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = FULL_PLAN) -> str:
     """The plan as a PR comment of at most ``limit`` bytes (sections trimmed with counts beyond it)."""
+    return fit(_head(plan), _sections(plan), [], limit=limit, full_at=full_at)
+
+
+def _head(plan: Plan) -> list[str]:
     summary = plan.summary
     head = [MARKER, "## Reconciler plan", "", f"**{escape(summary.line())}**", ""]
     head += [
@@ -32,6 +36,14 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
         f"| {summary.errors} |",
         "",
     ]
+    if not plan.pending and plan.problems:
+        head += ["No changes for the syncs that could be planned; see the errors below.", ""]
+    elif not plan.pending:
+        head += ["No changes: the live syncs match the definitions.", ""]
+    return head
+
+
+def _sections(plan: Plan) -> list[Section]:
     sections = []
     if plan.problems:
         sections.append(Section(f"### Errors ({len(plan.problems)})", "error",
@@ -39,10 +51,6 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
     pending = plan.pending
     if pending:
         sections.append(Section(f"### Changes ({len(pending)})", "change", tuple(change_item(c) for c in pending)))
-    elif plan.problems:
-        head += ["No changes for the syncs that could be planned; see the errors below.", ""]
-    else:
-        head += ["No changes: the live syncs match the definitions.", ""]
     if plan.unmanaged:
         sections.append(Section(f"### Unmanaged live syncs ({len(plan.unmanaged)})", "unmanaged sync",
                                 tuple(Item((f"- {item.kind} {code(item.name)} ({code(item.sync_id)})",))
@@ -58,7 +66,7 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_BUDGET, full_at: str = F
                                 tuple(Item((f"- {c.kind} {code(c.name)} ({code(c.sync_id or '')})",))
                                       for c in unchanged),
                                 collapsed=True))
-    return fit(head, sections, [], limit=limit, full_at=full_at)
+    return sections
 
 
 def change_item(change: Change) -> Item:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler import kinds
-from reconciler.render.values import position_json, shown_name, visible
+from reconciler.render.values import label, position_json, visible
 from reconciler.reports.executions import Counts, Execution
 from reconciler.render.drift import execution_json
 from reconciler.reports.status import StatusReport, StatusRow
@@ -144,15 +144,15 @@ def _num(value: int | None) -> str:
 def _notes(report: StatusReport) -> list[str]:
     notes = []
     for row in report.rows:
-        label = f"{row.kind} {shown_name(row.name)}"
+        where = label(row.kind, row.name)
         if row.error:
-            notes.append(f"{label}: error: {row.error}")
+            notes.append(f"{where}: error: {row.error}")
             continue
         snapshot = row.snapshot
         for which, execution in (("current", snapshot.current if snapshot else None),
                                  ("last", snapshot.last if snapshot else None)):
             for message in execution.errors if execution else ():
-                notes.append(f"{label}: {which} execution error: {message}")
+                notes.append(f"{where}: {which} execution error: {message}")
     return notes
 
 
