@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import click
 
 from reconciler import __version__
-from reconciler.cli import apply as apply_cmd
-from reconciler.cli import docs as docs_cmd
-from reconciler.cli import drift as drift_cmd
-from reconciler.cli import emulator as emulator_cmd
-from reconciler.cli import export as export_cmd
-from reconciler.cli import plan as plan_cmd
-from reconciler.cli import show as show_cmd
-from reconciler.cli import status as status_cmd
-from reconciler.cli import validate as validate_cmd
+
+# Each command's module, imported only when the command runs (or help lists it): `validate`
+# never pays for the HTTP client, the planner or the applier.
+COMMAND_MODULES = {name: f"reconciler.cli.{name}" for name in
+                   ("validate", "plan", "show", "apply", "drift", "status", "export", "emulator", "docs")}
+
+
+class _LazyCommands(MutableMapping[str, click.Command]):
+    """The command table: names known up front, each command loaded from its module on first use."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = modules
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            if name not in self._modules:
+                raise KeyError(name)
+            self._loaded[name] = importlib.import_module(self._modules[name]).command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._loaded.pop(name, None)
+        self._modules.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._modules, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(set(self._modules) | set(self._loaded))
 
 
 class _Main(click.Group):
@@ -40,7 +66,8 @@ class _Main(click.Group):
             raise
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, commands=_LazyCommands(dict(COMMAND_MODULES)),
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Sync-as-code for Polytomic: keep model syncs and bulk syncs as YAML in git.
@@ -48,6 +75,3 @@ def main() -> None:
     Documentation, offline: `reconciler docs` lists the topics (ci, definitions, apply, ...).
     """
 
-
-for _module in (validate_cmd, plan_cmd, show_cmd, apply_cmd, drift_cmd, status_cmd, export_cmd, emulator_cmd, docs_cmd):
-    main.add_command(_module.command)

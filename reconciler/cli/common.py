@@ -13,19 +13,22 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
-import httpx
 
-from reconciler.api import PolytomicClient, RetryPolicy
-from reconciler.api.stop import Stop
 from reconciler.config import CONFIG_FILE, ApiSettings, ProjectConfig, load_project_config
 from reconciler.errors import ConfigError, DefinitionError, Interrupted, InvalidDefinitions, ReconcilerError
 from reconciler.secrets import redactor
 from reconciler.settings import RuntimeFlags
 from reconciler.settings import resolve as resolve_settings
 from reconciler.usecases.common import Connect
+
+if TYPE_CHECKING:  # (the HTTP stack is imported by the commands that call the API, not by validate)
+    import httpx
+
+    from reconciler.api import PolytomicClient, RetryPolicy
+    from reconciler.api.stop import Stop
 
 F = TypeVar("F", bound=Callable[..., Any])
 VERBOSE_KEY = "reconciler.verbose"
@@ -246,5 +249,7 @@ def _seams() -> Seams:
 def make_client(settings: ApiSettings, *, parallelism: int = 4, retry: RetryPolicy | None = None,
                 stop: Stop | None = None) -> PolytomicClient:
     """The one place a command builds its API client (the transport seam is honoured here)."""
+    from reconciler.api import PolytomicClient
+
     return PolytomicClient(settings, max_connections=max(8, parallelism * 2), retry=retry, stop=stop,
                            transport=_seams().transport)

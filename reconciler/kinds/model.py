@@ -9,9 +9,15 @@ from reconciler.kinds.base import ExportRule, MergedList, Routes, SyncKind, Writ
 from reconciler.planning.align import align_filter
 from reconciler.planning.diff import ListRule, field_ref, keyed
 from reconciler.planning.liveread import model_request
-from reconciler.planning.prefetch import is_full_model_item
 from reconciler.planning.views import model_view
 from reconciler.reports.executions import model_execution
+
+
+FULL_ITEM_KEYS = ("fields", "target")  # a model-sync list item carrying these is the full object
+
+
+def _is_full_item(item: Mapping[str, Any]) -> bool:
+    return all(key in item for key in FULL_ITEM_KEYS)
 
 
 def _list_live(client: Any, on_items: Any = None) -> list[dict[str, Any]]:
@@ -74,7 +80,7 @@ KIND = SyncKind(
     request_from_live=model_request,
     parse_execution=model_execution,
     list_live=_list_live,
-    is_full_item=is_full_model_item,
+    is_full_item=_is_full_item,
     check=model_sync_problems,
     warn=override_warnings,
 )

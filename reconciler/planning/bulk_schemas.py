@@ -8,11 +8,13 @@ not selected has no setting that matters). Reads per bulk sync: 1 + the number o
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import quote
 
-from reconciler.api.client import PolytomicClient
 from reconciler.errors import ApiError
+
+if TYPE_CHECKING:
+    from reconciler.api.client import PolytomicClient
 
 
 def read_schemas(client: PolytomicClient, sync_id: str) -> list[dict[str, Any]]:

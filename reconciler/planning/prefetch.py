@@ -15,24 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from reconciler import kinds
-from reconciler.api.client import PolytomicClient
 from reconciler.config import DEFAULT_PARALLELISM, ProjectConfig
 from reconciler.definitions.model import Definition, Kind
 from reconciler.planning.bulk_schemas import read_schemas
 from reconciler.planning.cache import ReadCache
 
-FULL_ITEM_KEYS = ("fields", "target")  # a model-sync list item carrying these is the full object
+if TYPE_CHECKING:
+    from reconciler.api.client import PolytomicClient
+
 #: Live syncs read at once by plan and drift unless --parallelism or reconciler.yaml says otherwise:
 #: reads change nothing, and at 20 ms a request ten at a time is slower than the listing needs.
 DEFAULT_READ_PARALLELISM = 16
 T = TypeVar("T")
-
-
-def is_full_model_item(item: Mapping[str, Any]) -> bool:
-    return all(key in item for key in FULL_ITEM_KEYS)
 
 
 def read_parallelism(flag: int | None, project: ProjectConfig) -> int:
@@ -69,7 +66,7 @@ class Reads:
         """Called with each page of the model-sync listing: start reading the candidates."""
         for item in items:
             sync_id = item.get("id")
-            if not isinstance(sync_id, str) or is_full_model_item(item):
+            if not isinstance(sync_id, str) or kinds.all()[0].is_full_item(item):  # (the paged listing's kind)
                 continue
             if sync_id in self.ids or item.get("name") in self.names:
                 stamp = item.get("updated_at")

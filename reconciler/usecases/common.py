@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from reconciler import kinds
-from reconciler.api.client import PolytomicClient
 from reconciler.config import Ownership, ProjectConfig, PruneScope
 from reconciler.definitions.interpolate import UnknownValue, UnsetAllowed
 from reconciler.definitions.model import Definition
 from reconciler.errors import ConfigError
 from reconciler.planning import paths as field_paths
-from reconciler.planning.cache import ReadCache
 from reconciler.planning.model import Plan
 from reconciler.planning.ownership import NARROWED
 from reconciler.planning.rotation import check_names
 from reconciler.planning.targeting import Selection, refuse_prune, select
 from reconciler.secrets import redactor
 
+if TYPE_CHECKING:  # (validate imports this module: the HTTP stack stays out of it)
+    from reconciler.api.client import PolytomicClient
+    from reconciler.planning.cache import ReadCache
+
 #: Builds the API client when the use case needs it (given how many requests it runs at once), so
 #: that the settings are resolved, and their errors raised, at the same point of every command.
-Connect = Callable[[int], PolytomicClient]
+Connect = Callable[[int], "PolytomicClient"]
 Warn = Callable[[str], None]
 
 
@@ -100,6 +102,8 @@ def _register_passphrases(value: Any) -> None:
 
 
 def open_cache(client: PolytomicClient, refresh: bool, warn: Warn, environ: Mapping[str, str]) -> ReadCache:
+    from reconciler.planning.cache import ReadCache
+
     cache = ReadCache.for_settings(client.settings, refresh=refresh, environ=environ)
     for warning in cache.warnings:
         warn(f"Warning: {warning}")
