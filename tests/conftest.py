@@ -5,8 +5,11 @@ from collections.abc import Iterator
 import pytest
 
 from reconciler.secrets import redactor
-from tests.support.emulator import Emulator, start_emulator
+from tests.support.emulator import Emulator, EmulatorControls, start_emulator
 from tests.support.inprocess import InProcessEmulator
+
+#: fixtures that reach an emulator process over sockets: their tests are end-to-end (marker e2e)
+SOCKET_FIXTURES = ("socket_emulator", "emulator_process")
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +28,8 @@ def emulator_process() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def emulator(emulator_process: Emulator) -> Emulator:
-    """A running emulator, reset to the freshly seeded demo organisation before each test."""
+def socket_emulator(emulator_process: Emulator) -> Emulator:
+    """The emulator process over sockets (for the installed CLI), reset to the seeded demo organisation."""
     emulator_process.reset()
     return emulator_process
 
@@ -43,3 +46,18 @@ def inprocess(inprocess_session: InProcessEmulator) -> InProcessEmulator:
     """The emulator in this process (through the client's transport seam), reset before each test."""
     inprocess_session.reset()
     return inprocess_session
+
+
+@pytest.fixture
+def emulator(request: pytest.FixtureRequest) -> EmulatorControls:
+    """The emulator, reset to the freshly seeded demo organisation: in this process (`run_cli` runs
+    whole commands in this process against it), or the socket one for tests marked `e2e`."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return request.getfixturevalue("socket_emulator")
+    return request.getfixturevalue("inprocess")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in SOCKET_FIXTURES):
+            item.add_marker(pytest.mark.e2e)

@@ -57,6 +57,7 @@ def test_a_dribbling_body_is_cut_at_the_total_deadline(emulator: Emulator, tmp_p
     assert result.returncode == 1 and "total deadline" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # the client's peak memory, without the server's
 def test_an_oversized_answer_is_refused_while_streaming(emulator: Emulator) -> None:
     emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "pad", "bytes": 8_000_000})
     with client_for(emulator) as client:

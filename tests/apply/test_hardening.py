@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -39,6 +41,7 @@ def test_usage_mistakes_exit_1_never_2(emulator: Emulator, tmp_path: Path) -> No
         assert "Error:" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # Retry-After waited for real
 def test_retry_after_longer_than_the_backoff_cap_is_waited_in_full(emulator: Emulator, tmp_path: Path) -> None:
     # With a 0.02 s base delay the backoff cap is 1.28 s; a server asking for 2 s must get 2 s.
     defs, cwd = _setup(tmp_path, model_sync("First"), model_sync("Second"))
@@ -103,6 +106,7 @@ def test_unreadable_or_broken_reconciler_yaml_is_one_line(tmp_path: Path, monkey
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "not valid YAML" in lines[0], result.output
 
 
+@pytest.mark.e2e  # a closed stdin: the installed CLI
 def test_closed_stdin_without_auto_approve_is_one_line_and_sends_nothing(emulator: Emulator, tmp_path: Path) -> None:
     import subprocess
 
@@ -175,6 +179,7 @@ def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emu
     assert live_names(emulator)[("BulkSync", "Replicate")] == 1
 
 
+@pytest.mark.e2e  # a pseudo-terminal: the installed CLI
 def test_terminal_progress_line_never_shows_part_of_a_secret(emulator: Emulator, tmp_path: Path) -> None:
     # The progress line is cut to the terminal width: cutting before scrubbing would leave the
     # first characters of an echoed secret that straddles the cut.

@@ -3,6 +3,8 @@ create during an apply, read-after-write lag and name normalisation, over real s
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import time
@@ -42,6 +44,7 @@ def _frequencies(emulator: Emulator) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.e2e  # real processes racing over sockets
 def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator: Emulator, tmp_path: Path) -> None:
     names = [f"Race {i:02d}" for i in range(COUNT)]
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
@@ -103,6 +106,7 @@ def test_a_listing_that_cannot_be_completed_before_creating_does_not_stop_the_cr
     assert live_names(emulator)[("ModelSync", "Busy")] == 1
 
 
+@pytest.mark.e2e  # real processes racing over sockets
 def test_create_out_of_band_while_the_create_is_in_flight_is_reported_and_resolved(emulator: Emulator, tmp_path: Path) -> None:
     defs = write_definitions(tmp_path / "syncs", [model_sync("Racer", frequency="daily")])
     cwd = project_dir(tmp_path / "project")
@@ -160,6 +164,7 @@ def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulato
 
 
 
+@pytest.mark.e2e  # real processes racing over sockets
 def test_concurrent_applies_against_a_lagging_normalising_dropping_server(emulator: Emulator, tmp_path: Path) -> None:
     names = [f"  Storm {i:02d}" for i in range(30)]  # stored stripped and case-folded
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ from tests.support.emulator import Emulator
 COUNT = 200
 
 
+@pytest.mark.e2e  # 429 + Retry-After for real, by the installed CLI
 def test_two_hundred_creates_under_a_token_bucket(emulator: Emulator, tmp_path: Path) -> None:
     defs = write_definitions(tmp_path / "syncs", [model_sync(f"Bulk create {i:03d}") for i in range(COUNT)])
     cwd = project_dir(tmp_path / "project")

@@ -4,6 +4,8 @@ flight and not started, exits 130 / 143, and a re-run converges. CI logs get eac
 
 from __future__ import annotations
 
+import pytest
+
 import signal
 import subprocess
 import time
@@ -14,6 +16,8 @@ from tests.apply.helpers import cli_env, duplicates, live_names, model_sync, pro
 from tests.support.emulator import Emulator, reconciler_command
 
 TRIALS = 3
+
+pytestmark = pytest.mark.e2e  # signals to real processes
 
 
 def _posts(emulator: Emulator) -> int:

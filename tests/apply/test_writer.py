@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from typing import Any
 
 from reconciler.apply import apply_plan
@@ -122,6 +124,7 @@ def test_update_and_delete_of_missing_syncs(emulator: Emulator) -> None:
     assert out["Gone"].status == "done"
 
 
+@pytest.mark.e2e  # a dropped connection over a socket
 def test_bulk_sync_create_update_delete_with_faults(emulator: Emulator) -> None:
     keep_id = create_live(emulator, bulk_sync("Bulk keep"))
     doomed_id = create_live(emulator, bulk_sync("Bulk doomed"))

@@ -27,7 +27,7 @@ def test_error_status_body_and_retry_after(emulator: Emulator) -> None:
 
 def test_error_without_auth_still_fires(emulator: Emulator) -> None:
     emulator.add_faults({"path": "/api/*", "action": "error", "status": 500})
-    error_of(httpx.get(f"{emulator.url}/api/me"), 500)
+    error_of(emulator.control("GET", "/api/me"), 500)
 
 
 def test_429_with_retry_after(emulator: Emulator) -> None:
@@ -59,6 +59,7 @@ def test_rate_limit_with_fixed_retry_after(emulator: Emulator) -> None:
     assert len(emulator.api("GET", "/api/syncs").json()["data"]) == 1
 
 
+@pytest.mark.e2e  # a dropped connection over a socket
 def test_drop_closes_the_connection_without_a_response(emulator: Emulator) -> None:
     emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "drop", "times": 1})
     with pytest.raises(httpx.TransportError):  # RemoteProtocolError: disconnected without a response
@@ -106,7 +107,7 @@ def test_latency_does_not_block_other_requests(emulator: Emulator) -> None:
 
 
 def emulator_get(emulator: Emulator, path: str) -> httpx.Response:
-    return httpx.get(emulator.url + path, headers=emulator.headers(), timeout=10)
+    return emulator.control("GET", path, headers=emulator.headers(), timeout=10)
 
 
 def test_nth_and_times(emulator: Emulator) -> None:

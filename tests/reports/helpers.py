@@ -17,28 +17,22 @@ from tests.support.emulator import (
     SALESFORCE,
     USERS_MODEL,
     WAREHOUSE,
-    Emulator,
-    reconciler_command,
+    EmulatorControls,
 )
+from tests.support.cli import run_command
 
 USERS_FIELDS = ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value", "created_at"]
 ACCOUNTS_FIELDS = ["id", "name", "domain", "industry", "employee_count", "arr", "created_at"]
 EVENTS_FIELDS = ["id", "user_id", "event_type", "occurred_at", "properties"]
 
 
-def run(emulator: Emulator, *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed `reconciler` command against the emulator."""
-    return subprocess.run(
-        [*reconciler_command(), *args],
-        cwd=cwd,
-        env={**emulator.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run(emulator: EmulatorControls, *args: str, cwd: Path, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `reconciler` against the emulator (in this process for the in-process one)."""
+    return run_command(emulator, args, cwd=cwd, env={**emulator.env, **(env or {})}, timeout=timeout)
 
 
-def writes(emulator: Emulator) -> dict[str, int]:
+def writes(emulator: EmulatorControls) -> dict[str, int]:
     """Requests other than GET seen by the emulator since its log was cleared."""
     counts = emulator.requests()["counts"]
     return {route: n for route, n in counts.items() if not route.startswith("GET ")}
@@ -133,7 +127,7 @@ def write_definitions(folder: Path, model_syncs: list[dict[str, Any]] = (), bulk
     return folder
 
 
-def create(emulator: Emulator, kind: str, body: dict[str, Any]) -> str:
+def create(emulator: EmulatorControls, kind: str, body: dict[str, Any]) -> str:
     """Create a sync through the API (as a user would in the UI); its id."""
     path = "/api/syncs" if kind == "ModelSync" else "/api/bulk/syncs"
     response = emulator.api("POST", path, json=body)

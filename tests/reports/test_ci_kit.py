@@ -154,6 +154,12 @@ def test_pre_commit_hook() -> None:
 
 
 @pytest.fixture
+def emulator(socket_emulator: Emulator) -> Emulator:
+    """The kit's scripts run the installed CLI: the socket emulator (these tests are e2e)."""
+    return socket_emulator
+
+
+@pytest.fixture
 def project(emulator: Emulator, tmp_path: Path) -> Path:
     write_definitions(tmp_path / "syncs", [users_to_salesforce()], [warehouse_to_s3()])
     return tmp_path

@@ -22,7 +22,8 @@ POS = Position("syncs/x.yaml", 1, 1)
 
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[PolytomicClient]:
-    with PolytomicClient(ApiSettings(url=emulator.url, version="2025-09-18", api_key=emulator.api_key)) as c:
+    settings = ApiSettings(url=emulator.url, version="2025-09-18", api_key=emulator.api_key)
+    with PolytomicClient(settings, transport=emulator.transport) as c:
         yield c
 
 
