@@ -26,6 +26,8 @@ from tests.definitions.helpers import DEMO_ENV, EXAMPLES, ROOT
 _NOT_SOURCE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                                      ".hypothesis", ".demo")  # tests/ stays: the test checks it is not shipped
 
+pytestmark = pytest.mark.e2e  # builds and installs the package, runs the demo script
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:

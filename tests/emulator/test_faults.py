@@ -179,6 +179,7 @@ def test_invalid_rules_are_400(emulator: Emulator, rule: object) -> None:
     assert emulator.faults() == []
 
 
+@pytest.mark.e2e  # the `--faults` option of the emulator process
 def test_faults_file(tmp_path: Path) -> None:
     path = tmp_path / "faults.yaml"
     path.write_text(
@@ -207,6 +208,7 @@ def test_faults_file(tmp_path: Path) -> None:
         emu.stop()
 
 
+@pytest.mark.e2e  # the `--faults` option of the emulator process
 def test_invalid_faults_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "faults.yaml"
     path.write_text("rules:\n  - action: explode\n")

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from reconciler.config import Ownership
@@ -110,6 +111,7 @@ def test_a_plan_with_unknown_values_is_saved_and_shown_but_never_applied(emulato
     assert emulator.requests()["total"] == 0
 
 
+@pytest.mark.e2e  # the hook runs the installed command
 def test_the_pre_commit_hook_entry_needs_no_secret(tmp_path: Path) -> None:
     hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
     entry = shlex.split(next(h for h in hooks if h["id"] == "reconciler-validate")["entry"])

@@ -27,14 +27,20 @@ from tests.support.emulator import EmulatorControls, reconciler_command
 EMULATOR_LOGGER = "reconciler.emulator"  # the server's own log is not the CLI's stderr
 
 
-def run_command(emulator: EmulatorControls, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],
-                stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``reconciler *args`` with exactly ``env`` and ``stdin`` (not a terminal), from ``cwd``."""
-    if emulator.transport is None:
+def run_command(emulator: EmulatorControls | None, args: Sequence[str], *, cwd: Path | None = None,
+                env: Mapping[str, str], stdin: str = "", timeout: float = 120,
+                installed: bool | None = None) -> subprocess.CompletedProcess[str]:
+    """``reconciler *args`` with exactly ``env`` and ``stdin`` (not a terminal), from ``cwd``.
+
+    The installed command when ``installed`` (by default: when the emulator is a socket one), else
+    in this process through the emulator's transport (no emulator: a command that needs no API).
+    """
+    transport = emulator.transport if emulator is not None else None
+    if installed if installed is not None else (emulator is not None and transport is None):
         return subprocess.run([*reconciler_command(), *args], cwd=cwd, env=dict(env), input=stdin,
                               capture_output=True, text=True, timeout=timeout)
-    with _fresh_process(cwd):
-        result = CliRunner().invoke(main, list(args), obj=Seams(transport=emulator.transport), input=stdin,
+    with _fresh_process(cwd or Path.cwd()):
+        result = CliRunner().invoke(main, list(args), obj=Seams(transport=transport), input=stdin,
                                     env=_exactly(env), prog_name="reconciler", terminal_width=80)
     return subprocess.CompletedProcess(["reconciler", *args], result.exit_code, result.stdout,
                                        result.stderr + _traceback(result))

@@ -125,10 +125,11 @@ def _scope(request: httpx.Request) -> dict[str, Any]:
 class InProcessEmulator(EmulatorControls):
     """An emulator app with an in-memory database, and clients and raw calls against it."""
 
-    def __init__(self, *, faults: list[Any] | None = None, api_key: str = API_KEY, list_items: str = "light") -> None:
+    def __init__(self, *, faults: list[Any] | None = None, api_key: str = API_KEY, list_items: str = "light",
+                 db: str | None = None) -> None:
         self.url = BASE_URL
         self.api_key = api_key
-        self.app: EmulatorApp = create_app(None, api_key=api_key, faults=faults, list_items=list_items)
+        self.app: EmulatorApp = create_app(db, api_key=api_key, faults=faults, list_items=list_items)
         self.transport: SyncASGITransport = SyncASGITransport(self.app)
         self._http = httpx.Client(transport=self.transport, base_url=BASE_URL, timeout=60)
 
