@@ -20,6 +20,7 @@ from tests.apply.helpers import (
     write_definitions,
     writes,
 )
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
@@ -27,6 +28,7 @@ def _setup(tmp_path: Path, *docs: dict, prune: dict | None = None) -> tuple[Path
     return write_definitions(tmp_path / "syncs", docs), project_dir(tmp_path / "project", prune=prune)
 
 
+@BOTH_WAYS
 def test_apply_then_second_apply_sends_no_writes(emulator: Emulator, tmp_path: Path) -> None:
     defs, cwd = _setup(tmp_path, model_sync("B sync"), model_sync("A sync", frequency="hourly"))
     first = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd)

@@ -100,6 +100,7 @@ def check_jsonschema(files: list[Path]) -> dict[Path, bool]:
     return {f: f not in refused for f in files}
 
 
+@pytest.mark.e2e  # runs check-jsonschema as a process
 def test_check_jsonschema_agrees_with_validate_on_examples_and_corpus() -> None:
     examples = sorted(EXAMPLES.glob("*.yaml"))
     cases = [c for c in CASES if c.name not in NOT_RUN]
@@ -190,6 +191,7 @@ def test_editor_schema_takes_placeholders_exactly_where_validate_does(tmp_path_f
     assert both("not-a-uuid") == (False, False)
 
 
+@pytest.mark.e2e  # runs check-jsonschema as a process
 def test_check_jsonschema_agrees_with_validate_on_exported_files(emulator: Emulator, tmp_path: Path) -> None:
     rng = random.Random(7)
     for body in [users_to_salesforce(), accounts_to_hubspot(), *(generated_model_sync(i, rng) for i in range(12))]:

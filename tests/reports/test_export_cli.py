@@ -15,6 +15,7 @@ from tests.reports.helpers import (
     users_to_salesforce,
     warehouse_to_s3,
 )
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
@@ -31,6 +32,7 @@ def export_then_plan(emulator: Emulator, cwd: Path, *export_args: str, env: dict
     return files
 
 
+@BOTH_WAYS
 def test_export_demo_organisation_then_plan_is_empty(emulator: Emulator, tmp_path: Path) -> None:
     ids = {
         create(emulator, "ModelSync", users_to_salesforce()),

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
 
+@BOTH_WAYS
 def test_status_table_and_json(emulator: Emulator, tmp_path: Path) -> None:
     users, bulk = users_to_salesforce(), warehouse_to_s3()
     write_definitions(tmp_path / "syncs", [users, accounts_to_hubspot()], [bulk])

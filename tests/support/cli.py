@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
@@ -25,6 +26,9 @@ from reconciler.secrets import redactor
 from tests.support.emulator import EmulatorControls, reconciler_command
 
 EMULATOR_LOGGER = "reconciler.emulator"  # the server's own log is not the CLI's stderr
+#: a test run twice: in this process, and end to end (the installed CLI against the socket emulator)
+BOTH_WAYS = pytest.mark.parametrize("emulator", ["in-process", pytest.param("installed", marks=pytest.mark.e2e)],
+                                    indirect=True)
 
 
 def run_command(emulator: EmulatorControls | None, args: Sequence[str], *, cwd: Path | None = None,
