@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from reconciler.secrets import redactor
+from tests.apply import conftest as apply_report
 from tests.support.emulator import Emulator, EmulatorControls, start_emulator
 from tests.support.inprocess import InProcessEmulator
 
@@ -61,3 +64,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(name in getattr(item, "fixturenames", ()) for name in SOCKET_FIXTURES):
             item.add_marker(pytest.mark.e2e)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand the apply report's rows to the controller, which prints them."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["apply_matrix"] = [dataclasses.asdict(row) for row in apply_report.MATRIX]
+        output["apply_notes"] = list(apply_report.NOTES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    output = getattr(node, "workeroutput", None) or {}
+    apply_report.MATRIX.extend(apply_report.MatrixRow(**row) for row in output.get("apply_matrix", []))
+    apply_report.NOTES.extend(output.get("apply_notes", []))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    apply_report.terminal_summary(terminalreporter)

@@ -20,11 +20,12 @@ class Entry:
     idempotency_key: str | None = None
     fault: str | None = None
     at: float = field(default_factory=time.monotonic)  # arrival, on the server's clock (seconds)
+    answered: float | None = None  # when the answer was ready (same clock); None while in flight or dropped
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "query": self.query,
                 "status": self.status, "route": self.route,
-                "idempotency_key": self.idempotency_key, "fault": self.fault, "at": self.at}
+                "idempotency_key": self.idempotency_key, "fault": self.fault, "at": self.at, "answered": self.answered}
 
 
 @dataclass

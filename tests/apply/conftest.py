@@ -1,4 +1,5 @@
-"""Collects the fault-matrix rows and prints them as a table at the end of the test report."""
+"""Collects the fault-matrix rows and notes; tests/conftest.py prints them at the end of the test report
+(and gathers them from pytest-xdist's workers)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def matrix_table(rows: list[MatrixRow]) -> list[str]:
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in body)]
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def terminal_summary(terminalreporter: Any) -> None:
+    """The fault matrix and the notes, as sections of the test report."""
     if MATRIX:
         terminalreporter.section("apply fault matrix")
         for text in matrix_table(MATRIX):
