@@ -39,7 +39,7 @@ def matrix_table(rows: list[MatrixRow]) -> list[str]:
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(header)]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in body)]
 

@@ -51,7 +51,8 @@ def model_sync(name: str, *, frequency: str = "daily", fields: Iterable[str] = (
         "schedule": schedule(frequency),
         "target": {"connection_id": SALESFORCE, "object": "Contact"},
         "identity": {"source": {"model_id": USERS_MODEL, "field": "email"}, "target": "Email", "function": "Equality"},
-        "fields": [{"source": {"model_id": USERS_MODEL, "field": f}, "target": f.title().replace("_", "")} for f in fields],
+        "fields": [{"source": {"model_id": USERS_MODEL, "field": f}, "target": f.title().replace("_",
+                                                                                                 "")} for f in fields],
     }
     doc.update(extra)
     return doc

@@ -57,7 +57,8 @@ def test_without_terminal_needs_auto_approve(emulator: Emulator, tmp_path: Path)
 def test_json_output(emulator: Emulator, tmp_path: Path) -> None:
     create_live(emulator, model_sync("Existing", frequency="hourly"))
     defs, cwd = _setup(tmp_path, model_sync("Existing"), model_sync("Fresh"), model_sync(
-        "Broken", schedule={"frequency": "runafter", "run_after": {"sync_ids": ["00000000-0000-4000-8000-0000000000ff"]}}))
+        "Broken", schedule={"frequency": "runafter",
+                            "run_after": {"sync_ids": ["00000000-0000-4000-8000-0000000000ff"]}}))
     result = run_cli(emulator, "apply", str(defs), "--auto-approve", "--format", "json", cwd=cwd)
     assert result.returncode == 1
     document = json.loads(result.stdout)  # stdout holds only the JSON document

@@ -34,7 +34,8 @@ def test_pruning_two_syncs_of_one_name_reports_both_and_keeps_the_failure(emulat
 def test_usage_mistakes_exit_1_never_2(emulator: Emulator, tmp_path: Path) -> None:
     # 2 means "drift found" for drift and "changes" for plan --detailed-exitcode: a typo is an error.
     cwd = project_dir(tmp_path / "project")
-    for args in (["drift", "--format", "xml"], ["plan", "--detailed-exitcode", "--bogus"], ["apply", "--max-deletes", "-1"],
+    for args in (["drift", "--format", "xml"], ["plan", "--detailed-exitcode", "--bogus"], ["apply", "--max-deletes",
+                                                                                            "-1"],
                  ["status", "--bogus"], ["export", "--kind", "Nope"], ["validate", "--bogus"], ["aply"]):
         result = run_cli(emulator, *args, cwd=cwd)
         assert result.returncode == 1, (args, result.returncode, result.stderr)
@@ -140,7 +141,8 @@ def test_saved_plan_refuses_only_the_moved_one_of_two_namesakes(emulator: Emulat
     assert emulator.api("GET", f"/api/syncs/{kept}").status_code == 404
 
 
-def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_literal(emulator: Emulator, tmp_path: Path) -> None:
+def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_literal(emulator: Emulator,
+                                                                                  tmp_path: Path) -> None:
     # ${env:...} values are sensitive whatever they are; "true" must not turn `"ok": true` into
     # `"ok": (sensitive)` and break the document a machine reads.
     doc = model_sync("Flagged")
@@ -160,7 +162,8 @@ def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_litera
     assert json.loads(status.stdout)["syncs"][0]["active"] is False
 
 
-def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emulator: Emulator,
+                                                                             tmp_path: Path) -> None:
     # A 200 whose body is not a listing (a proxy page, an error body with the wrong status) must
     # not read as "no bulk syncs": every managed bulk sync would be planned as a create.
     from tests.apply.helpers import bulk_sync, create_live, writes

@@ -28,7 +28,8 @@ def test_two_hundred_creates_under_a_token_bucket(emulator: Emulator, tmp_path: 
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
-    assert document["summary"] == {"done": COUNT, "failed": 0, "skipped": 0, "stale": 0, "interrupted": 0, "not-started": 0}
+    assert document["summary"] == {"done": COUNT, "failed": 0, "skipped": 0, "stale": 0, "interrupted": 0,
+                                   "not-started": 0}
     log = emulator.requests()
     throttled = sum(1 for r in log["requests"] if r["status"] == 429)
     names = live_names(emulator)

@@ -26,7 +26,9 @@ from reconciler.definitions.placeholder_schema import strip
 from reconciler.definitions.semantic import reference_slot
 from tests.definitions.helpers import DEMO_ENV, EXAMPLES, SCHEMAS
 from tests.definitions.test_broken_corpus import BROKEN, CASES, ENV
-from tests.reports.helpers import accounts_to_hubspot, create, generated_model_sync, run, users_to_salesforce, warehouse_to_s3
+from tests.reports.helpers import (
+    accounts_to_hubspot, create, generated_model_sync, run, users_to_salesforce, warehouse_to_s3,
+)
 from tests.support.emulator import Emulator
 
 COMBINED = SCHEMAS / "reconciler.schema.json"

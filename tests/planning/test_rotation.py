@@ -68,7 +68,8 @@ def test_resend_flag_sends_it_once(stored: tuple[InProcessEmulator, Path], tmp_p
     assert "No changes." in run_cli(emulator, "plan", cwd=tmp_path, env=env).stdout
 
 
-def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
+def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tuple[InProcessEmulator, Path],
+                                                                    tmp_path: Path) -> None:
     emulator, db = stored
     sync_id = _project(emulator, tmp_path)
     rotated = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")  # after the live sync's last update

@@ -70,7 +70,8 @@ def test_show_of_a_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None:
 
 
 def _document() -> dict[str, Any]:
-    change = Change(kind="ModelSync", name="Users", action="update", sync_id="s-1", diffs=(FieldDiff("mode", "a", "b"),),
+    change = Change(kind="ModelSync", name="Users", action="update", sync_id="s-1", diffs=(FieldDiff("mode", "a",
+                                                                                                     "b"),),
                     body={"name": "Users"}, secrets=(SecretSource("encryption_passphrase", template="${env:P}"),))
     note = {"kind": "ModelSync", "name": "Users", "source": Position("syncs/a.yaml", 1, 1)}
     plan_ = Plan(changes=(change,), unmanaged=(Unmanaged("ModelSync", "s-2", "Other"),),

@@ -194,7 +194,8 @@ def test_an_unknown_value_where_no_text_is_allowed_is_refused_without_the_variab
     for env in ({"ACTIVE": "yes", "MODE": "create", "SEARCH": "x"}, {}):
         result = _validated(tmp_path, doc, env)
         assert sorted(p.path for p in result.problems) == ["active", "target.search_values"], env
-    assert not _validated(tmp_path, {**doc, "active": True, "target": users_sync("x")["target"]}).problems  # mode: any text may do
+    assert not _validated(tmp_path, {**doc, "active": True,
+                                     "target": users_sync("x")["target"]}).problems  # mode: any text may do
 
 
 def test_the_namesake_of_a_definition_with_an_unknown_id_is_never_pruned(emulator: Emulator) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
+from tests.reports.helpers import (
+    accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes,
+)
 from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 

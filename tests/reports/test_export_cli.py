@@ -124,4 +124,5 @@ def test_export_name_collisions_are_suffixed(emulator: Emulator, tmp_path: Path)
     first = create(emulator, "ModelSync", users_to_salesforce("Users → Salesforce"))
     second = create(emulator, "ModelSync", users_to_salesforce("users / salesforce"))
     files = export_then_plan(emulator, tmp_path)
-    assert sorted(f.name for f in files) == sorted(f"users-salesforce-{i.replace('-', '')[:8]}.yaml" for i in (first, second))
+    assert sorted(f.name for f in files) == sorted(f"users-salesforce-{i.replace('-', '')[:8]}.yaml" for i in (first,
+                                                                                                               second))
