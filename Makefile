@@ -18,7 +18,7 @@ demo: $(BIN)/.installed
 TEST_WORKERS ?= 2
 
 test: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) .pytest_cache

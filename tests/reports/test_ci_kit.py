@@ -97,6 +97,7 @@ def test_workflows_are_valid_and_shaped_right() -> None:
     assert not any("secret-env" in s.get("with", {}) for s in steps(plan) + steps(drift))
 
 
+@pytest.mark.e2e  # runs bash
 def test_action_is_composite_and_runs_what_it_says() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
@@ -121,6 +122,7 @@ def _linter(name: str) -> str:
     return exe
 
 
+@pytest.mark.e2e  # runs the linters as processes
 def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     workflows = [str(CI / n) for n in WORKFLOWS]
     shellcheck = _linter("shellcheck")  # actionlint checks every run: script with it too
@@ -143,6 +145,7 @@ def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.e2e  # runs bash
 def test_ci_sh_is_valid_bash() -> None:
     subprocess.run(["bash", "-n", str(CI / "ci.sh")], check=True)
 
