@@ -14,8 +14,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" bash scripts/demo.sh
 
+# The suite on TEST_WORKERS processes (pytest-xdist; `make test TEST_WORKERS=0` runs it in one).
+TEST_WORKERS ?= 2
+
 test: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) .pytest_cache

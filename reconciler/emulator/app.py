@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +156,7 @@ class EmulatorApp:
                     return
                 answer = self._fault_answer(decision.after_commit, decision)
         entry.status = answer.status
+        entry.answered = time.monotonic()
         answer.headers["X-Polytomic-Version"] = version
         content = _json_bytes(answer.body)
         media = "application/json" if answer.body is not None else None

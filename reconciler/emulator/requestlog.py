@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +19,13 @@ class Entry:
     status: int | None = None
     idempotency_key: str | None = None
     fault: str | None = None
+    at: float = field(default_factory=time.monotonic)  # arrival, on the server's clock (seconds)
+    answered: float | None = None  # when the answer was ready (same clock); None while in flight or dropped
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "query": self.query,
                 "status": self.status, "route": self.route,
-                "idempotency_key": self.idempotency_key, "fault": self.fault}
+                "idempotency_key": self.idempotency_key, "fault": self.fault, "at": self.at, "answered": self.answered}
 
 
 @dataclass

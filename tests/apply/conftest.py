@@ -1,4 +1,5 @@
-"""Collects the fault-matrix rows and prints them as a table at the end of the test report."""
+"""Collects the fault-matrix rows and notes; tests/conftest.py prints them at the end of the test report
+(and gathers them from pytest-xdist's workers)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,13 @@ def matrix_table(rows: list[MatrixRow]) -> list[str]:
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(header)]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in body)]
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def terminal_summary(terminalreporter: Any) -> None:
+    """The fault matrix and the notes, as sections of the test report."""
     if MATRIX:
         terminalreporter.section("apply fault matrix")
         for text in matrix_table(MATRIX):

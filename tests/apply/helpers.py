@@ -20,9 +20,9 @@ from tests.support.emulator import (
     USERS_MODEL,
     VERSION,
     WAREHOUSE,
-    Emulator,
-    reconciler_command,
+    EmulatorControls,
 )
+from tests.support.cli import run_command
 
 # Small delays and budgets keep fault tests fast; the timeout sits well below the latency faults.
 FAST_TIMEOUT = 0.3
@@ -51,7 +51,8 @@ def model_sync(name: str, *, frequency: str = "daily", fields: Iterable[str] = (
         "schedule": schedule(frequency),
         "target": {"connection_id": SALESFORCE, "object": "Contact"},
         "identity": {"source": {"model_id": USERS_MODEL, "field": "email"}, "target": "Email", "function": "Equality"},
-        "fields": [{"source": {"model_id": USERS_MODEL, "field": f}, "target": f.title().replace("_", "")} for f in fields],
+        "fields": [{"source": {"model_id": USERS_MODEL, "field": f}, "target": f.title().replace("_",
+                                                                                                 "")} for f in fields],
     }
     doc.update(extra)
     return doc
@@ -90,9 +91,9 @@ def policy(budget: float = FAST_BUDGET, base_delay: float = FAST_BASE_DELAY) -> 
     return RetryPolicy(max_attempts=10, base_delay=base_delay, max_delay=max(base_delay, 0.5), budget=budget)
 
 
-def client_for(emulator: Emulator, *, timeout: float = 10.0, budget: float = FAST_BUDGET) -> PolytomicClient:
+def client_for(emulator: EmulatorControls, *, timeout: float = 10.0, budget: float = FAST_BUDGET) -> PolytomicClient:
     settings = ApiSettings(url=emulator.url, version=VERSION, api_key=emulator.api_key, timeout=timeout)
-    return PolytomicClient(settings, retry=policy(budget))
+    return PolytomicClient(settings, retry=policy(budget), transport=emulator.transport)
 
 
 def plan_dir(client: PolytomicClient, directory: Path, *, prune: PruneScope | None = None,
@@ -111,7 +112,7 @@ def apply_dir(client: PolytomicClient, directory: Path, *, prune: PruneScope | N
     return plan, apply_plan(client, plan, parallelism=parallelism, policy=client.retry)
 
 
-def cli_env(emulator: Emulator, **extra: str) -> dict[str, str]:
+def cli_env(emulator: EmulatorControls, **extra: str) -> dict[str, str]:
     env = dict(emulator.env)
     env.update(
         RECONCILER_RETRY_BASE_DELAY=str(FAST_BASE_DELAY),
@@ -123,27 +124,21 @@ def cli_env(emulator: Emulator, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(emulator: Emulator, *args: str, cwd: Path, env: Mapping[str, str] | None = None,
+def run_cli(emulator: EmulatorControls, *args: str, cwd: Path, env: Mapping[str, str] | None = None,
             stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``reconciler`` command (stdin not a terminal)."""
-    return subprocess.run(
-        [*reconciler_command(), *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else cli_env(emulator),
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """Run ``reconciler`` (stdin not a terminal): in this process for the in-process emulator,
+    the installed command for a socket one."""
+    return run_command(emulator, args, cwd=cwd, env=env if env is not None else cli_env(emulator),
+                       stdin=stdin if stdin is not None else "", timeout=timeout)
 
 
-def writes(emulator: Emulator) -> int:
+def writes(emulator: EmulatorControls) -> int:
     """Non-GET API requests the emulator received since its request log was last cleared."""
     counts = emulator.requests()["counts"]
     return sum(n for route, n in counts.items() if not route.startswith("GET ") and "/api/" in route)
 
 
-def list_all(emulator: Emulator, path: str) -> list[dict[str, Any]]:
+def list_all(emulator: EmulatorControls, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -159,7 +154,7 @@ def list_all(emulator: Emulator, path: str) -> list[dict[str, Any]]:
             return items
 
 
-def live_names(emulator: Emulator) -> collections.Counter[tuple[str, str]]:
+def live_names(emulator: EmulatorControls) -> collections.Counter[tuple[str, str]]:
     """(kind, name) -> how many live syncs have it."""
     found: collections.Counter[tuple[str, str]] = collections.Counter()
     for item in list_all(emulator, "/api/syncs"):
@@ -169,11 +164,11 @@ def live_names(emulator: Emulator) -> collections.Counter[tuple[str, str]]:
     return found
 
 
-def duplicates(emulator: Emulator) -> list[tuple[str, str]]:
+def duplicates(emulator: EmulatorControls) -> list[tuple[str, str]]:
     return sorted(k for k, n in live_names(emulator).items() if n > 1)
 
 
-def create_live(emulator: Emulator, doc: Mapping[str, Any]) -> str:
+def create_live(emulator: EmulatorControls, doc: Mapping[str, Any]) -> str:
     """Create a sync through the API (as a user would in the UI); returns its id."""
     path = "/api/syncs" if doc["kind"] == "ModelSync" else "/api/bulk/syncs"
     r = emulator.api("POST", path, json=api_body(doc))

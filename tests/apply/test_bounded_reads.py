@@ -29,7 +29,8 @@ def test_a_looping_page_token_ends_every_command_with_one_line(emulator: Emulato
     defs = write_definitions(tmp_path / "syncs", [model_sync("Looped 000")])
     cwd = project_dir(tmp_path / "project")
     emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "loop_token"})
-    for command in (["plan", str(defs)], ["drift", str(defs)], ["status", str(defs)], ["apply", str(defs), "--auto-approve"],
+    for command in (["plan", str(defs)], ["drift", str(defs)], ["status", str(defs)], ["apply", str(defs),
+                                                                                       "--auto-approve"],
                     ["export", "--out", str(tmp_path / "exported")]):
         emulator.clear_requests()
         result = run_cli(emulator, *command, cwd=cwd, timeout=60)
@@ -57,6 +58,7 @@ def test_a_dribbling_body_is_cut_at_the_total_deadline(emulator: Emulator, tmp_p
     assert result.returncode == 1 and "total deadline" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # the client's peak memory, without the server's
 def test_an_oversized_answer_is_refused_while_streaming(emulator: Emulator) -> None:
     emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "pad", "bytes": 8_000_000})
     with client_for(emulator) as client:
@@ -88,7 +90,8 @@ def test_a_compressed_answer_is_decoded_once_and_capped_once_decoded() -> None:
     bomb = gzip.compress(b'{"data": {"padding": "' + b"0" * 5_000_000 + b'"}}')  # ~5 KB on the wire
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=bomb if "bomb" in request.url.path else small)
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"},
+                              content=bomb if "bomb" in request.url.path else small)
 
     settings = ApiSettings(url="https://api.example.com", version="2025-09-18", api_key="test-key-1234")
     with PolytomicClient(settings, transport=httpx.MockTransport(answer), max_response_bytes=1024 * 1024) as client:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ from tests.apply.helpers import (
     write_definitions,
     writes,
 )
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
@@ -25,6 +28,7 @@ def _setup(tmp_path: Path, *docs: dict, prune: dict | None = None) -> tuple[Path
     return write_definitions(tmp_path / "syncs", docs), project_dir(tmp_path / "project", prune=prune)
 
 
+@BOTH_WAYS
 def test_apply_then_second_apply_sends_no_writes(emulator: Emulator, tmp_path: Path) -> None:
     defs, cwd = _setup(tmp_path, model_sync("B sync"), model_sync("A sync", frequency="hourly"))
     first = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd)
@@ -53,7 +57,8 @@ def test_without_terminal_needs_auto_approve(emulator: Emulator, tmp_path: Path)
 def test_json_output(emulator: Emulator, tmp_path: Path) -> None:
     create_live(emulator, model_sync("Existing", frequency="hourly"))
     defs, cwd = _setup(tmp_path, model_sync("Existing"), model_sync("Fresh"), model_sync(
-        "Broken", schedule={"frequency": "runafter", "run_after": {"sync_ids": ["00000000-0000-4000-8000-0000000000ff"]}}))
+        "Broken", schedule={"frequency": "runafter",
+                            "run_after": {"sync_ids": ["00000000-0000-4000-8000-0000000000ff"]}}))
     result = run_cli(emulator, "apply", str(defs), "--auto-approve", "--format", "json", cwd=cwd)
     assert result.returncode == 1
     document = json.loads(result.stdout)  # stdout holds only the JSON document
@@ -119,16 +124,18 @@ def test_max_deletes_exceeded_writes_nothing(emulator: Emulator, tmp_path: Path)
     assert sum(live_names(emulator).values()) == 1
 
 
+@pytest.mark.e2e  # Retry-After waited for real, by the installed CLI
 def test_retry_after_is_honoured_and_4xx_not_retried(emulator: Emulator, tmp_path: Path) -> None:
     defs, cwd = _setup(tmp_path, model_sync("Patient"))
     emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "error", "status": 503,
                          "retry_after": 1, "times": 1})
-    started = time.monotonic()
-    result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=cli_env(emulator, RECONCILER_RETRY_BUDGET="5"))
+    result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd,
+                     env=cli_env(emulator, RECONCILER_RETRY_BUDGET="5"))
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started >= 1.0
     posts = [r for r in emulator.requests()["requests"] if r["method"] == "POST"]
     assert len(posts) == 2
+    # the retry arrived no sooner than the Retry-After the server answered (the server's own clock)
+    assert posts[0]["status"] == 503 and posts[1]["at"] - posts[0]["at"] >= 1.0
     # a 400-class answer is reported once, with the server's message
     defs, _ = _setup(tmp_path, model_sync("Patient"), model_sync("Rejected"))
     emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "error", "status": 400,
@@ -182,6 +189,7 @@ def _run_in_terminal(emulator: Emulator, args: list[str], cwd: Path, answer: str
     return code, output.decode(errors="replace")
 
 
+@pytest.mark.e2e  # a pseudo-terminal: the installed CLI
 def test_a_sync_renamed_while_the_prompt_waits_is_not_deleted(emulator: Emulator, tmp_path: Path) -> None:
     doomed = create_live(emulator, model_sync("tmp-doomed"))
     defs, cwd = _setup(tmp_path, model_sync("tmp-managed"), prune={"name_prefix": "tmp-"})
@@ -197,6 +205,7 @@ def test_a_sync_renamed_while_the_prompt_waits_is_not_deleted(emulator: Emulator
     assert live_names(emulator)[("ModelSync", "tmp-managed")] == 1  # the rest still happened
 
 
+@pytest.mark.e2e  # a pseudo-terminal: the installed CLI
 def test_terminal_confirmation_requires_yes(emulator: Emulator, tmp_path: Path) -> None:
     defs, cwd = _setup(tmp_path, model_sync("Confirmed"))
     emulator.clear_requests()

@@ -38,6 +38,8 @@ FAULTS: dict[str, dict[str, Any]] = {
     "timeout": {"action": "latency", "latency_ms": LATENCY_MS},
     "after commit (500)": {"action": "after_commit", "status": 500},
 }
+#: dropped connections and Retry-After waits stay end to end (the installed CLI over sockets)
+SOCKET_FAULTS = ("503 + Retry-After", "429", "dropped connection")
 OPERATIONS = {"create": ("POST", "/api/syncs"), "update": ("PUT", "/api/syncs/*"), "delete": ("DELETE", "/api/syncs/*")}
 REPEATS = {"once": {"times": 1}, "repeated": {}}
 TARGET = "Matrix target"
@@ -72,7 +74,7 @@ def _target_change(operation: str) -> str:
 
 @pytest.mark.parametrize("repeat", list(REPEATS))
 @pytest.mark.parametrize("operation", list(OPERATIONS))
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", [pytest.param(f, marks=pytest.mark.e2e) if f in SOCKET_FAULTS else f for f in FAULTS])
 def test_fault_matrix(emulator: Emulator, tmp_path: Path, fault: str, operation: str, repeat: str) -> None:
     defs, cwd, args, expected = _setup(emulator, operation, tmp_path)
     method, path = OPERATIONS[operation]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -32,13 +34,15 @@ def test_pruning_two_syncs_of_one_name_reports_both_and_keeps_the_failure(emulat
 def test_usage_mistakes_exit_1_never_2(emulator: Emulator, tmp_path: Path) -> None:
     # 2 means "drift found" for drift and "changes" for plan --detailed-exitcode: a typo is an error.
     cwd = project_dir(tmp_path / "project")
-    for args in (["drift", "--format", "xml"], ["plan", "--detailed-exitcode", "--bogus"], ["apply", "--max-deletes", "-1"],
+    for args in (["drift", "--format", "xml"], ["plan", "--detailed-exitcode", "--bogus"], ["apply", "--max-deletes",
+                                                                                            "-1"],
                  ["status", "--bogus"], ["export", "--kind", "Nope"], ["validate", "--bogus"], ["aply"]):
         result = run_cli(emulator, *args, cwd=cwd)
         assert result.returncode == 1, (args, result.returncode, result.stderr)
         assert "Error:" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e  # Retry-After waited for real
 def test_retry_after_longer_than_the_backoff_cap_is_waited_in_full(emulator: Emulator, tmp_path: Path) -> None:
     # With a 0.02 s base delay the backoff cap is 1.28 s; a server asking for 2 s must get 2 s.
     defs, cwd = _setup(tmp_path, model_sync("First"), model_sync("Second"))
@@ -103,6 +107,7 @@ def test_unreadable_or_broken_reconciler_yaml_is_one_line(tmp_path: Path, monkey
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "not valid YAML" in lines[0], result.output
 
 
+@pytest.mark.e2e  # a closed stdin: the installed CLI
 def test_closed_stdin_without_auto_approve_is_one_line_and_sends_nothing(emulator: Emulator, tmp_path: Path) -> None:
     import subprocess
 
@@ -136,7 +141,8 @@ def test_saved_plan_refuses_only_the_moved_one_of_two_namesakes(emulator: Emulat
     assert emulator.api("GET", f"/api/syncs/{kept}").status_code == 404
 
 
-def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_literal(emulator: Emulator, tmp_path: Path) -> None:
+def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_literal(emulator: Emulator,
+                                                                                  tmp_path: Path) -> None:
     # ${env:...} values are sensitive whatever they are; "true" must not turn `"ok": true` into
     # `"ok": (sensitive)` and break the document a machine reads.
     doc = model_sync("Flagged")
@@ -156,7 +162,8 @@ def test_json_outputs_stay_valid_when_a_sensitive_value_reads_like_a_json_litera
     assert json.loads(status.stdout)["syncs"][0]["active"] is False
 
 
-def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emulator: Emulator,
+                                                                             tmp_path: Path) -> None:
     # A 200 whose body is not a listing (a proxy page, an error body with the wrong status) must
     # not read as "no bulk syncs": every managed bulk sync would be planned as a create.
     from tests.apply.helpers import bulk_sync, create_live, writes
@@ -175,6 +182,7 @@ def test_a_listing_answer_without_data_is_an_error_not_an_empty_organisation(emu
     assert live_names(emulator)[("BulkSync", "Replicate")] == 1
 
 
+@pytest.mark.e2e  # a pseudo-terminal: the installed CLI
 def test_terminal_progress_line_never_shows_part_of_a_secret(emulator: Emulator, tmp_path: Path) -> None:
     # The progress line is cut to the terminal width: cutting before scrubbing would leave the
     # first characters of an echoed secret that straddles the cut.

@@ -3,6 +3,8 @@ create during an apply, read-after-write lag and name normalisation, over real s
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import time
@@ -42,6 +44,7 @@ def _frequencies(emulator: Emulator) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.e2e  # real processes racing over sockets
 def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator: Emulator, tmp_path: Path) -> None:
     names = [f"Race {i:02d}" for i in range(COUNT)]
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
@@ -51,7 +54,8 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
     problems: list[str] = []
     for trial in range(TRIALS):
         emulator.reset()
-        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
+        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd,
+                                 env=_env(emulator),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for d in (one, two)]
         outputs = [r.communicate(timeout=300) for r in runs]
@@ -65,9 +69,11 @@ def test_two_concurrent_applies_of_two_versions_make_one_sync_per_name(emulator:
         assert duplicates == 0 and lost == 0, (trial, outputs)
         assert all(v[0] in ("daily", "hourly") for v in frequencies.values())
         # a re-run of either version converges, and a plan after it is empty
-        rerun = run_cli(emulator, "apply", str(two if trial % 2 else one), "--auto-approve", cwd=cwd, env=_env(emulator))
+        rerun = run_cli(emulator, "apply", str(two if trial % 2 else one), "--auto-approve", cwd=cwd,
+                        env=_env(emulator))
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        again = run_cli(emulator, "plan", str(two if trial % 2 else one), "--detailed-exitcode", cwd=cwd, env=_env(emulator))
+        again = run_cli(emulator, "plan", str(two if trial % 2 else one), "--detailed-exitcode", cwd=cwd,
+                        env=_env(emulator))
         assert again.returncode == 0, again.stdout
         assert sum(live_names(emulator).values()) == COUNT
     note(f"concurrent applies: {TRIALS} trials x 2 processes x {COUNT} definitions (two versions): "
@@ -103,7 +109,9 @@ def test_a_listing_that_cannot_be_completed_before_creating_does_not_stop_the_cr
     assert live_names(emulator)[("ModelSync", "Busy")] == 1
 
 
-def test_create_out_of_band_while_the_create_is_in_flight_is_reported_and_resolved(emulator: Emulator, tmp_path: Path) -> None:
+@pytest.mark.e2e  # real processes racing over sockets
+def test_create_out_of_band_while_the_create_is_in_flight_is_reported_and_resolved(emulator: Emulator,
+                                                                                   tmp_path: Path) -> None:
     defs = write_definitions(tmp_path / "syncs", [model_sync("Racer", frequency="daily")])
     cwd = project_dir(tmp_path / "project")
     emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "latency", "latency_ms": 1500, "nth": 1})
@@ -160,6 +168,7 @@ def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulato
 
 
 
+@pytest.mark.e2e  # real processes racing over sockets
 def test_concurrent_applies_against_a_lagging_normalising_dropping_server(emulator: Emulator, tmp_path: Path) -> None:
     names = [f"  Storm {i:02d}" for i in range(30)]  # stored stripped and case-folded
     one = write_definitions(tmp_path / "one", [model_sync(n, frequency="daily") for n in names])
@@ -174,7 +183,8 @@ def test_concurrent_applies_against_a_lagging_normalising_dropping_server(emulat
             {"method": "POST", "path": "/api/syncs", "action": "after_commit", "status": 0, "probability": 0.3,
              "seed": trial},
         )
-        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd, env=_env(emulator),
+        runs = [subprocess.Popen([*reconciler_command(), "apply", str(d), "--auto-approve"], cwd=cwd,
+                                 env=_env(emulator),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for d in (one, two)]
         outputs = [r.communicate(timeout=300) for r in runs]

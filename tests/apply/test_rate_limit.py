@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ from tests.support.emulator import Emulator
 COUNT = 200
 
 
+@pytest.mark.e2e  # 429 + Retry-After for real, by the installed CLI
 def test_two_hundred_creates_under_a_token_bucket(emulator: Emulator, tmp_path: Path) -> None:
     defs = write_definitions(tmp_path / "syncs", [model_sync(f"Bulk create {i:03d}") for i in range(COUNT)])
     cwd = project_dir(tmp_path / "project")
@@ -25,7 +28,8 @@ def test_two_hundred_creates_under_a_token_bucket(emulator: Emulator, tmp_path: 
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
-    assert document["summary"] == {"done": COUNT, "failed": 0, "skipped": 0, "stale": 0, "interrupted": 0, "not-started": 0}
+    assert document["summary"] == {"done": COUNT, "failed": 0, "skipped": 0, "stale": 0, "interrupted": 0,
+                                   "not-started": 0}
     log = emulator.requests()
     throttled = sum(1 for r in log["requests"] if r["status"] == 429)
     names = live_names(emulator)

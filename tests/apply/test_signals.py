@@ -4,6 +4,8 @@ flight and not started, exits 130 / 143, and a re-run converges. CI logs get eac
 
 from __future__ import annotations
 
+import pytest
+
 import signal
 import subprocess
 import time
@@ -15,6 +17,8 @@ from tests.support.emulator import Emulator, reconciler_command
 
 TRIALS = 3
 
+pytestmark = pytest.mark.e2e  # signals to real processes
+
 
 def _posts(emulator: Emulator) -> int:
     return emulator.requests()["counts"].get("POST /api/syncs", 0)
@@ -23,11 +27,13 @@ def _posts(emulator: Emulator) -> int:
 def _start(emulator: Emulator, defs: Path, cwd: Path) -> subprocess.Popen[str]:
     # slow retries (up to 2 minutes per change) against a server that fails every create
     env = cli_env(emulator, RECONCILER_RETRY_BASE_DELAY="2", RECONCILER_RETRY_BUDGET="120", RECONCILER_API_TIMEOUT="10")
-    return subprocess.Popen([*reconciler_command(), "apply", str(defs), "--auto-approve", "--parallelism", "2"], cwd=cwd,
+    return subprocess.Popen([*reconciler_command(), "apply", str(defs), "--auto-approve", "--parallelism", "2"],
+                            cwd=cwd,
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_signal_stops_a_retrying_apply_with_a_summary_and_a_rerun_converges(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_signal_stops_a_retrying_apply_with_a_summary_and_a_rerun_converges(emulator: Emulator,
+                                                                              tmp_path: Path) -> None:
     names = [f"Stoppable {i:02d}" for i in range(12)]
     defs = write_definitions(tmp_path / "syncs", [model_sync(n) for n in names])
     cwd = project_dir(tmp_path / "project")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from typing import Any
 
 from reconciler.apply import apply_plan
 from reconciler.apply.keys import KEY_PATTERN
 from reconciler.planning.model import Change, Plan, fingerprint
-from tests.apply.helpers import FAST_TIMEOUT, LATENCY_MS, api_body, bulk_sync, client_for, create_live, live_names, model_sync, writes
+from tests.apply.helpers import (
+    FAST_TIMEOUT, LATENCY_MS, api_body, bulk_sync, client_for, create_live, live_names, model_sync, writes,
+)
 from tests.support.emulator import Emulator
 
 
@@ -78,7 +82,8 @@ def test_ambiguous_create_adopts_the_sync_that_was_made(emulator: Emulator) -> N
 
 def test_timeout_create_waits_out_the_in_flight_request(emulator: Emulator) -> None:
     # The first POST outlives the client's timeout; resends get 409 while it is in flight.
-    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "latency", "latency_ms": LATENCY_MS, "times": 1})
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "latency", "latency_ms": LATENCY_MS,
+                         "times": 1})
     out = run(emulator, create_change(model_sync("Slow")), timeout=FAST_TIMEOUT)
     assert out["Slow"].status == "done", out["Slow"].message
     assert live_names(emulator)[("ModelSync", "Slow")] == 1
@@ -125,6 +130,7 @@ def test_update_and_delete_of_missing_syncs(emulator: Emulator) -> None:
     assert out["Gone"].status == "done"
 
 
+@pytest.mark.e2e  # a dropped connection over a socket
 def test_bulk_sync_create_update_delete_with_faults(emulator: Emulator) -> None:
     keep_id = create_live(emulator, bulk_sync("Bulk keep"))
     doomed_id = create_live(emulator, bulk_sync("Bulk doomed"))
@@ -140,7 +146,8 @@ def test_bulk_sync_create_update_delete_with_faults(emulator: Emulator) -> None:
         create_change(bulk_sync("Bulk new")),
         Change(kind="BulkSync", name="Bulk keep", action="update", sync_id=keep_id, fingerprint=fingerprint(keep),
                body=api_body(bulk_sync("Bulk keep", frequency="hourly"))),
-        Change(kind="BulkSync", name="Bulk doomed", action="delete", sync_id=doomed_id, fingerprint=fingerprint(doomed)),
+        Change(kind="BulkSync", name="Bulk doomed", action="delete", sync_id=doomed_id,
+               fingerprint=fingerprint(doomed)),
     )
     assert {k: o.status for k, o in out.items()} == {"Bulk new": "done", "Bulk keep": "done", "Bulk doomed": "done"}
     names = live_names(emulator)

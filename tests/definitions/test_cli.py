@@ -1,4 +1,4 @@
-"""`reconciler validate` as users run it: the installed command in a subprocess."""
+"""`reconciler validate` as users run it: in this process through click (the installed command in e2e)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.definitions.helpers import DEMO_ENV, EXAMPLES, write
-from tests.support.emulator import free_port, reconciler_command
+from tests.support.cli import run_command
+from tests.support.emulator import free_port
 
 BAD = """kind: ModelSync
 name: Users to Salesforce
@@ -25,11 +28,12 @@ shedule: {}
 """
 
 
-def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+        installed: bool = False) -> subprocess.CompletedProcess[str]:
+    """`reconciler validate` (in this process unless ``installed``; it never needs the API)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("POLYTOMIC_", "GITHUB_"))}
     base.update(env or {})
-    return subprocess.run([*reconciler_command(), "validate", *args], cwd=cwd, env=base,
-                          capture_output=True, text=True, timeout=60)
+    return run_command(None, ["validate", *args], cwd=cwd, env=base, timeout=60, installed=installed)
 
 
 def test_examples_are_valid() -> None:
@@ -102,9 +106,10 @@ def test_secret_from_env_never_printed(tmp_path: Path) -> None:
     assert json.loads(result.stdout)[0]["message"] == "the value is not a UUID (nor a ${connection:NAME}-style reference)"
 
 
+@pytest.mark.e2e  # the installed `validate`
 def test_no_network_with_api_url_at_a_closed_port(tmp_path: Path) -> None:
     env = {"POLYTOMIC_API_URL": f"http://127.0.0.1:{free_port()}", "POLYTOMIC_API_KEY": "k", **DEMO_ENV}
-    result = run(str(EXAMPLES), env=env)
+    result = run(str(EXAMPLES), env=env, installed=True)
     assert result.returncode == 0, result.stderr
 
 
@@ -125,8 +130,7 @@ def test_bad_paths_exit_1(tmp_path: Path) -> None:
 def test_unset_passphrase_variable_is_named_not_masked() -> None:
     """validate is offline and needs no secret: an unset variable is named, its value unknown."""
     env = {k: v for k, v in os.environ.items() if k != "DEMO_ENCRYPTION_PASSPHRASE"}
-    result = subprocess.run([*reconciler_command(), "validate", str(EXAMPLES)], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = run_command(None, ["validate", str(EXAMPLES)], env=env, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ("Note: not set, so their values are unknown (only apply needs them): "
                              "DEMO_ENCRYPTION_PASSPHRASE\n")

@@ -26,7 +26,9 @@ from reconciler.definitions.placeholder_schema import strip
 from reconciler.definitions.semantic import reference_slot
 from tests.definitions.helpers import DEMO_ENV, EXAMPLES, SCHEMAS
 from tests.definitions.test_broken_corpus import BROKEN, CASES, ENV
-from tests.reports.helpers import accounts_to_hubspot, create, generated_model_sync, run, users_to_salesforce, warehouse_to_s3
+from tests.reports.helpers import (
+    accounts_to_hubspot, create, generated_model_sync, run, users_to_salesforce, warehouse_to_s3,
+)
 from tests.support.emulator import Emulator
 
 COMBINED = SCHEMAS / "reconciler.schema.json"
@@ -100,6 +102,7 @@ def check_jsonschema(files: list[Path]) -> dict[Path, bool]:
     return {f: f not in refused for f in files}
 
 
+@pytest.mark.e2e  # runs check-jsonschema as a process
 def test_check_jsonschema_agrees_with_validate_on_examples_and_corpus() -> None:
     examples = sorted(EXAMPLES.glob("*.yaml"))
     cases = [c for c in CASES if c.name not in NOT_RUN]
@@ -190,6 +193,7 @@ def test_editor_schema_takes_placeholders_exactly_where_validate_does(tmp_path_f
     assert both("not-a-uuid") == (False, False)
 
 
+@pytest.mark.e2e  # runs check-jsonschema as a process
 def test_check_jsonschema_agrees_with_validate_on_exported_files(emulator: Emulator, tmp_path: Path) -> None:
     rng = random.Random(7)
     for body in [users_to_salesforce(), accounts_to_hubspot(), *(generated_model_sync(i, rng) for i in range(12))]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from types import ModuleType
 
+import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from reconciler.definitions.placeholder_schema import strip
@@ -29,6 +30,7 @@ def test_committed_schemas_are_not_stale() -> None:
     assert derive.stale_files(openapi, SCHEMAS) == []
 
 
+@pytest.mark.e2e  # runs scripts/derive_schemas.py as a process
 def test_check_mode_fails_on_a_stale_file(tmp_path) -> None:
     for name in ("model-sync.schema.json", "bulk-sync.schema.json", "reconciler.schema.json"):
         (tmp_path / name).write_text((SCHEMAS / name).read_text())

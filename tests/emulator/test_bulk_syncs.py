@@ -140,8 +140,6 @@ def test_activate_delete_and_list(emulator: Emulator) -> None:
 
 
 def test_bulk_endpoints_do_not_need_the_version_header(emulator: Emulator) -> None:
-    import httpx
-
-    response = httpx.post(f"{emulator.url}/api/bulk/syncs", json=bulk_body(),
-                          headers={"Authorization": f"Bearer {emulator.api_key}"})
+    response = emulator.control("POST", "/api/bulk/syncs", json=bulk_body(),
+                                headers={"Authorization": f"Bearer {emulator.api_key}"})
     assert response.status_code == 200

@@ -107,6 +107,7 @@ def _non_loopback_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+@pytest.mark.e2e  # a real socket from a non-loopback address
 def test_controls_refused_over_a_non_loopback_socket() -> None:
     address = _non_loopback_address()
     if address is None:

@@ -27,7 +27,7 @@ def test_error_status_body_and_retry_after(emulator: Emulator) -> None:
 
 def test_error_without_auth_still_fires(emulator: Emulator) -> None:
     emulator.add_faults({"path": "/api/*", "action": "error", "status": 500})
-    error_of(httpx.get(f"{emulator.url}/api/me"), 500)
+    error_of(emulator.control("GET", "/api/me"), 500)
 
 
 def test_429_with_retry_after(emulator: Emulator) -> None:
@@ -59,6 +59,7 @@ def test_rate_limit_with_fixed_retry_after(emulator: Emulator) -> None:
     assert len(emulator.api("GET", "/api/syncs").json()["data"]) == 1
 
 
+@pytest.mark.e2e  # a dropped connection over a socket
 def test_drop_closes_the_connection_without_a_response(emulator: Emulator) -> None:
     emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "drop", "times": 1})
     with pytest.raises(httpx.TransportError):  # RemoteProtocolError: disconnected without a response
@@ -89,24 +90,24 @@ def test_after_commit_update_is_applied(emulator: Emulator) -> None:
 
 def test_latency_does_not_block_other_requests(emulator: Emulator) -> None:
     emulator.add_faults({"path": "/api/me", "action": "latency", "latency_ms": 800})
-    done: dict[str, float] = {}
-    start = time.monotonic()
 
     def slow() -> None:
         assert emulator_get(emulator, "/api/me").status_code == 200
-        done["slow"] = time.monotonic() - start
 
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.1)
     assert emulator_get(emulator, "/api/connections").status_code == 200
-    done["fast"] = time.monotonic() - start
     thread.join()
-    assert done["fast"] < 0.5 <= 0.75 < done["slow"]
+    # the server's own clock: the later request was answered while the delayed one still waited
+    log = {r["path"]: r for r in emulator.requests()["requests"]}
+    delayed, other = log["/api/me"], log["/api/connections"]
+    assert delayed["at"] < other["at"] and other["answered"] < delayed["answered"]
+    assert delayed["answered"] - delayed["at"] >= 0.8
 
 
 def emulator_get(emulator: Emulator, path: str) -> httpx.Response:
-    return httpx.get(emulator.url + path, headers=emulator.headers(), timeout=10)
+    return emulator.control("GET", path, headers=emulator.headers(), timeout=10)
 
 
 def test_nth_and_times(emulator: Emulator) -> None:
@@ -178,6 +179,7 @@ def test_invalid_rules_are_400(emulator: Emulator, rule: object) -> None:
     assert emulator.faults() == []
 
 
+@pytest.mark.e2e  # the `--faults` option of the emulator process
 def test_faults_file(tmp_path: Path) -> None:
     path = tmp_path / "faults.yaml"
     path.write_text(
@@ -206,6 +208,7 @@ def test_faults_file(tmp_path: Path) -> None:
         emu.stop()
 
 
+@pytest.mark.e2e  # the `--faults` option of the emulator process
 def test_invalid_faults_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "faults.yaml"
     path.write_text("rules:\n  - action: explode\n")

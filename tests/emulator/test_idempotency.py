@@ -106,8 +106,8 @@ def test_409_while_the_first_request_is_in_flight(emulator: Emulator) -> None:
 
 
 def emulator_request(emulator: Emulator, key: str) -> httpx.Response:
-    return httpx.post(f"{emulator.url}/api/syncs", json=sync_body(), timeout=10,
-                      headers={**emulator.headers(), "Idempotency-Key": key})
+    return emulator.control("POST", "/api/syncs", json=sync_body(), timeout=10,
+                            headers={**emulator.headers(), "Idempotency-Key": key})
 
 
 def test_commit_then_500_is_replayed_with_the_committed_result(emulator: Emulator) -> None:

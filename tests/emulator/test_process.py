@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import importlib
 import socket
 import subprocess
@@ -13,6 +15,8 @@ import httpx
 
 from tests.emulator.helpers import bulk_body, data_of, sync_body
 from tests.support.emulator import free_port, reconciler_command, start_emulator
+
+pytestmark = pytest.mark.e2e  # the emulator as a process: `reconciler emulator` and `python -m reconciler.emulator`
 
 
 def test_state_survives_a_restart_with_db(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import pytest
 from tests.emulator.helpers import sync_body
 from tests.support.emulator import S3, SALESFORCE, USERS_MODEL, VERSION, WAREHOUSE, Emulator
 
+pytestmark = pytest.mark.e2e  # the SDK's own HTTP client over a socket
+
 
 
 @pytest.fixture

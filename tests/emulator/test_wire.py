@@ -25,7 +25,7 @@ KNOWN_VERSIONS = ["2021-05-23", "2022-12-12", "2023-04-25", "2024-02-08", "2025-
 
 
 def raw(emulator: Emulator, method: str, path: str, headers: dict[str, str], **kw: object) -> httpx.Response:
-    return httpx.request(method, emulator.url + path, headers=headers, timeout=10, **kw)  # type: ignore[arg-type]
+    return emulator.control(method, path, headers=headers, timeout=10, **kw)
 
 
 def basic(org_id: str, key: str) -> str:
@@ -178,6 +178,7 @@ def test_json_content_type_and_envelopes(emulator: Emulator) -> None:
     assert set(emulator.api("GET", "/api/me").json()) == {"data"}
 
 
+@pytest.mark.e2e  # TCP_NODELAY: a property of the socket server
 def test_answers_are_not_delayed_by_nagle(emulator: Emulator) -> None:
     """Small answers must not wait for delayed ACKs (~40 ms each without TCP_NODELAY)."""
     import time

@@ -24,9 +24,9 @@ from tests.support.emulator import (
     USERS_MODEL,
     VERSION,
     WAREHOUSE,
-    Emulator,
-    reconciler_command,
+    EmulatorControls,
 )
+from tests.support.cli import run_command
 
 PLAN_FILTER = {"field": {"model_id": USERS_MODEL, "field": "plan"}, "function": "Equality", "value": "pro"}
 ACTIVE_FILTER = {"field": {"model_id": USERS_MODEL, "field": "is_active"}, "function": "True"}
@@ -90,12 +90,13 @@ def bulk_def(body: Mapping[str, Any], **kw: Any) -> Definition:
     return definition("BulkSync", body, **kw)
 
 
-def client_for(emulator: Emulator) -> PolytomicClient:
+def client_for(emulator: EmulatorControls) -> PolytomicClient:
     settings = ApiSettings(url=emulator.url, version=VERSION, api_key=emulator.api_key, timeout=10)
-    return PolytomicClient(settings, retry=RetryPolicy(max_attempts=3, base_delay=0.01, budget=5))
+    return PolytomicClient(settings, retry=RetryPolicy(max_attempts=3, base_delay=0.01, budget=5),
+                           transport=emulator.transport)
 
 
-def plan(emulator: Emulator, definitions: Sequence[Definition], *, prune: PruneScope | None = None,
+def plan(emulator: EmulatorControls, definitions: Sequence[Definition], *, prune: PruneScope | None = None,
          parallelism: int = 4, **options: Any) -> Plan:
     with client_for(emulator) as client:
         return plan_against(client, definitions, prune=prune, parallelism=parallelism, **options)
@@ -105,19 +106,19 @@ def path_of(kind: str) -> str:
     return "/api/syncs" if kind == "ModelSync" else "/api/bulk/syncs"
 
 
-def create(emulator: Emulator, kind: str, body: Mapping[str, Any]) -> str:
+def create(emulator: EmulatorControls, kind: str, body: Mapping[str, Any]) -> str:
     r = emulator.api("POST", path_of(kind), json=dict(body))
     assert r.status_code == 200, r.text
     return r.json()["data"]["id"]
 
 
-def put(emulator: Emulator, kind: str, sync_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def put(emulator: EmulatorControls, kind: str, sync_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     r = emulator.api("PUT", f"{path_of(kind)}/{sync_id}", json=dict(body))
     assert r.status_code == 200, r.text
     return r.json()["data"]
 
 
-def get(emulator: Emulator, kind: str, sync_id: str) -> dict[str, Any]:
+def get(emulator: EmulatorControls, kind: str, sync_id: str) -> dict[str, Any]:
     r = emulator.api("GET", f"{path_of(kind)}/{sync_id}")
     assert r.status_code == 200, r.text
     return r.json()["data"]
@@ -141,10 +142,10 @@ def write_yaml(directory: Path, docs: Iterable[Mapping[str, Any]]) -> Path:
     return directory
 
 
-def run_cli(emulator: Emulator, *args: str, cwd: Path, env: Mapping[str, str] | None = None,
+def run_cli(emulator: EmulatorControls, *args: str, cwd: Path, env: Mapping[str, str] | None = None,
             ) -> subprocess.CompletedProcess[str]:
+    """``reconciler *args`` (in this process for the in-process emulator; stdin empty, not a terminal)."""
     full_env = dict(emulator.env)
     full_env.pop("GITHUB_ACTIONS", None)
     full_env.update(env or {})
-    return subprocess.run([*reconciler_command(), *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    return run_command(emulator, args, cwd=cwd, env=full_env)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.planning.helpers import create, run_cli, users_sync, write_yaml
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import USERS_MODEL, Emulator
 
 SECRET = "cli-secret-value-41c9"
@@ -19,6 +20,7 @@ def _project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@BOTH_WAYS
 def test_exit_codes_formats_and_saved_plan(emulator: Emulator, tmp_path: Path) -> None:
     cwd = _project(tmp_path)
     create(emulator, "ModelSync", users_sync("Existing", active=True))

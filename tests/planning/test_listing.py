@@ -81,7 +81,7 @@ class _EditingTransport(httpx.BaseTransport):
     """Edits syncs through the emulator right after given page reads (a user working in the UI)."""
 
     def __init__(self, emulator: Emulator, edits: dict[int, list[str]]) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner = emulator.transport or httpx.HTTPTransport()
         self.emulator = emulator
         self.edits = edits
         self.pages = 0

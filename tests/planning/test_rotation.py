@@ -15,18 +15,19 @@ import yaml
 from reconciler.definitions.schema import is_datetime
 from reconciler.planning.rotation import due
 from tests.planning.helpers import bulk, bulk_def, create, model, plan, run_cli, users_sync
-from tests.support.emulator import Emulator, start_emulator
+from tests.support.emulator import Emulator
+from tests.support.inprocess import InProcessEmulator
 
 OLD, NEW = "old-passphrase-5b1f", "new-passphrase-c3d8"
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Path]]:
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessEmulator, Path]]:
     """An emulator on a database file, so that a test can read the write-only value it stored."""
     db = tmp_path_factory.mktemp("rotation") / "emulator.db"
-    emu = start_emulator(db=str(db))
+    emu = InProcessEmulator(db=str(db))
     yield emu, db
-    emu.stop()
+    emu.close()
 
 
 def passphrase(db: Path, sync_id: str) -> str | None:
@@ -44,7 +45,7 @@ def _project(emulator: Emulator, cwd: Path) -> str:
     return sync_id
 
 
-def test_a_rotated_passphrase_alone_is_no_change(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_a_rotated_passphrase_alone_is_no_change(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
     emulator, db = stored
     sync_id = _project(emulator, tmp_path)
     result = run_cli(emulator, "plan", cwd=tmp_path, env={"PASS": NEW})
@@ -53,7 +54,7 @@ def test_a_rotated_passphrase_alone_is_no_change(stored: tuple[Emulator, Path], 
     assert passphrase(db, sync_id) == OLD
 
 
-def test_resend_flag_sends_it_once(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_resend_flag_sends_it_once(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
     emulator, db = stored
     sync_id = _project(emulator, tmp_path)
     env = {"PASS": NEW}
@@ -67,7 +68,8 @@ def test_resend_flag_sends_it_once(stored: tuple[Emulator, Path], tmp_path: Path
     assert "No changes." in run_cli(emulator, "plan", cwd=tmp_path, env=env).stdout
 
 
-def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tuple[InProcessEmulator, Path],
+                                                                    tmp_path: Path) -> None:
     emulator, db = stored
     sync_id = _project(emulator, tmp_path)
     rotated = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")  # after the live sync's last update
@@ -83,7 +85,7 @@ def test_rotated_at_in_the_file_sends_it_until_the_live_sync_has_it(stored: tupl
     assert again.returncode == 0, again.stdout  # the live sync was updated after: converged
 
 
-def test_rotation_through_a_saved_plan(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_rotation_through_a_saved_plan(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
     emulator, db = stored
     sync_id = _project(emulator, tmp_path)
     env = {"PASS": NEW}
@@ -95,7 +97,7 @@ def test_rotation_through_a_saved_plan(stored: tuple[Emulator, Path], tmp_path: 
     assert passphrase(db, sync_id) == NEW
 
 
-def test_unknown_name_is_refused_before_any_request(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_unknown_name_is_refused_before_any_request(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
     emulator, _ = stored
     _project(emulator, tmp_path)
     emulator.clear_requests()
@@ -105,7 +107,7 @@ def test_unknown_name_is_refused_before_any_request(stored: tuple[Emulator, Path
     assert emulator.requests()["total"] == 0
 
 
-def test_a_future_rotation_time_is_pointed_out(stored: tuple[Emulator, Path], tmp_path: Path) -> None:
+def test_a_future_rotation_time_is_pointed_out(stored: tuple[InProcessEmulator, Path], tmp_path: Path) -> None:
     emulator, _ = stored
     _project(emulator, tmp_path)
     doc = yaml.safe_load((tmp_path / "syncs" / "secured.yaml").read_text())
@@ -133,7 +135,7 @@ def test_every_time_validate_accepts_is_compared(written: str) -> None:
     assert due(d, after, forced=False) == (None, None), written  # the live sync has it
 
 
-def test_a_rotation_time_from_a_variable_stays_out_of_the_saved_plan(stored: tuple[Emulator, Path],
+def test_a_rotation_time_from_a_variable_stays_out_of_the_saved_plan(stored: tuple[InProcessEmulator, Path],
                                                                       tmp_path: Path) -> None:
     emulator, _ = stored
     _project(emulator, tmp_path)

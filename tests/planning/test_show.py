@@ -16,7 +16,8 @@ from reconciler.errors import Position
 from reconciler.planning.model import Change, FieldDiff, Hint, Plan, Problem, SecretSource, Unmanaged
 from reconciler.planning.saved import plan_document
 from tests.planning.helpers import create, run_cli, users_sync, write_yaml
-from tests.support.emulator import USERS_MODEL, Emulator, reconciler_command
+from tests.support.cli import run_command
+from tests.support.emulator import USERS_MODEL, Emulator
 
 SECRET = "show-secret-9d1e"
 
@@ -38,12 +39,11 @@ def _saved(emulator: Emulator, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return tmp_path, outputs
 
 
-def _show(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _show(cwd: Path, *args: str, installed: bool = False) -> subprocess.CompletedProcess[str]:
     """`reconciler show` with no credential, no API URL and none of the plan's variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLYTOMIC_") and k not in ("PASS", "FILTER")}
     env.pop("GITHUB_ACTIONS", None)
-    return subprocess.run([*reconciler_command(), "show", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+    return run_command(None, ["show", *args], cwd=cwd, env=env, timeout=60, installed=installed)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
@@ -60,16 +60,18 @@ def test_show_renders_the_saved_plan_like_plan_did(emulator: Emulator, tmp_path:
     assert emulator.requests()["total"] == 0
 
 
+@pytest.mark.e2e  # the installed `show`
 def test_show_of_a_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None:
-    missing = _show(tmp_path, "nothing.json")
+    missing = _show(tmp_path, "nothing.json", installed=True)
     assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and "does not exist" in missing.stderr
     (tmp_path / "other.json").write_text('{"hello": 1}')
-    foreign = _show(tmp_path, "other.json")
+    foreign = _show(tmp_path, "other.json", installed=True)
     assert foreign.returncode == 1 and "is not a plan saved by" in foreign.stderr
 
 
 def _document() -> dict[str, Any]:
-    change = Change(kind="ModelSync", name="Users", action="update", sync_id="s-1", diffs=(FieldDiff("mode", "a", "b"),),
+    change = Change(kind="ModelSync", name="Users", action="update", sync_id="s-1", diffs=(FieldDiff("mode", "a",
+                                                                                                     "b"),),
                     body={"name": "Users"}, secrets=(SecretSource("encryption_passphrase", template="${env:P}"),))
     note = {"kind": "ModelSync", "name": "Users", "source": Position("syncs/a.yaml", 1, 1)}
     plan_ = Plan(changes=(change,), unmanaged=(Unmanaged("ModelSync", "s-2", "Other"),),

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from reconciler.config import Ownership
@@ -110,6 +111,7 @@ def test_a_plan_with_unknown_values_is_saved_and_shown_but_never_applied(emulato
     assert emulator.requests()["total"] == 0
 
 
+@pytest.mark.e2e  # the hook runs the installed command
 def test_the_pre_commit_hook_entry_needs_no_secret(tmp_path: Path) -> None:
     hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
     entry = shlex.split(next(h for h in hooks if h["id"] == "reconciler-validate")["entry"])
@@ -192,7 +194,8 @@ def test_an_unknown_value_where_no_text_is_allowed_is_refused_without_the_variab
     for env in ({"ACTIVE": "yes", "MODE": "create", "SEARCH": "x"}, {}):
         result = _validated(tmp_path, doc, env)
         assert sorted(p.path for p in result.problems) == ["active", "target.search_values"], env
-    assert not _validated(tmp_path, {**doc, "active": True, "target": users_sync("x")["target"]}).problems  # mode: any text may do
+    assert not _validated(tmp_path, {**doc, "active": True,
+                                     "target": users_sync("x")["target"]}).problems  # mode: any text may do
 
 
 def test_the_namesake_of_a_definition_with_an_unknown_id_is_never_pruned(emulator: Emulator) -> None:

@@ -17,28 +17,23 @@ from tests.support.emulator import (
     SALESFORCE,
     USERS_MODEL,
     WAREHOUSE,
-    Emulator,
-    reconciler_command,
+    EmulatorControls,
 )
+from tests.support.cli import run_command
 
-USERS_FIELDS = ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value", "created_at"]
+USERS_FIELDS = ["id", "email", "first_name", "last_name", "plan", "account_id", "is_active", "lifetime_value",
+                "created_at"]
 ACCOUNTS_FIELDS = ["id", "name", "domain", "industry", "employee_count", "arr", "created_at"]
 EVENTS_FIELDS = ["id", "user_id", "event_type", "occurred_at", "properties"]
 
 
-def run(emulator: Emulator, *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed `reconciler` command against the emulator."""
-    return subprocess.run(
-        [*reconciler_command(), *args],
-        cwd=cwd,
-        env={**emulator.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run(emulator: EmulatorControls, *args: str, cwd: Path, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `reconciler` against the emulator (in this process for the in-process one)."""
+    return run_command(emulator, args, cwd=cwd, env={**emulator.env, **(env or {})}, timeout=timeout)
 
 
-def writes(emulator: Emulator) -> dict[str, int]:
+def writes(emulator: EmulatorControls) -> dict[str, int]:
     """Requests other than GET seen by the emulator since its log was cleared."""
     counts = emulator.requests()["counts"]
     return {route: n for route, n in counts.items() if not route.startswith("GET ")}
@@ -68,7 +63,8 @@ def accounts_to_hubspot(name: str = "Accounts to HubSpot") -> dict[str, Any]:
         "mode": "update",
         "schedule": {"frequency": "hourly"},
         "target": {"connection_id": HUBSPOT, "object": "companies"},
-        "identity": {"function": "DomainMatch", "source": {"model_id": ACCOUNTS_MODEL, "field": "domain"}, "target": "domain"},
+        "identity": {"function": "DomainMatch", "source": {"model_id": ACCOUNTS_MODEL, "field": "domain"},
+                     "target": "domain"},
         "fields": [
             {"source": {"model_id": ACCOUNTS_MODEL, "field": "name"}, "target": "name"},
             {"source": {"model_id": ACCOUNTS_MODEL, "field": "industry"}, "target": "industry"},
@@ -92,7 +88,8 @@ def warehouse_to_s3(name: str = "Warehouse to S3") -> dict[str, Any]:
 
 def generated_model_sync(i: int, rng: random.Random) -> dict[str, Any]:
     """A varied, valid model sync body (deterministic for a given rng)."""
-    model, fields = rng.choice([(USERS_MODEL, USERS_FIELDS), (ACCOUNTS_MODEL, ACCOUNTS_FIELDS), (EVENTS_MODEL, EVENTS_FIELDS)])
+    model, fields = rng.choice([(USERS_MODEL, USERS_FIELDS), (ACCOUNTS_MODEL, ACCOUNTS_FIELDS), (EVENTS_MODEL,
+                                                                                                 EVENTS_FIELDS)])
     connection, obj = rng.choice([(SALESFORCE, "Contact"), (SALESFORCE, "Account"), (HUBSPOT, "contacts"), (HUBSPOT, "companies")])
     mode = rng.choice(["create", "update", "updateOrCreate", "append", "replace"])
     chosen = rng.sample(fields[1:], k=rng.randint(1, min(4, len(fields) - 1)))
@@ -101,7 +98,8 @@ def generated_model_sync(i: int, rng: random.Random) -> dict[str, Any]:
         "active": rng.random() < 0.7,
         "mode": mode,
         "target": {"connection_id": connection, "object": obj},
-        "fields": [{"source": {"model_id": model, "field": f}, "target": f"{f.title().replace('_', '')}__c"} for f in chosen],
+        "fields": [{"source": {"model_id": model, "field": f},
+                    "target": f"{f.title().replace('_', '')}__c"} for f in chosen],
     }
     frequency = rng.choice(["manual", "hourly", "daily", "weekly", "continuous"])
     schedule: dict[str, Any] = {"frequency": frequency}
@@ -111,7 +109,8 @@ def generated_model_sync(i: int, rng: random.Random) -> dict[str, Any]:
         schedule["day_of_week"] = rng.choice(["monday", "wednesday", "friday"])
     body["schedule"] = schedule
     if mode in ("update", "updateOrCreate") or rng.random() < 0.3:
-        body["identity"] = {"function": "Equality", "source": {"model_id": model, "field": fields[0]}, "target": "External_Id__c"}
+        body["identity"] = {"function": "Equality", "source": {"model_id": model, "field": fields[0]},
+                            "target": "External_Id__c"}
     if rng.random() < 0.4:
         body["filters"] = [{"field": {"model_id": model, "field": rng.choice(fields)}, "function": "IsNotNull"}]
     if rng.random() < 0.2:
@@ -123,7 +122,8 @@ def generated_model_sync(i: int, rng: random.Random) -> dict[str, Any]:
     return body
 
 
-def write_definitions(folder: Path, model_syncs: list[dict[str, Any]] = (), bulk_syncs: list[dict[str, Any]] = ()) -> Path:
+def write_definitions(folder: Path, model_syncs: list[dict[str, Any]] = (),
+                      bulk_syncs: list[dict[str, Any]] = ()) -> Path:
     """One YAML file per sync (``kind`` first), in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for i, body in enumerate(model_syncs):
@@ -133,7 +133,7 @@ def write_definitions(folder: Path, model_syncs: list[dict[str, Any]] = (), bulk
     return folder
 
 
-def create(emulator: Emulator, kind: str, body: dict[str, Any]) -> str:
+def create(emulator: EmulatorControls, kind: str, body: dict[str, Any]) -> str:
     """Create a sync through the API (as a user would in the UI); its id."""
     path = "/api/syncs" if kind == "ModelSync" else "/api/bulk/syncs"
     response = emulator.api("POST", path, json=body)

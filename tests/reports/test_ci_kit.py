@@ -97,10 +97,12 @@ def test_workflows_are_valid_and_shaped_right() -> None:
     assert not any("secret-env" in s.get("with", {}) for s in steps(plan) + steps(drift))
 
 
+@pytest.mark.e2e  # runs bash
 def test_action_is_composite_and_runs_what_it_says() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert {"command", "paths", "api-key", "prune", "saved-plan", "secret-env", "comment", "drift-issue"} <= set(action["inputs"])
+    assert {"command", "paths", "api-key", "prune", "saved-plan", "secret-env", "comment",
+            "drift-issue"} <= set(action["inputs"])
     uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
     assert any(u.startswith("actions/cache@") for u in uses) and all(re.search(r"@[0-9a-f]{40}$", u) for u in uses)
     for step in action["runs"]["steps"]:
@@ -120,6 +122,7 @@ def _linter(name: str) -> str:
     return exe
 
 
+@pytest.mark.e2e  # runs the linters as processes
 def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     workflows = [str(CI / n) for n in WORKFLOWS]
     shellcheck = _linter("shellcheck")  # actionlint checks every run: script with it too
@@ -132,7 +135,8 @@ def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No findings" in audit.stdout + audit.stderr
     # actionlint reads workflows only: action.yml is checked against GitHub's metadata schema (offline copy)
-    for builtin, files in (("vendor.github-actions", [str(ROOT / "action.yml")]), ("vendor.github-workflows", workflows)):
+    for builtin, files in (("vendor.github-actions", [str(ROOT / "action.yml")]), ("vendor.github-workflows",
+                                                                                   workflows)):
         shaped = subprocess.run([_linter("check-jsonschema"), "--builtin-schema", builtin, *files],
                                 capture_output=True, text=True, timeout=120)
         assert shaped.returncode == 0, shaped.stdout + shaped.stderr
@@ -141,6 +145,7 @@ def test_actionlint_zizmor_and_shellcheck_pass_on_the_kit() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.e2e  # runs bash
 def test_ci_sh_is_valid_bash() -> None:
     subprocess.run(["bash", "-n", str(CI / "ci.sh")], check=True)
 
@@ -151,6 +156,12 @@ def test_pre_commit_hook() -> None:
     assert hook["entry"] == "reconciler validate" and hook["language"] == "python"
     assert re.search(hook["files"], "syncs/a.yaml") and re.search(hook["files"], "b.yml")
     assert not re.search(hook["files"], "README.md")
+
+
+@pytest.fixture
+def emulator(socket_emulator: Emulator) -> Emulator:
+    """The kit's scripts run the installed CLI: the socket emulator (these tests are e2e)."""
+    return socket_emulator
 
 
 @pytest.fixture
@@ -300,7 +311,8 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     assert runner.gh_calls()[-1] == "api --method POST repos/acme/syncs/issues/7/comments -F body=@.reconciler/comment.md"
     body = runner.sent()
     assert body.startswith("<!-- reconciler-plan -->") and "Plan: 2 to create" in body and "abc123" in body
-    assert runner.script("comment.sh", GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0  # the same comment, edited
+    assert runner.script("comment.sh",
+                         GH_COMMENTS="42\tgithub-actions[bot]\n").returncode == 0  # the same comment, edited
     assert runner.gh_calls()[-1].startswith("api --method PATCH repos/acme/syncs/issues/comments/42 ")
 
     runner.summary.write_text("")
@@ -311,7 +323,8 @@ def test_action_plan_comment_apply_drift_issue(runner: Runner) -> None:
     calls = runner.gh_calls()
     assert calls[-1].startswith("issue create --title") and "--label reconciler-drift" in calls[-1]
     assert runner.sent().startswith("<!-- reconciler-drift -->")
-    assert runner.script("drift-issue.sh", DRIFT_EXIT="2", GH_OPEN_ISSUES="3\tmallory\n5\tgithub-actions[bot]\n").returncode == 0
+    assert runner.script("drift-issue.sh", DRIFT_EXIT="2",
+                         GH_OPEN_ISSUES="3\tmallory\n5\tgithub-actions[bot]\n").returncode == 0
     assert runner.gh_calls()[-1].startswith("issue edit 5 --body-file")  # mallory's labelled issue is left alone
 
     applied = runner.script("run.sh", COMMAND="apply", SECRET_ENV="UNUSED_PASSPHRASE=s3cret-canary-value\n")
@@ -406,7 +419,8 @@ def test_apply_workflow_explains_a_merged_pull_request_without_a_saved_plan(runn
                   "  'api repos/acme/syncs/pulls/12') echo beef ;;\n  'run list') echo 99 ;;\n"
                   "  'run download') echo 'no artifact matches any of the names or patterns provided' >&2; exit 1 ;;\nesac\n")
     gh.chmod(0o755)
-    env = {**runner.env, "PATH": f"{gh.parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": "cafe", "PLAN_WORKFLOW": "plan.yml"}
+    env = {**runner.env, "PATH": f"{gh.parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": "cafe",
+           "PLAN_WORKFLOW": "plan.yml"}
     result = subprocess.run(["bash", "-e", "-c", download["run"]], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "::error::pull request #12 saved no plan" in result.stdout and "by hand" in result.stdout

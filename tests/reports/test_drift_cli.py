@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
+from tests.reports.helpers import (
+    accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes,
+)
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
@@ -109,6 +112,7 @@ def test_failed_execution_is_unhealthy_with_its_errors(emulator: Emulator, manag
     assert writes(emulator) == {}
 
 
+@BOTH_WAYS
 def test_inactive_against_file_and_bulk_failure(emulator: Emulator, managed: dict[str, Any]) -> None:
     bulk_id, accounts_id = managed["ids"]["bulk"], managed["ids"]["accounts"]
     emulator.control("POST", f"/_emulator/syncs/{bulk_id}/executions", json={"status": "failed", "errors": ["schema public.users vanished"]})

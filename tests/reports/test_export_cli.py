@@ -15,6 +15,7 @@ from tests.reports.helpers import (
     users_to_salesforce,
     warehouse_to_s3,
 )
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
@@ -31,6 +32,7 @@ def export_then_plan(emulator: Emulator, cwd: Path, *export_args: str, env: dict
     return files
 
 
+@BOTH_WAYS
 def test_export_demo_organisation_then_plan_is_empty(emulator: Emulator, tmp_path: Path) -> None:
     ids = {
         create(emulator, "ModelSync", users_to_salesforce()),
@@ -122,4 +124,5 @@ def test_export_name_collisions_are_suffixed(emulator: Emulator, tmp_path: Path)
     first = create(emulator, "ModelSync", users_to_salesforce("Users → Salesforce"))
     second = create(emulator, "ModelSync", users_to_salesforce("users / salesforce"))
     files = export_then_plan(emulator, tmp_path)
-    assert sorted(f.name for f in files) == sorted(f"users-salesforce-{i.replace('-', '')[:8]}.yaml" for i in (first, second))
+    assert sorted(f.name for f in files) == sorted(f"users-salesforce-{i.replace('-', '')[:8]}.yaml" for i in (first,
+                                                                                                               second))

@@ -22,7 +22,8 @@ POS = Position("syncs/x.yaml", 1, 1)
 
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[PolytomicClient]:
-    with PolytomicClient(ApiSettings(url=emulator.url, version="2025-09-18", api_key=emulator.api_key)) as c:
+    settings = ApiSettings(url=emulator.url, version="2025-09-18", api_key=emulator.api_key)
+    with PolytomicClient(settings, transport=emulator.transport) as c:
         yield c
 
 
@@ -33,7 +34,8 @@ def definition(kind: str, body: dict, pinned: str | None = None) -> Definition:
 def test_collect_status_matches_by_id_and_name(emulator: Emulator, client: PolytomicClient) -> None:
     users, bulk = users_to_salesforce(), warehouse_to_s3()
     users_id, bulk_id = create(emulator, "ModelSync", users), create(emulator, "BulkSync", bulk)
-    emulator.control("POST", f"/_emulator/syncs/{bulk_id}/executions", json={"status": "completed", "counts": {"total": 77}})
+    emulator.control("POST", f"/_emulator/syncs/{bulk_id}/executions", json={"status": "completed",
+                                                                             "counts": {"total": 77}})
     renamed = {**users, "name": "Renamed in git"}
     defs = [definition("ModelSync", renamed, pinned=users_id), definition("BulkSync", bulk), definition("ModelSync", accounts_to_hubspot())]
     emulator.clear_requests()
@@ -50,7 +52,8 @@ def test_collect_status_matches_by_id_and_name(emulator: Emulator, client: Polyt
 def test_health_from_plan(emulator: Emulator, client: PolytomicClient) -> None:
     users, accounts = users_to_salesforce(), accounts_to_hubspot()
     users_id, accounts_id = create(emulator, "ModelSync", users), create(emulator, "ModelSync", accounts)
-    emulator.control("POST", f"/_emulator/syncs/{users_id}/executions", json={"status": "failed", "errors": ["boom: 401 from Salesforce"]})
+    emulator.control("POST", f"/_emulator/syncs/{users_id}/executions", json={"status": "failed",
+                                                                              "errors": ["boom: 401 from Salesforce"]})
     emulator.api("POST", f"/api/syncs/{accounts_id}/activate", json={"active": False})
     defs = [definition("ModelSync", users), definition("ModelSync", accounts)]
     plan = Plan(changes=(Change("ModelSync", accounts["name"], "update", sync_id=accounts_id),

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.reports.helpers import accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes
+from tests.reports.helpers import (
+    accounts_to_hubspot, create, run, users_to_salesforce, warehouse_to_s3, write_definitions, writes,
+)
+from tests.support.cli import BOTH_WAYS
 from tests.support.emulator import Emulator
 
 
 
+@BOTH_WAYS
 def test_status_table_and_json(emulator: Emulator, tmp_path: Path) -> None:
     users, bulk = users_to_salesforce(), warehouse_to_s3()
     write_definitions(tmp_path / "syncs", [users, accounts_to_hubspot()], [bulk])
     users_id = create(emulator, "ModelSync", users)
     bulk_id = create(emulator, "BulkSync", bulk)
     emulator.control("POST", f"/_emulator/syncs/{users_id}/executions",
-                     json={"status": "completed", "counts": {"insert": 11, "update": 22, "delete": 3, "error": 4}, "errors": ["4 rows too long"]})
+                     json={"status": "completed", "counts": {"insert": 11, "update": 22, "delete": 3, "error": 4},
+                           "errors": ["4 rows too long"]})
     emulator.control("POST", f"/_emulator/syncs/{bulk_id}/executions", json={"status": "completed"})
     emulator.clear_requests()
 

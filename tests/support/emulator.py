@@ -49,18 +49,14 @@ def standalone_command() -> list[str]:
     return [sys.executable, "-m", "reconciler.emulator"]
 
 
-@dataclass
-class Emulator:
-    """A running emulator process and a small client for its test controls."""
+class EmulatorControls:
+    """A client for an emulator's API and test controls; the socket and in-process emulators share it."""
 
     url: str
     api_key: str
-    process: subprocess.Popen[bytes]
-    stderr_file: IO[bytes] | None = None
-    _http: httpx.Client = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._http = httpx.Client(base_url=self.url, timeout=30)
+    #: the client's transport seam to reach this emulator (None: over sockets, at ``url``)
+    transport: httpx.BaseTransport | None = None
+    _http: httpx.Client
 
     @property
     def env(self) -> dict[str, str]:
@@ -120,7 +116,22 @@ class Emulator:
         return r.json()["data"]
 
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request as given (no credentials added)."""
         return self._http.request(method, path, **kwargs)
+
+
+@dataclass
+class Emulator(EmulatorControls):
+    """A running emulator process and a small client for its test controls."""
+
+    url: str
+    api_key: str
+    process: subprocess.Popen[bytes]
+    stderr_file: IO[bytes] | None = None
+    _http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._http = httpx.Client(base_url=self.url, timeout=30)
 
     def stderr(self) -> str:
         """What the process wrote to stderr so far."""
