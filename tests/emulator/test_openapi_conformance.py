@@ -27,6 +27,7 @@ from tests.support.emulator import (
     WAREHOUSE,
     Emulator,
 )
+from tests.support.inprocess import InProcessEmulator
 
 
 class Driver:
@@ -175,7 +176,8 @@ def test_broad_sample_of_requests_and_responses(emulator: Emulator) -> None:
           "fields": [{"id": "email", "enabled": True, "obfuscated": True, "user_output_name": "mail"}],
           "filters": [{"field_id": "plan", "function": "Equality", "value": "pro"}]})
     call("PATCH", f"/api/bulk/syncs/{bulk_ids[1]}/schemas",
-         {"schemas": [{"id": "public.events", "tracking_field": "occurred_at"}, {"id": "public.orders", "enabled": True}]})
+         {"schemas": [{"id": "public.events", "tracking_field": "occurred_at"}, {"id": "public.orders",
+                                                                                 "enabled": True}]})
     call("GET", f"/api/bulk/syncs/{bulk_ids[2]}/schemas/Account")
     call("GET", "/api/bulk/syncs")
     call("GET", "/api/bulk/syncs", params={"active": "true"})
@@ -244,13 +246,14 @@ MUTATION = st.tuples(st.integers(0, 10_000), st.sampled_from(["set", "delete", "
 @settings(max_examples=200, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(base=st.sampled_from(["model", "model-full", "bulk"]), mutations=st.lists(MUTATION, min_size=1, max_size=3))
-def test_whatever_is_accepted_is_a_valid_request(emulator_process: Emulator, base: str, mutations: list) -> None:
+def test_whatever_is_accepted_is_a_valid_request(inprocess_session: InProcessEmulator, base: str,
+                                                 mutations: list) -> None:
     body: Any = {"model": sync_body(), "model-full": full_sync_body(), "bulk": bulk_body()}[base]
     for index, op, value, key in mutations:
         paths = _paths(body)
         body = _mutate(body, paths[index % len(paths)], op, value, key)
     path = "/api/bulk/syncs" if base == "bulk" else "/api/syncs"
-    response = emulator_process.api("POST", path, json=body)
+    response = inprocess_session.api("POST", path, json=body)
     event(f"status {response.status_code}")
     assert response.status_code in (200, 400, 422), response.text
     ref = openapi.request_ref("POST", path)
@@ -258,7 +261,7 @@ def test_whatever_is_accepted_is_a_valid_request(emulator_process: Emulator, bas
     bad = openapi.problems(ref, body)
     if response.status_code == 200:
         assert not bad, f"accepted an invalid request: {bad}\n{json.dumps(body)}"
-        emulator_process.api("DELETE", f"{path}/{response.json()['data']['id']}")
+        inprocess_session.api("DELETE", f"{path}/{response.json()['data']['id']}")
         res = openapi.response_ref("POST", path, 200)
         assert res is not None and not openapi.problems(res, response.json())
     else:
