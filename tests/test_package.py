@@ -65,17 +65,28 @@ def test_wheel_ships_schemas_docs_and_declares_its_dependencies(wheel: Path) -> 
     assert len(emulator_only) == 2 and all('extra == "emulator"' in r for r in emulator_only)
 
 
-def test_installed_wheel_validates_the_examples_outside_the_repository(wheel: Path, tmp_path: Path) -> None:
-    # A fresh environment; its dependencies come from this one's site-packages (a path entry, so
-    # no network), while reconciler itself must be the installed wheel.
+def _fresh_venv(tmp_path: Path, wheel: Path, site_files: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """A new environment with the wheel installed, its dependencies taken from this one's
+    site-packages (a path entry, so no network); ``site_files`` are written into its site-packages
+    before the install. Returns the environment and its site-packages."""
     fresh = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
     python = fresh / "bin" / "python"
     site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                capture_output=True, text=True, check=True).stdout.strip())
     (site / "_deps_from_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    for name, text in (site_files or {}).items():
+        (site / name).write_text(text)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
                     "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
+    return fresh, site
+
+
+def test_installed_wheel_validates_the_examples_outside_the_repository(wheel: Path, tmp_path: Path) -> None:
+    # A fresh environment; its dependencies come from this one's site-packages (a path entry, so
+    # no network), while reconciler itself must be the installed wheel.
+    fresh, site = _fresh_venv(tmp_path, wheel)
+    python = fresh / "bin" / "python"
     examples = tmp_path / "syncs"
     shutil.copytree(EXAMPLES, examples)
     exe = fresh / "bin" / "reconciler"
@@ -114,16 +125,9 @@ sys.meta_path.insert(0, _Absent())
 def test_the_tool_works_without_the_emulator_extra(wheel: Path, tmp_path: Path) -> None:
     # A fresh environment where starlette and uvicorn cannot be imported, as after
     # `pip install reconciler` without `[emulator]`.
-    fresh = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
+    fresh, _ = _fresh_venv(tmp_path, wheel, {"_no_emulator_extra.py": _WITHOUT_EMULATOR_EXTRA,
+                                             "_no_emulator_extra.pth": "import _no_emulator_extra\n"})
     python = fresh / "bin" / "python"
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "_deps_from_test_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    (site / "_no_emulator_extra.py").write_text(_WITHOUT_EMULATOR_EXTRA)
-    (site / "_no_emulator_extra.pth").write_text("import _no_emulator_extra\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
     assert subprocess.run([python, "-c", "import starlette"], capture_output=True).returncode != 0
     shutil.copytree(EXAMPLES, tmp_path / "syncs")
     env = {"PATH": f"{fresh / 'bin'}:/usr/bin:/bin", **DEMO_ENV}

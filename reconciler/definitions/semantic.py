@@ -6,7 +6,7 @@ import re
 from typing import Any, Container, Iterator
 
 from reconciler import kinds
-from reconciler.definitions.grammar import REFERENCE, REFERENCE_ANYWHERE, reference_slot
+from reconciler.definitions.grammar import OPEN, REFERENCE, REFERENCE_ANYWHERE, reference_slot
 from reconciler.definitions.model import Kind
 from reconciler.definitions.schema import Problem, join, kind_schema
 
@@ -272,21 +272,21 @@ def bulk_sync_problems(doc: dict[str, Any], hidden: Container[str]) -> list[Prob
 # -- references and ignore_changes ----------------------------------------------------------------
 
 
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, join(path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, join(path, i))
-    elif isinstance(value, str):
-        yield path, value
+def _placeholder_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) of each string inside ``value`` that holds a ``${`` (paths built for those only)."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(item, str):
+            if OPEN in item:
+                yield join(path, key), item
+        elif isinstance(item, (dict, list)):
+            yield from _placeholder_strings(item, join(path, key))
 
 
 def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
                 literal: Container[str] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
-    for path, text in _strings(doc):
+    for path, text in _placeholder_strings(doc):
         if not REFERENCE_ANYWHERE.search(text):
             continue
         if path in literal:
