@@ -23,7 +23,7 @@ test: $(BIN)/.installed
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Mutation testing of the diff and the normalisation (planning/diff.py, views.py, liveread.py, align.py, carry.py; mutmut, a dev-only extra; ~15 min on 2 cores).
+# Mutation testing of the diff and the normalisation (planning/diff.py, views.py, liveread.py, align.py, carry.py; mutmut, a dev-only extra; about 2 min on 2 cores).
 mutation: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
 	rm -rf mutants
