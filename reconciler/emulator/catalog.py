@@ -77,6 +77,16 @@ def known_target_objects(store: Store, org_id: str, conn: dict[str, Any]) -> lis
     return listed + sorted(made - set(listed))
 
 
+def has_target_object(store: Store, org_id: str, conn: dict[str, Any], obj: str) -> bool:
+    """Whether ``obj`` is an object of the connection: one it lists (checked first: no listing of
+    syncs then), one a sync on it created, or any object when it lists none."""
+    listed = target_objects(conn)
+    if listed is None or obj in listed:
+        return True
+    known = known_target_objects(store, org_id, conn)
+    return known is None or obj in known
+
+
 def _connection_or_404(ctx: Ctx) -> dict[str, Any]:
     conn = connection(ctx.store, ctx.org_id, ctx.params["id"])
     if conn is None:

@@ -219,8 +219,7 @@ def _check_target_object(raw: dict[str, Any], conn: dict[str, Any] | None, res: 
     elif has_object and raw["object"] == "":
         res.problems.append(("target.object", "must not be empty"))
     elif has_object and conn is not None:
-        known = catalog.known_target_objects(ctx.store, ctx.org_id, conn)
-        if known is not None and raw["object"] not in known:
+        if not catalog.has_target_object(ctx.store, ctx.org_id, conn, raw["object"]):
             res.problems.append(("target.object", f"the connection has no object {raw['object']!r}"))
 
 
