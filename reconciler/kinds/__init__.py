@@ -13,7 +13,7 @@ import importlib
 from reconciler.kinds.base import ExportRule, MergedList, Routes, SyncKind, WriteOnlyPlaceholder
 
 __all__ = ["ExportRule", "MergedList", "Routes", "SyncKind", "WriteOnlyPlaceholder",
-           "all", "get", "names", "by_scheme", "sync_schemes", "write_only_keys", "write_only_paths"]
+           "all", "get", "names", "by_scheme", "streamed", "sync_schemes", "write_only_keys", "write_only_paths"]
 
 _MODULES = ("reconciler.kinds.model", "reconciler.kinds.bulk")  # the registry's (stable) order
 
@@ -47,6 +47,14 @@ def by_scheme(scheme: str) -> SyncKind:
         if kind.ref_scheme == scheme:
             return kind
     raise ValueError(f"unknown sync reference scheme {scheme!r}")
+
+
+@functools.cache
+def streamed() -> SyncKind:
+    """The kind whose listing offers its pages as they come (``streams_listing``): the plan pages it
+    itself, starting reads and comparisons meanwhile, and reads the other kinds' listings alongside."""
+    [kind] = [k for k in _entries() if k.streams_listing]
+    return kind
 
 
 @functools.cache

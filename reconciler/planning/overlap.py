@@ -83,9 +83,9 @@ class EarlyChanges:
 
 
 def _candidates(definitions: Sequence[Definition]) -> tuple[dict[Any, Definition], dict[Any, Definition]]:
-    """Definitions of the kind whose listing the planner pages (the registry's first: model syncs)
-    that can be compared early, by pinned id and by (unique) name."""
-    paged = kinds.all()[0].name
+    """Definitions of the kind whose listing streams (model syncs) that can be compared early, by
+    pinned id and by (unique) name."""
+    paged = kinds.streamed().name
     free = [d for d in definitions if d.kind == paged and not sync_refs(d.spec)]
     names = Counter(d.name for d in definitions if d.kind == paged and not d.pinned_id)
     return ({d.pinned_id: d for d in free if d.pinned_id},

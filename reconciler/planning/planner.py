@@ -136,12 +136,12 @@ def _unmanaged(matching: Matching, deleting: set[str | None]) -> tuple[Unmanaged
 
 
 def _list_live(client: PolytomicClient, reads: Reads, early: EarlyChanges) -> dict[Kind, list[dict[str, Any]]]:
-    """Every kind's listing. The first kind's is paged here (its pages start the reads and the
+    """Every kind's listing. The streamed kind's is paged here (its pages start the reads and the
     early comparisons); the other kinds' listings are read alongside it."""
-    first, *others = kinds.all()
-    alongside = {k.name: reads.submit(k.list_live, client) for k in others}
+    paged = kinds.streamed()
+    alongside = {k.name: reads.submit(k.list_live, client) for k in kinds.all() if k is not paged}
     return {
-        first.name: first.list_live(client, on_items=early.on_items),
+        paged.name: paged.list_live(client, on_items=early.on_items),
         **{name: listing.result() for name, listing in alongside.items()},
     }
 

@@ -66,7 +66,7 @@ class Reads:
         """Called with each page of the model-sync listing: start reading the candidates."""
         for item in items:
             sync_id = item.get("id")
-            if not isinstance(sync_id, str) or kinds.all()[0].is_full_item(item):  # (the paged listing's kind)
+            if not isinstance(sync_id, str) or kinds.streamed().is_full_item(item):
                 continue
             if sync_id in self.ids or item.get("name") in self.names:
                 stamp = item.get("updated_at")
