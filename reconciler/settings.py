@@ -2,7 +2,7 @@
 
 Each is resolved flags -> environment -> reconciler.yaml -> defaults: the API address and version
 (see :func:`reconciler.config.api_settings`), the total deadline of one request, and the retry
-policy shared by the client and the writer.
+policy shared by the client and the writer (reconciler.yaml has no key for the last two).
 """
 
 from __future__ import annotations
