@@ -77,13 +77,19 @@ class ReadCache:
 
     def get(self, url: str, stamp: Any) -> Any | None:
         """The object read from ``url`` when its sync was at ``stamp``; None when not kept."""
-        if self.refresh or not isinstance(stamp, str):
+        if not self.holds(url, stamp):
             return None
+        return json.loads(self._new[url][1])  # a fresh copy: the caller may change it
+
+    def holds(self, url: str, stamp: Any) -> bool:
+        """Whether :meth:`get` answers (the entry is kept for the next run, as by ``get``)."""
+        if self.refresh or not isinstance(stamp, str):
+            return False
         entry = self._new.get(url) or self._old.get(url)
         if entry is None or entry[0] != stamp:
-            return None
+            return False
         self._new[url] = entry
-        return json.loads(entry[1])  # a fresh copy: the caller may change it
+        return True
 
     def put(self, url: str, stamp: Any, value: Any, *, sensitive_paths: Iterable[str] = ()) -> bool:
         """Keep ``value`` unless it may hold a secret (see the module docstring); True when kept."""

@@ -68,13 +68,13 @@ def plan_against(
     """
     with Reads(client, definitions, parallelism, cache) as reads:
         catalog = _Catalog(client, reads, definitions)  # (the lists are read while the syncs are listed)
-        compare = (lambda d, live: _change(planned(d), live, catalog.early_resolver(), catalog)) \
-            if catalog.early else None
+        compare = (lambda d, live: _compare_one(d, live, catalog.early_resolver(), catalog,
+                                                d.name in resend_write_only)) if catalog.early else None
         with closing(EarlyChanges(reads, definitions, compare)) as early:
             return _plan(client, reads, early, catalog, definitions, prune, owns, resend_write_only)
 
 
-def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges, catalog: _Catalog,
+def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges[_One], catalog: _Catalog,
           definitions: Sequence[Definition], prune: PruneScope | None,
           owns: PruneScope | None, resend_write_only: frozenset[str]) -> Plan:
     live_items = _list_live(client, reads, early)
@@ -82,11 +82,11 @@ def _plan(client: PolytomicClient, reads: Reads, early: EarlyChanges, catalog: _
     problems = [_problem(m.definition, m.problem) for m in matching.matches if m.problem]
     ok = matching.unrefused()
     deletions = _prune_candidates(matching, prune)
-    full = _read_full(client, reads, ok, deletions)
+    full, taken = _read_or_take(client, reads, early, ok, deletions)
     catalog.settle(client, ok)
     syncs = _sync_names(ok, live_items)
     resolver = Resolver(catalog.connections_by_name(), catalog.models_by_name(), syncs, _created_keys(ok))
-    compared = _compare_all(ok, full, early, resolver, catalog, resend_write_only)
+    compared = _compare_all(ok, full, taken, resolver, catalog, resend_write_only)
     problems += compared.problems
     unknown = check_changes(Catalogue(client, reads.submit, catalog.connections or None), compared.sent)
     problems += [problem for _, problem in unknown]
@@ -135,7 +135,7 @@ def _unmanaged(matching: Matching, deleting: set[str | None]) -> tuple[Unmanaged
     return tuple(sorted(left, key=lambda u: (u.kind, u.name, u.sync_id)))
 
 
-def _list_live(client: PolytomicClient, reads: Reads, early: EarlyChanges) -> dict[Kind, list[dict[str, Any]]]:
+def _list_live(client: PolytomicClient, reads: Reads, early: EarlyChanges[_One]) -> dict[Kind, list[dict[str, Any]]]:
     """Every kind's listing. The streamed kind's is paged here (its pages start the reads and the
     early comparisons); the other kinds' listings are read alongside it."""
     paged = kinds.streamed()
@@ -162,31 +162,68 @@ class _Compared:
                                                     key=lambda h: (h.kind or "", h.name or "", h.message)))
 
 
-def _compare_all(ok: Sequence[Match], full: dict[tuple[Kind, str], dict[str, Any]], early: EarlyChanges,
-                 resolver: Resolver, catalog: _Catalog, resend_write_only: frozenset[str]) -> _Compared:
+@dataclass(frozen=True)
+class _One:
+    """What comparing one definition with its live sync (or with nothing: a create) gave."""
+
+    change: Change | None = None  # None: refused (problems)
+    problems: tuple[Problem, ...] = ()
+    rotations: tuple[Hint, ...] = ()
+    target_hint: Hint | None = None
+
+
+def _read_or_take(client: PolytomicClient, reads: Reads, early: EarlyChanges[_One], ok: Sequence[Match],
+                  deletions: Sequence[tuple[Kind, Mapping[str, Any]]],
+                  ) -> tuple[dict[tuple[Kind, str], dict[str, Any]], dict[tuple[Kind, str], _One]]:
+    """The full live objects to compare (:func:`_read_full`) and the comparisons made during the
+    listing, by (kind, sync id): a sync compared early is not read again, unless its comparison
+    could not be used (its read failed, or the comparison raised)."""
+    expected = {(m.definition.kind, str(m.sync_id)): m for m in ok if m.sync_id and early.expects(m.definition, m.item)}
+    full = _read_full(client, reads, [m for m in ok if (m.definition.kind, str(m.sync_id)) not in expected], deletions)
+    taken = {}
+    for key, m in expected.items():
+        one = early.take(m.definition, m.item)  # (waits for the comparisons still queued)
+        if one is not None:
+            taken[key] = one
+    full.update(_read_full(client, reads, [m for key, m in expected.items() if key not in taken], ()))
+    return full, taken
+
+
+def _compare_all(ok: Sequence[Match], full: dict[tuple[Kind, str], dict[str, Any]],
+                 taken: Mapping[tuple[Kind, str], _One], resolver: Resolver, catalog: _Catalog,
+                 resend_write_only: frozenset[str]) -> _Compared:
     out = _Compared()
     for m in ok:
         d = m.definition
-        live = full.pop((d.kind, m.sync_id), None) if m.sync_id else None  # (one match per sync: freed as we go)
-        if m.sync_id and live is None and d.pinned_id:
-            out.problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
+        one = taken.get((d.kind, m.sync_id)) if m.sync_id else None  # compared during the listing
+        if one is None:
+            live = full.pop((d.kind, m.sync_id), None) if m.sync_id else None  # (one match per sync: freed as we go)
+            if m.sync_id and live is None and d.pinned_id:
+                out.problems.append(_problem(d, f"pinned sync {m.sync_id} was deleted while planning"))
+                continue
+            # (a sync deleted between the listing and the read is simply not live any more: a create)
+            one = _compare_one(d, live, resolver, catalog, d.name in resend_write_only)
+        out.problems.extend(one.problems)
+        if one.change is None:
             continue
-        # (a sync deleted between the listing and the read is simply not live any more: a create)
-        taken = early.take(d, live) if live is not None else None  # compared during the listing
-        try:
-            change = taken.result() if taken is not None else _change(planned(d), live, resolver, catalog)
-        except _Unresolved as exc:
-            out.problems.extend(_problem(d, text, path) for path, text in exc.problems)
-            continue
-        change, hints = resend(change, d, live, d.name in resend_write_only)
-        out.rotations.extend(hints)
-        out.changes.append(change)
-        hint = target_create.hint(d, live) if live is not None else None
-        out.target_hints += [hint] if hint else []
-        if change.action == "create":
-            out.created.append((d, change))
-        out.sent.append((change, d))
+        out.rotations.extend(one.rotations)
+        out.changes.append(one.change)
+        out.target_hints += [one.target_hint] if one.target_hint else []
+        if one.change.action == "create":
+            out.created.append((d, one.change))
+        out.sent.append((one.change, d))
     return out
+
+
+def _compare_one(d: Definition, live: dict[str, Any] | None, resolver: Resolver, catalog: _Catalog,
+                 resend_write_only: bool) -> _One:
+    """The change for ``d`` against ``live`` with its hints, or its problems (no change)."""
+    try:
+        change = _change(planned(d), live, resolver, catalog)
+    except _Unresolved as exc:
+        return _One(problems=tuple(_problem(d, text, path) for path, text in exc.problems))
+    change, rotations = resend(change, d, live, resend_write_only)
+    return _One(change, (), rotations, target_create.hint(d, live) if live is not None else None)
 
 
 def _delete_changes(deletions: Sequence[tuple[Kind, Mapping[str, Any]]], full: Mapping[tuple[Kind, str], Any],

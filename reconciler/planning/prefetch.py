@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 #: reads change nothing, and at 20 ms a request ten at a time is slower than the listing needs.
 DEFAULT_READ_PARALLELISM = 16
 T = TypeVar("T")
+_IN_CACHE = "in the cache"  # an early read the cache answers: parsed only when handed over
+_CLAIMED = "claimed"  # handed over to the early comparisons (reading it again is the caller's)
 
 
 def read_parallelism(flag: int | None, project: ProjectConfig) -> int:
@@ -54,7 +56,8 @@ class Reads:
         self._by_id = {(d.kind, d.pinned_id): d for d in definitions if d.pinned_id}
         self._by_name = {(d.kind, d.name): d for d in definitions if not d.pinned_id}
         self.pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="plan-read")
-        self.early: dict[str, tuple[Any, Future[dict[str, Any]]]] = {}
+        #: sync id -> (the listed updated_at, its read, or a marker: in the cache / claimed)
+        self.early: dict[str, tuple[Any, Future[dict[str, Any]] | str]] = {}
 
     def __enter__(self) -> Reads:
         return self
@@ -72,13 +75,39 @@ class Reads:
                 stamp = item.get("updated_at")
                 known = self.early.get(sync_id)
                 if known is None or known[0] != stamp:
-                    self.early[sync_id] = (stamp, self.model_sync(item))
+                    self.early[sync_id] = (stamp, _IN_CACHE if self._cache_holds(item) else self.model_sync(item))
 
     def early_read(self, item: Mapping[str, Any]) -> Future[dict[str, Any]] | None:
         """The read started for this version of the list item, if any (handed over once: the
         caller keeps the object only as long as it needs it)."""
         known = self.early.pop(str(item.get("id")), None)
-        return known[1] if known is not None and known[0] == item.get("updated_at") else None
+        if known is None or known[0] != item.get("updated_at"):
+            return None
+        read = known[1]
+        if isinstance(read, Future):
+            return read
+        return self.model_sync(item) if read == _IN_CACHE else None  # (claimed: the claimer's)
+
+    def claim(self, item: Mapping[str, Any]) -> Callable[[], Future[dict[str, Any]]] | None:
+        """Hand the read started for this version of the list item over for good (to the early
+        comparisons): :meth:`early_read` then has none. The object is in memory only from when
+        the returned function is called (an object in the cache is parsed then)."""
+        sync_id = str(item.get("id"))
+        known = self.early.get(sync_id)
+        if known is None or known[0] != item.get("updated_at") or known[1] == _CLAIMED:
+            return None
+        self.early[sync_id] = (known[0], _CLAIMED)
+        read = known[1]
+        if isinstance(read, Future):
+            return lambda: read
+        return lambda: self.model_sync(item)  # in the cache
+
+    def give_back(self, item: Mapping[str, Any], read: Future[dict[str, Any]]) -> None:
+        """A claimed read the early comparisons did not use: :meth:`early_read` hands it out again."""
+        self.early[str(item.get("id"))] = (item.get("updated_at"), read)
+
+    def _cache_holds(self, item: Mapping[str, Any]) -> bool:
+        return self.cache is not None and self.cache.holds(f"/api/syncs/{item['id']}", item.get("updated_at"))
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         return self.pool.submit(fn, *args)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.api.client import PolytomicClient
@@ -87,3 +90,68 @@ def test_a_sync_compared_early_and_edited_later_during_the_listing_is_compared_a
     assert (change.sync_id, change.action, changed_paths(change)) == (newest, "update", ["active"])
     assert (change.diffs[0].before, change.diffs[0].after) == (True, False)
     assert threads.count("plan-compare_0") == 2  # the version first listed, then the edited one
+
+
+class _Live(dict[str, Any]):
+    """A live object that can be watched (a plain dict takes no weak reference)."""
+
+
+def test_each_live_object_compared_during_the_listing_is_freed_once_compared(
+        emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _seed(emulator)
+    defs = [model(_by_name(f"seeded-{i:04d}", active=i % 3 == 0)) for i in range(0, N, 3)]
+    defs += [model(_by_name(f"seeded-{i:04d}", active=True), pinned=ids[i]) for i in (1, 7)]
+    read: list[weakref.ref[_Live]] = []
+    real_get = PolytomicClient.get_model_sync
+
+    def watched(self: PolytomicClient, sync_id: str) -> Any:
+        live = _Live(real_get(self, sync_id))
+        read.append(weakref.ref(live))
+        return live
+
+    alive_when_compared: list[int] = []
+    real_compare_all = planner._compare_all
+
+    def compare_all(*args: Any) -> Any:
+        gc.collect()
+        alive_when_compared.append(sum(ref() is not None for ref in read))
+        return real_compare_all(*args)
+
+    monkeypatch.setattr(PolytomicClient, "get_model_sync", watched)
+    monkeypatch.setattr(planner, "_compare_all", compare_all)
+    threads = _compared_on(monkeypatch)
+    result = plan(emulator, defs)
+    assert len(read) == len(defs) and threads.count("plan-compare_0") == len(defs)  # every one compared early
+    assert alive_when_compared == [0]  # none kept until the planner's own comparisons
+    assert result.summary.unchanged == len(defs) - 2 and result.summary.update == 2
+
+
+class _DeletingTransport(httpx.BaseTransport):
+    """Deletes a sync just before its first read by id (deleted between the listing and the read)."""
+
+    def __init__(self, emulator: Emulator, sync_id: str) -> None:
+        self.inner = emulator.transport or httpx.HTTPTransport()
+        self.emulator = emulator
+        self.sync_id = sync_id
+        self.reads = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == f"/api/syncs/{self.sync_id}":
+            self.reads += 1
+            if self.reads == 1:
+                assert self.emulator.api("DELETE", f"/api/syncs/{self.sync_id}").status_code in (200, 204)
+        return self.inner.handle_request(request)
+
+
+def test_an_early_read_that_failed_is_handed_to_the_planner_and_not_repeated(emulator: Emulator) -> None:
+    ids = _seed(emulator)
+    gone = ids[4]
+    defs = [model(_by_name("seeded-0004"), pinned=gone), model(_by_name("seeded-0003", active=True))]
+    transport = _DeletingTransport(emulator, gone)
+    settings = ApiSettings(url=emulator.url, version=VERSION, api_key=emulator.api_key, timeout=10)
+    with PolytomicClient(settings, transport=transport, retry=RetryPolicy(max_attempts=2, base_delay=0.01)) as client:
+        result = plan_against(client, defs)
+    assert [(p.name, p.message) for p in result.problems] == [
+        ("seeded-0004", f"pinned sync {gone} was deleted while planning")]
+    assert [(c.name, c.action) for c in result.changes] == [("seeded-0003", "no-op")]
+    assert transport.reads == 1  # the early read's 404, used as the planner's own
