@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json as json_module
 import logging
 import time
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar, cast
@@ -40,6 +43,42 @@ class _Unbounded(Exception):
     """An answer that broke a bound: total deadline or size cap (message for the user)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """A complete HTTP answer: status, headers and the whole (decoded) body."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    reason_phrase: str = ""
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self) -> Any:
+        """The body as JSON (raises ValueError when it is not)."""
+        return json_module.loads(self.content)
+
+
+def _default_transport(url: str, limits: httpx.Limits) -> httpx.BaseTransport:
+    """The connection pool for ``url``, through the proxy the environment names for it
+    (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``, ``NO_PROXY``), as urllib reads them."""
+    return httpx.HTTPTransport(limits=limits, proxy=env_proxy(url))
+
+
+def env_proxy(url: str, proxies: Mapping[str, str] | None = None) -> str | None:
+    """The proxy the environment names for ``url`` (``urllib.request.getproxies()``: ``https_proxy``,
+    ``http_proxy``, ``all_proxy``, either case), or None: none set, or ``no_proxy`` covers the host."""
+    found = urllib.request.getproxies() if proxies is None else proxies
+    parts = urllib.parse.urlsplit(url)
+    proxy = found.get(parts.scheme) or found.get("all")
+    bypass = cast(Any, urllib.request).proxy_bypass_environment  # (public, but not in typeshed)
+    if not proxy or bypass(parts.netloc.rpartition("@")[2], found):
+        return None
+    return proxy
+
+
 class PolytomicClient:
     """Typed calls for the endpoints reconciler uses; reads retry, writes report ambiguity.
 
@@ -66,22 +105,20 @@ class PolytomicClient:
             self.retry = dataclasses.replace(self.retry, sleep=stop.sleep)  # retry waits end on a stop
         self.max_response_bytes = max_response_bytes
         _check_settings(settings)
-        self._http = httpx.Client(
-            base_url=settings.url,
-            transport=transport,
-            timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            headers={
-                "Authorization": settings.auth_header,
-                "X-Polytomic-Version": settings.version,
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            },
-            follow_redirects=False,
-        )
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._transport = transport or _default_transport(settings.url, limits)
+        self._base = httpx.URL(settings.url if settings.url.endswith("/") else settings.url + "/")
+        self._headers = httpx.Headers({
+            "Authorization": settings.auth_header,
+            "X-Polytomic-Version": settings.version,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": USER_AGENT,
+        })
+        self._timeouts = {"timeout": httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)).as_dict()}
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> PolytomicClient:
         return self
@@ -122,8 +159,8 @@ class PolytomicClient:
         json: Any = None,
         idempotency_key: str | None = None,
         write: bool = False,
-    ) -> httpx.Response:
-        """Send one logical request; return the successful response.
+    ) -> Answer:
+        """Send one logical request; return the successful answer.
 
         A read is retried per the policy on every :attr:`ApiError.retryable` failure. A write is
         sent once: the writer owns its attempts, as only it can read back an unknown outcome.
@@ -132,7 +169,7 @@ class PolytomicClient:
         attempts = Attempts(self.retry)
         while True:
             outcome = self._exchange(method, path, params=params, json=json, headers=headers, write=write)
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, Answer):
                 return outcome
             delay = None if write or not outcome.retryable else attempts.next_delay(outcome.retry_after)
             if delay is None:
@@ -141,7 +178,7 @@ class PolytomicClient:
             self.retry.sleep(delay)
 
     def _exchange(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any,
-                  headers: Mapping[str, str], write: bool) -> httpx.Response | ApiError:
+                  headers: Mapping[str, str], write: bool) -> Answer | ApiError:
         """One attempt: the successful response or the error it ended in (raised if never worth a retry)."""
         if self.stop is not None:
             self.stop.check(f"{method} {path} not sent")
@@ -156,22 +193,21 @@ class PolytomicClient:
         return response if response.is_success else self._http_error(method, path, response, write)
 
     def _attempt(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any,
-                 headers: Mapping[str, str]) -> httpx.Response:
+                 headers: Mapping[str, str]) -> Answer:
         """One HTTP exchange within a total deadline (connect and every read) and a size cap.
 
         A per-read timeout alone lets a server that sends one byte every few seconds hold a
         request forever; the body is streamed, and the exchange is cut once the deadline passes
-        or the body grows past the cap (never held in memory beyond it).
+        or the body grows past the cap (never held in memory beyond it). The request goes straight
+        to the transport: no cookies, redirects or auth flows, which this API does not use.
         """
         total = self.settings.timeout
         deadline = time.monotonic() + total
-        timeout = httpx.Timeout(total, connect=min(10.0, total))
-        request = self._http.build_request(method, path, params=params, json=json, headers=headers, timeout=timeout)
-        response = self._http.send(request, stream=True)
+        response = self._transport.handle_request(self._request(method, path, params, json, headers))
         try:
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_bytes():  # (decoded: gzip and the like)
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise _Unbounded(f"the answer is larger than {self.max_response_bytes // (1024 * 1024) or 1} MB; "
@@ -181,11 +217,15 @@ class PolytomicClient:
                 chunks.append(chunk)
         finally:
             response.close()
-        # the chunks are decoded already (gzip and the like): the copy must not decode them again
-        kept = [(k, v) for k, v in response.headers.multi_items()
-                if k.lower() not in ("content-encoding", "content-length")]
-        return httpx.Response(response.status_code, headers=kept, content=b"".join(chunks), request=request,
-                              extensions={"reason_phrase": response.extensions.get("reason_phrase", b"")})
+        return Answer(response.status_code, response.headers, b"".join(chunks), response.reason_phrase)
+
+    def _request(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
+                 headers: Mapping[str, str]) -> httpx.Request:
+        """The request for ``path`` under the API URL (joined as httpx joins a base URL)."""
+        relative = httpx.URL(path, params=params)
+        url = self._base.copy_with(raw_path=self._base.raw_path + relative.raw_path.lstrip(b"/"))
+        sent = self._headers if not headers else httpx.Headers({**self._headers, **headers})
+        return httpx.Request(method, url, json=json, headers=sent, extensions=self._timeouts)
 
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError, write: bool) -> ApiError:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -196,7 +236,7 @@ class PolytomicClient:
             return AmbiguousWriteError(f"outcome unknown ({message})", method=method, url=url)
         return ApiError(f"could not reach the API ({message})", method=method, url=url)
 
-    def _http_error(self, method: str, path: str, response: httpx.Response, write: bool) -> ApiError:
+    def _http_error(self, method: str, path: str, response: Answer, write: bool) -> ApiError:
         key: str | None = None
         try:
             body = response.json()
@@ -255,7 +295,8 @@ class PolytomicClient:
         raise ApiError(f"the listing did not end within {MAX_PAGES} pages: stopped; nothing was planned from it",
                        method="GET", url=self._url("/api/syncs"))
 
-    def list_model_syncs(self, on_items: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+    def list_model_syncs(self, on_items: Callable[[list[dict[str, Any]]], None] | None = None,
+                         known: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """Every model sync, complete even while syncs are being edited during the listing.
 
         ``on_items`` (optional) is called with the items of each page as soon as it is read
@@ -266,6 +307,13 @@ class PolytomicClient:
         full pass the head of the list is re-read until it reaches an item no newer than the
         newest one already seen; anything edited meanwhile is picked up there. Repeated until a
         head read finds nothing new. Items are keyed by id; the newest version wins.
+
+        ``known`` (id -> ``updated_at`` of an earlier complete listing, kept by the read cache)
+        spares the head re-read when the pass found exactly those syncs at exactly those stamps.
+        Then nothing had changed when page one was read: a sync changed since the earlier listing
+        would have been at the head of that page. So a sync edited later was either read before
+        the edit (as it was when page one was read) or jumped behind the cursor and is missing
+        from the pass, which then differs from ``known``.
         """
         seen: dict[str, dict[str, Any]] = {}
         watermark: datetime | None = None
@@ -275,6 +323,13 @@ class PolytomicClient:
                 _keep_newest(seen, item)
             if on_items is not None:
                 on_items(items)
+        if known is not None and _as_known(seen, known):
+            return sorted(seen.values(), key=lambda s: s.get("id", ""))
+        return self._reread_head(seen, watermark, on_items)
+
+    def _reread_head(self, seen: dict[str, dict[str, Any]], watermark: datetime | None,
+                     on_items: Callable[[list[dict[str, Any]]], None] | None) -> list[dict[str, Any]]:
+        """The listing completed by re-reading its head until a read finds nothing new."""
         for _ in range(MAX_LISTING_ROUNDS):
             fresh = False
             previous = watermark
@@ -372,7 +427,7 @@ def _listed(envelope: Mapping[str, Any], method: str, url: str) -> list[dict[str
     return items
 
 
-def _data(response: httpx.Response) -> Any:
+def _data(response: Answer) -> Any:
     if not response.content:
         return None
     try:
@@ -390,7 +445,7 @@ def _shape(value: Any) -> str:
     return "nothing" if value is None else names.get(type(value), type(value).__name__)
 
 
-def _replayed(response: httpx.Response) -> bool:
+def _replayed(response: Answer) -> bool:
     """Whether the server says it replayed an earlier outcome of the request's Idempotency-Key."""
     return response.headers.get("Idempotent-Replayed", "").lower() == "true"
 
@@ -418,6 +473,13 @@ def _is_known(seen: Mapping[str, Mapping[str, Any]], item: Mapping[str, Any], wa
         return True
     known = seen.get(item.get("id", ""))
     return stamp == watermark and known is not None and _stamp(known) == stamp
+
+
+def _as_known(seen: Mapping[str, Mapping[str, Any]], known: Mapping[str, str]) -> bool:
+    """Whether the listing holds exactly the syncs of ``known``, each at the ``updated_at`` given there."""
+    return len(seen) == len(known) and all(
+        isinstance(stamp := item.get("updated_at"), str) and known.get(sync_id) == stamp
+        for sync_id, item in seen.items())
 
 
 def _newest(current: datetime | None, item: Mapping[str, Any]) -> datetime | None:

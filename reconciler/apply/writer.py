@@ -177,6 +177,7 @@ class Writer:
 
         A server may answer 404 for an id it created a moment ago (read-after-write lag): the id
         is read again a few times, then looked for by name, before the answer counts as stale.
+        Attempts running out first leave the create failed, never sent again.
         """
         reads = 0
         while True:
@@ -191,8 +192,13 @@ class Writer:
                     return Outcome.of(change, "failed", f"created {sync_id} but could not confirm it ({_reason(exc)}); "
                                                         "re-run apply", sync_id=sync_id)
             reads += 1
-            if reads >= MAX_LAG_READS or not tries.wait(None):
+            if reads >= MAX_LAG_READS:
                 return self._find_created(change, ops, sync_id, name, body)
+            if not tries.wait(None):
+                # Out of attempts before the lag could end: the sync may well exist. Creating again
+                # would make a twin, so the outcome stays open and the next run settles it.
+                return Outcome.of(change, "failed", f"created {sync_id} but could not read it back within "
+                                                    f"{tries.summary()}; re-run apply", sync_id=sync_id)
 
     def _find_created(self, change: Change, ops: SyncOps, sync_id: str, name: str,
                       body: Body) -> Mapping[str, Any] | Outcome | None:

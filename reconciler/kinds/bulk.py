@@ -16,7 +16,7 @@ def _is_full_item(item: Mapping[str, Any]) -> bool:
     return "default_schedule" in item  # light list items carry no schedule
 
 
-def _list_live(client: Any, on_items: Any = None) -> list[dict[str, Any]]:
+def _list_live(client: Any, on_items: Any = None, known: Any = None) -> list[dict[str, Any]]:
     return client.list_bulk_syncs()
 
 

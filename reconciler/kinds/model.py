@@ -20,8 +20,8 @@ def _is_full_item(item: Mapping[str, Any]) -> bool:
     return all(key in item for key in FULL_ITEM_KEYS)
 
 
-def _list_live(client: Any, on_items: Any = None) -> list[dict[str, Any]]:
-    return client.list_model_syncs(on_items=on_items)
+def _list_live(client: Any, on_items: Any = None, known: Any = None) -> list[dict[str, Any]]:
+    return client.list_model_syncs(on_items=on_items, known=known)
 
 
 def _reveals_passphrase(live: Mapping[str, Any]) -> bool:

@@ -43,6 +43,9 @@ DEFAULT_DIR = Path(".reconciler") / "cache"
 FORMAT = "reconciler-read-cache"
 VERSION = 1
 MAX_FILE_BYTES = 512 * 1024 * 1024
+#: the key suffix and stamp of a listing record (no request path holds a ``#``)
+LISTING = "#listing"
+LISTING_STAMP = "listing"
 _KDF_ROUNDS = 20_000  # the key is derived once per run; a stolen file does not test guesses cheaply
 
 
@@ -99,6 +102,26 @@ class ReadCache:
             return False
         self._new[url] = (stamp, text.encode())
         return True
+
+    def listing(self, url: str) -> dict[str, str] | None:
+        """id -> ``updated_at`` of the syncs the last complete listing of ``url`` found; None when not kept."""
+        entry = None if self.refresh else self._old.get(url + LISTING)
+        if entry is None or entry[0] != LISTING_STAMP:
+            return None
+        try:
+            pairs = json.loads(entry[1])
+            return {str(sync_id): str(stamp) for sync_id, stamp in pairs}
+        except (ValueError, TypeError):
+            return None
+
+    def keep_listing(self, url: str, items: Iterable[Mapping[str, Any]]) -> None:
+        """Remember a complete listing of ``url`` (ids and ``updated_at``: nothing secret) for the next run;
+        not kept when an item has no ``updated_at`` text."""
+        pairs = sorted((item.get("id"), item.get("updated_at")) for item in items)
+        if all(isinstance(i, str) and isinstance(stamp, str) for i, stamp in pairs):
+            self._new[url + LISTING] = (LISTING_STAMP, json.dumps(pairs, separators=(",", ":")).encode())
+        else:
+            self._new.pop(url + LISTING, None)
 
     # ---- the file -------------------------------------------------------------------------------
 

@@ -140,10 +140,10 @@ def _list_live(client: PolytomicClient, reads: Reads, early: EarlyChanges[_One])
     early comparisons); the other kinds' listings are read alongside it."""
     paged = kinds.streamed()
     alongside = {k.name: reads.submit(k.list_live, client) for k in kinds.all() if k is not paged}
-    return {
-        paged.name: paged.list_live(client, on_items=early.on_items),
-        **{name: listing.result() for name, listing in alongside.items()},
-    }
+    url = paged.routes.collection
+    items = paged.list_live(client, on_items=early.on_items, known=reads.known_listing(url))
+    reads.keep_listing(url, items)
+    return {paged.name: items, **{name: listing.result() for name, listing in alongside.items()}}
 
 
 @dataclass

@@ -128,6 +128,14 @@ class Reads:
             return live
         return self.pool.submit(read)
 
+    def known_listing(self, url: str) -> dict[str, str] | None:
+        """The last complete listing of ``url`` the cache kept (id -> ``updated_at``), if any."""
+        return self.cache.listing(url) if self.cache is not None else None
+
+    def keep_listing(self, url: str, items: Sequence[Mapping[str, Any]]) -> None:
+        if self.cache is not None:
+            self.cache.keep_listing(url, items)
+
     def cached(self, kind: Kind, item: Mapping[str, Any], url: str, read: Callable[[], T]) -> T:
         """``read()`` of ``url``, a read belonging to the sync of list item ``item``, or what it
         returned when that sync was last at this ``updated_at`` (bulk schemas, per-schema reads)."""

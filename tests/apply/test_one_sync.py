@@ -153,6 +153,23 @@ def test_read_after_write_lag_makes_no_duplicates(emulator: Emulator, tmp_path: 
     assert run_cli(emulator, "plan", str(defs), "--detailed-exitcode", cwd=cwd, env=_env(emulator)).returncode == 0
 
 
+def test_lag_outlasting_the_retry_budget_leaves_the_create_failed_never_sent_twice(
+        emulator: Emulator, tmp_path: Path) -> None:
+    # Out of attempts while the created ids still 404: sending the create again made a twin (which
+    # only the twin check undid, when its own listing was not lagging too).
+    defs = write_definitions(tmp_path / "syncs", [model_sync(f"Lagging {i}") for i in range(3)])
+    cwd = project_dir(tmp_path / "project")
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 3})
+    result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd,
+                     env=cli_env(emulator, RECONCILER_RETRY_BUDGET="0.001"))
+    assert result.returncode == 1 and "could not read it back" in result.stdout, result.stdout + result.stderr
+    assert emulator.requests()["counts"]["POST /api/syncs"] == 3  # one create per definition, none again
+    assert len(_ids_through_lag(emulator, 3)) == 3
+    emulator.clear_faults()
+    assert run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator)).returncode == 0
+    assert len(_ids_through_lag(emulator, 3)) == 3
+
+
 def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulator: Emulator, tmp_path: Path) -> None:
     decomposed = unicodedata.normalize("NFD", "  Café Users ")
     defs = write_definitions(tmp_path / "syncs", [model_sync(decomposed)])

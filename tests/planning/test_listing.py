@@ -161,3 +161,50 @@ def test_a_delete_lists_live_settings_but_no_configuration_text(emulator: Emulat
     assert shown["target.configuration.webhook"].sensitive and shown["name"].before == "tmp-b"
     for text in (render_plan(result), render_markdown(result), str(plan_json(result))):
         assert "canary-hook-7731" not in text and "target.configuration.webhook" in text
+
+
+def _stamps(listed: list[dict[str, Any]]) -> dict[str, str]:
+    return {s["id"]: s["updated_at"] for s in listed}
+
+
+def _list_pages(emulator: Emulator, known: dict[str, str] | None,
+                transport: httpx.BaseTransport | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The listing and how many list pages it cost."""
+    settings = ApiSettings(url=emulator.url, version=VERSION, api_key=emulator.api_key, timeout=10)
+    emulator.clear_requests()
+    with PolytomicClient(settings, transport=transport or emulator.transport,
+                         retry=RetryPolicy(max_attempts=2, base_delay=0.01)) as client:
+        listed = client.list_model_syncs(known=known)
+    return listed, _counts(emulator)["GET /api/syncs"]
+
+
+ALTERATIONS = {
+    "one stamp moved": lambda known, ids: {**known, ids[5]: "2001-01-01T00:00:00Z"},
+    "one sync more then": lambda known, ids: {**known, "00000000-0000-4000-8000-00000000dead": "2001-01-01T00:00:00Z"},
+    "one sync fewer then": lambda known, ids: {k: v for k, v in known.items() if k != ids[7]},
+}
+
+
+def test_a_listing_exactly_as_last_time_skips_the_head_re_read_and_any_difference_keeps_it(
+        emulator: Emulator) -> None:
+    ids = _seed(emulator)
+    listed, pages = _list_pages(emulator, None)
+    assert pages == math.ceil(N / 50) + 1  # the pass, then one head page
+    known = _stamps(listed)
+    again, pages = _list_pages(emulator, known)
+    assert pages == math.ceil(N / 50) and _stamps(again) == known
+    for how, alter in ALTERATIONS.items():
+        again, pages = _list_pages(emulator, alter(known, ids))
+        assert pages == math.ceil(N / 50) + 1, how
+        assert _stamps(again) == known, how
+
+
+def test_a_sync_edited_behind_the_cursor_of_a_listing_that_began_unchanged_is_found(emulator: Emulator) -> None:
+    ids = _seed(emulator)
+    known = _stamps(_list_pages(emulator, None)[0])
+    # the oldest sync sits on the last page: edited after page 1 is read, it jumps behind the cursor
+    listed, pages = _list_pages(emulator, known, _EditingTransport(emulator, {1: [ids[0]]}))
+    assert sorted(s["id"] for s in listed) == sorted(ids)
+    assert next(s for s in listed if s["id"] == ids[0])["active"] is True  # its version after the edit
+    assert pages > math.ceil(N / 50)  # missing from the pass: the head was read again
+

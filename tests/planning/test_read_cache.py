@@ -76,6 +76,7 @@ def test_an_unchanged_organisation_costs_a_listing(emulator: Emulator, tmp_path:
     emulator.clear_requests()
     warm = _plan(emulator, defs, _cache(emulator, tmp_path))
     assert _id_reads(emulator) == 0
+    assert emulator.requests()["counts"]["GET /api/syncs"] == math.ceil(N / 50)  # as last time: no head re-read
     assert emulator.requests()["total"] <= math.ceil(N / 50) + 3
     assert _shape(warm) == _shape(cold) and not warm.has_changes
     emulator.clear_requests()
