@@ -127,8 +127,9 @@ class EarlyChanges(Generic[R]):
 
 def _outcome(compare: Compare[R], job: _Job) -> _Outcome[R]:
     _, d, stamp, read = job
-    future = read()
+    future = None
     try:
+        future = read()
         live = future.result()
     except Exception:  # noqa: BLE001 -- the planner handles it, as it would its own read's
         return _Outcome(d, stamp, None, failed_read=future)
