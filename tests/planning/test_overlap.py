@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from reconciler.api.client import PolytomicClient
 from reconciler.api.retry import RetryPolicy
 from reconciler.config import ApiSettings
 from reconciler.planning import overlap, planner
+from reconciler.planning.cache import ReadCache
 from reconciler.planning.planner import plan_against
 from tests.planning.helpers import changed_paths, model, plan, users_sync
 from tests.planning.test_listing import _EditingTransport
@@ -96,16 +98,22 @@ class _Live(dict[str, Any]):
     """A live object that can be watched (a plain dict takes no weak reference)."""
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["read", "from the read cache"])
 def test_each_live_object_compared_during_the_listing_is_freed_once_compared(
-        emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, warm: bool) -> None:
     ids = _seed(emulator)
     defs = [model(_by_name(f"seeded-{i:04d}", active=i % 3 == 0)) for i in range(0, N, 3)]
     defs += [model(_by_name(f"seeded-{i:04d}", active=True), pinned=ids[i]) for i in (1, 7)]
+    settings = ApiSettings(url=emulator.url, version=VERSION, api_key=emulator.api_key, timeout=10)
+    cache = ReadCache.for_settings(settings, environ={"RECONCILER_CACHE_DIR": str(tmp_path)})
+    if warm:
+        plan(emulator, defs, cache=cache)
     read: list[weakref.ref[_Live]] = []
-    real_get = PolytomicClient.get_model_sync
+    owner, method = (ReadCache, "get") if warm else (PolytomicClient, "get_model_sync")
+    real_read = getattr(owner, method)
 
-    def watched(self: PolytomicClient, sync_id: str) -> Any:
-        live = _Live(real_get(self, sync_id))
+    def watched(*args: Any) -> Any:
+        live = _Live(real_read(*args))
         read.append(weakref.ref(live))
         return live
 
@@ -117,10 +125,10 @@ def test_each_live_object_compared_during_the_listing_is_freed_once_compared(
         alive_when_compared.append(sum(ref() is not None for ref in read))
         return real_compare_all(*args)
 
-    monkeypatch.setattr(PolytomicClient, "get_model_sync", watched)
+    monkeypatch.setattr(owner, method, watched)
     monkeypatch.setattr(planner, "_compare_all", compare_all)
     threads = _compared_on(monkeypatch)
-    result = plan(emulator, defs)
+    result = plan(emulator, defs, cache=cache)
     assert len(read) == len(defs) and threads.count("plan-compare_0") == len(defs)  # every one compared early
     assert alive_when_compared == [0]  # none kept until the planner's own comparisons
     assert result.summary.unchanged == len(defs) - 2 and result.summary.update == 2
