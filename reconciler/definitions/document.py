@@ -6,6 +6,7 @@ from typing import Any, Mapping, cast
 
 from reconciler import kinds
 from reconciler.definitions.interpolate import Interpolated, interpolate
+from reconciler.definitions.marks import Positions, unpack
 from reconciler.definitions.model import RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
@@ -19,9 +20,9 @@ def locate(doc: Document, path: str) -> Position:
     probe = path
     while probe:
         if probe in doc.keys:
-            return doc.keys[probe]
+            return unpack(doc.position.file, doc.keys[probe])
         if probe in doc.values:
-            return doc.values[probe]
+            return unpack(doc.position.file, doc.values[probe])
         cut = max(probe.rfind("."), probe.rfind("["))
         probe = probe[:cut] if cut > 0 else ""
     return doc.position
@@ -116,7 +117,7 @@ def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str
         position=doc.position,
         pinned_id=pinned,
         ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
-        positions={p: pos for p, pos in doc.values.items() if p and _in_spec(p)},
+        positions=Positions(doc.position.file, {p: mark for p, mark in doc.values.items() if p and _in_spec(p)}),
         sensitive_paths=frozenset(filter(_in_spec, hidden)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if pinned is not None else None,
