@@ -92,7 +92,8 @@ def _problems(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str],
                     if path not in tolerated]
     found += schema_found
     refused = unresolved | {path for path, _ in schema_found}
-    found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals)
+    found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals,
+                                                                     filled.placeholders)
               if path not in refused]
     return found
 
@@ -117,7 +118,8 @@ def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str
         position=doc.position,
         pinned_id=pinned,
         ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
-        positions=Positions(doc.position.file, {p: mark for p, mark in doc.values.items() if p and _in_spec(p)}),
+        positions=Positions(doc.position.file, {p: mark for p, mark in doc.values.items()
+                                                if p and (not p.startswith(RECONCILER_KEYS) or _in_spec(p))}),
         sensitive_paths=frozenset(filter(_in_spec, hidden)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if pinned is not None else None,
