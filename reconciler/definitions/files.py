@@ -57,6 +57,7 @@ def _walk(given: str, base: Path, roots: Sequence[Path],
     real_base = base.resolve()  # (symlinked folders are not walked: a plain file's real path is below it)
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         here = Path(dirpath)
+        folder = os.path.relpath(dirpath, base)  # (once per folder: relpath reads the working directory)
         keep = []
         for name in sorted(dirnames):
             sub = here / name
@@ -71,7 +72,7 @@ def _walk(given: str, base: Path, roots: Sequence[Path],
             if not name.lower().endswith(SUFFIXES):
                 continue
             path = here / name
-            relative = os.path.relpath(path, base)
+            relative = os.path.normpath(os.path.join(folder, name))
             display = os.path.normpath(os.path.join(given, relative))
             if path.is_symlink():
                 if not _check_link(given, base, path, roots, problems, directory=False):

@@ -63,7 +63,11 @@ def _resolve(self: Any, kind: type, value: str | None, implicit: tuple[bool, boo
 
 
 #: libyaml's composer (None without libyaml: the pure-Python path only).
-FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {"resolve": _resolve}) if _LIBYAML is not None else None
+#: The safe loader has no path resolvers: libyaml's composer calls descend_resolver and
+#: ascend_resolver around every node for nothing, so they are C no-ops here.
+FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {
+    "resolve": _resolve, "descend_resolver": staticmethod({}.get), "ascend_resolver": staticmethod(tuple),
+}) if _LIBYAML is not None else None
 #: What the pure-Python reader refuses; libyaml's reader allows a few more characters.
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
