@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, cast
 
 from reconciler import kinds
@@ -118,8 +119,7 @@ def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str
         position=doc.position,
         pinned_id=pinned,
         ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
-        positions=Positions(doc.position.file, {p: mark for p, mark in doc.values.items()
-                                                if p and (not p.startswith(RECONCILER_KEYS) or _in_spec(p))}),
+        positions=Positions(doc.position.file, _spec_marks(doc.values)),
         sensitive_paths=frozenset(filter(_in_spec, hidden)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if pinned is not None else None,
@@ -135,9 +135,22 @@ def _text(body: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: A document path outside the API body: under kind, id, ignore_changes, ...
+_OUTSIDE_SPEC = re.compile(rf"(?:{'|'.join(map(re.escape, RECONCILER_KEYS))})(?:$|[.\[])")
+
+
 def _in_spec(path: str) -> bool:
     """Whether a document path belongs to the API body (not to kind, id, ignore_changes)."""
-    return path.split(".")[0].split("[")[0] not in RECONCILER_KEYS
+    return _OUTSIDE_SPEC.match(path) is None
+
+
+def _spec_marks(marks: dict[str, int]) -> dict[str, int]:
+    """The marks of the paths in the API body (the document's own, "", left out too)."""
+    inside = dict(marks)
+    for path in filter(_OUTSIDE_SPEC.match, marks):
+        del inside[path]
+    inside.pop("", None)
+    return inside
 
 
 def _under(path: str, roots: set[str]) -> bool:
