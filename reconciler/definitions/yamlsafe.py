@@ -94,13 +94,15 @@ class _Budget(Exception):
 class _Builder:
     """Turns one composed node graph into plain data, recording positions by field path."""
 
-    def __init__(self, file: str, doc: Document, anchors: bool = True) -> None:
+    def __init__(self, file: str, doc: Document, anchors: bool = True, merges: bool = True) -> None:
         self.file = file
         self.doc = doc
         self.values = doc.values
         self.keys = doc.keys
         #: whether a node can be reached twice (the text has an anchor): only then is it tracked
         self.anchors = anchors
+        #: whether a key can merge (the text has a ``<<`` or a tag): only then are keys read ahead
+        self.merges = merges
         self.count = 0
         self.chars = 0
         self.problems: list[DefinitionError] = []
@@ -193,6 +195,32 @@ class _Builder:
         return None
 
     def mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
+        if self.merges:
+            return self.merged_mapping(node, path)
+        # No key can merge: each value is built as its key is read (the common case spelled out).
+        out: dict[str, Any] = {}
+        first: dict[str, int] = {}
+        keys = self.keys
+        prefix = f"{path}." if path else ""
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key_node.tag == _STR and type(key_node) is ScalarNode and key not in first:
+                if len(key) <= _SHARED_LENGTH:
+                    key = sys.intern(key)
+                mark = key_node.start_mark
+                key_mark = first[key] = mark.line << COLUMN_BITS | mark.column
+            else:
+                found = self.key(key_node, path, first)
+                if found is None:
+                    continue
+                key, key_mark = found
+            child = sys.intern(prefix + key)
+            keys[child] = key_mark
+            out[key] = self.build(value_node, child)
+        return out
+
+    def merged_mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
+        """A mapping in a document where a key may merge (``<<``): its keys read first, then built."""
         out: dict[str, Any] = {}
         explicit, merged = self.pairs(node, path)
         keys = self.keys
@@ -210,37 +238,42 @@ class _Builder:
 
     def pairs(self, node: MappingNode, path: str) -> tuple[list[tuple[str, int, Node]], list[tuple[str, int, Node]]]:
         """(explicit, merged) keys of a mapping as (key, packed key mark, value node); merges
-        resolved, nested ones too.
-
-        Duplicate keys (``<<`` included), tagged keys and keys that are not text are problems.
-        """
+        resolved, nested ones too."""
         explicit: list[tuple[str, int, Node]] = []
         merged: list[tuple[str, int, Node]] = []
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode:
-                self.problem("mapping keys must be plain text, not a list or mapping", self.pos(key_node), path)
+            found = self.key(key_node, path, first)
+            if found is None:
                 continue
-            tag = key_node.tag
-            key = "<<" if tag == _MERGE else key_node.value
-            if len(key) <= _SHARED_LENGTH:
-                key = sys.intern(key)
-            mark = key_node.start_mark
-            key_mark = mark.line << COLUMN_BITS | mark.column
-            if key in first:
-                self.problem(f"duplicate key {key!r} (first given at line {line_of(first[key])}); YAML would "
-                             "silently keep only the last one", self.pos(key_node), _child(path, key))
-                continue
-            first[key] = key_mark
-            if tag == _MERGE:
+            if key_node.tag == _MERGE:
                 self.merge(value_node, path, merged)
-            elif tag in _KEY_TAGS:
-                explicit.append((key, key_mark, value_node))
             else:
-                self.problem(f"unsupported YAML tag {_short(tag)}: keys are plain text",
-                             self.pos(key_node), _child(path, key))
-                self.doc.rejected.add(_child(path, key))
+                explicit.append((*found, value_node))
         return explicit, merged
+
+    def key(self, key_node: Node, path: str, first: dict[str, int]) -> tuple[str, int] | None:
+        """A mapping key's text and packed mark (``<<`` for a merge key), noted in ``first``; None
+        with a problem for a key that is not text, a duplicate (``<<`` included) or tagged."""
+        if type(key_node) is not ScalarNode:
+            self.problem("mapping keys must be plain text, not a list or mapping", self.pos(key_node), path)
+            return None
+        tag = key_node.tag
+        key = "<<" if tag == _MERGE else key_node.value
+        if len(key) <= _SHARED_LENGTH:
+            key = sys.intern(key)
+        key_mark = pack(key_node.start_mark)
+        if key in first:
+            self.problem(f"duplicate key {key!r} (first given at line {line_of(first[key])}); YAML would "
+                         "silently keep only the last one", self.pos(key_node), _child(path, key))
+            return None
+        first[key] = key_mark
+        if tag != _MERGE and tag not in _KEY_TAGS:
+            self.problem(f"unsupported YAML tag {_short(tag)}: keys are plain text", self.pos(key_node),
+                         _child(path, key))
+            self.doc.rejected.add(_child(path, key))
+            return None
+        return key, key_mark
 
     def merge(self, node: Node, path: str, merged: list[tuple[str, int, Node]]) -> None:
         """Add the keys of each mapping a ``<<`` merges (theirs and those they merge) to ``merged``."""
@@ -319,6 +352,16 @@ class _Cycle(Exception):
     pass
 
 
+def _may_share(text: str) -> bool:
+    """Whether a node of ``text`` may be reached twice: only through an alias of an ``&`` anchor."""
+    return "&" in text
+
+
+def _may_merge(text: str) -> bool:
+    """Whether a key of ``text`` may merge: a plain ``<<``, or a tag (every tag is written with a ``!``)."""
+    return "<<" in text or "!" in text
+
+
 def _child(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -372,9 +415,9 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
     if FAST_LOADER is None or _NON_PRINTABLE.search(text):
         return None
     try:
-        anchors = "&" in text
+        anchors, merges = _may_share(text), _may_merge(text)
         nodes = yaml.compose_all(text, Loader=FAST_LOADER)
-        return [_document(node, file, deep=True, anchors=anchors) for node in nodes]
+        return [_document(node, file, deep=True, anchors=anchors, merges=merges) for node in nodes]
     except (yaml.YAMLError, RecursionError):
         # (libyaml composes nesting the pure-Python composer is too deep for: its message then)
         return None
@@ -382,10 +425,10 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
 
 def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[DefinitionError]]]:
     """The pure-Python path: the reference for every message and position."""
-    anchors = "&" in text
+    anchors, merges = _may_share(text), _may_merge(text)
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
-            yield _document(node, file, anchors=anchors)
+            yield _document(node, file, anchors=anchors, merges=merges)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
@@ -405,14 +448,15 @@ def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[Def
 
 
 def _document(node: Node | None, file: str, *, deep: bool = False,
-              anchors: bool = True) -> tuple[Document | None, list[DefinitionError]]:
+              anchors: bool = True, merges: bool = True) -> tuple[Document | None, list[DefinitionError]]:
     """``deep``: let a RecursionError through (the caller retries on the pure-Python path).
-    ``anchors``: whether the text has an ``&`` (without an anchor no node is shared: no bomb)."""
+    ``anchors``: whether a node may be shared (:func:`_may_share`); ``merges``: whether a key
+    may merge (:func:`_may_merge`)."""
     if node is None:
         return None, []
     start = Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
     doc = Document(value=None, position=start)
-    builder = _Builder(file, doc, anchors)
+    builder = _Builder(file, doc, anchors, merges)
     try:
         if anchors and _alias_bomb(node):
             builder.aliased = True
