@@ -68,6 +68,13 @@ def _resolve(self: Any, kind: type, value: str | None, implicit: tuple[bool, boo
 FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {
     "resolve": _resolve, "descend_resolver": staticmethod({}.get), "ascend_resolver": staticmethod(tuple),
 }) if _LIBYAML is not None else None
+#: A text at most this long holds no long scalar: libyaml's composer then resolves tags through
+#: a cache it calls directly (C calls only), whatever a scalar's length; the cache keeps at most
+#: 1,024 of them, so at most 4 MB of text.
+_SMALL_TEXT = 4096
+_small_tag = functools.lru_cache(maxsize=1024)(_implicit_tag.__wrapped__)
+_SMALL_LOADER: type | None = type("_SmallFastLoader", (FAST_LOADER,), {
+    "resolve": staticmethod(_small_tag)}) if FAST_LOADER is not None else None
 #: What the pure-Python reader refuses; libyaml's reader allows a few more characters.
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
@@ -416,7 +423,8 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
         return None
     try:
         anchors, merges = _may_share(text), _may_merge(text)
-        nodes = yaml.compose_all(text, Loader=FAST_LOADER)
+        loader = _SMALL_LOADER if _SMALL_LOADER is not None and len(text) <= _SMALL_TEXT else FAST_LOADER
+        nodes = yaml.compose_all(text, Loader=loader)
         return [_document(node, file, deep=True, anchors=anchors, merges=merges) for node in nodes]
     except (yaml.YAMLError, RecursionError):
         # (libyaml composes nesting the pure-Python composer is too deep for: its message then)

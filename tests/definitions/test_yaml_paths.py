@@ -36,6 +36,7 @@ ODD = [
     "a: >-\n  folded\n  text\n\n  kept\n",
     "a: 'it''s'\nb: \"tab\\there\"\nc: plain # comment\n",
     "1: a\n'1': b\n=: c\nd: {e: 1, e: 2, '=': 3}\n",  # one key written twice, a key of the !!value tag
+    "a: " + "x" * 5000 + "\nb: [1, yes, ~, '" + "y" * 100 + "']\n",  # longer than a small text
 ]
 
 
