@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE_KINDS, TOKEN, escape,
-                                            unescape)
+from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE, REFERENCE_KINDS, TOKEN,
+                                            escape, unescape)
 from reconciler.secrets import redactor
 
 _NUMBERS = (bool, int, float)
@@ -86,15 +86,19 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
 
 
 def _text(value: str, path: str, environ: Mapping[str, str], result: Interpolated) -> str:
-    malformed = _malformed(value)
-    if malformed is not None:
-        result.problems.append((path, malformed))
-        text = value
-    else:
-        text = _String(path, environ, result).interpolate(value)
+    # One whole reference (most texts with a ${): nothing in it to substitute or refuse.
+    text = value if REFERENCE.fullmatch(value) else _substituted(value, path, environ, result)
     if OPEN in text and result.placeholders is not None:
         result.placeholders.append((path, text))
     return text
+
+
+def _substituted(value: str, path: str, environ: Mapping[str, str], result: Interpolated) -> str:
+    malformed = _malformed(value)
+    if malformed is not None:
+        result.problems.append((path, malformed))
+        return value
+    return _String(path, environ, result).interpolate(value)
 
 
 def _walk_list(value: list[Any], path: str, environ: Mapping[str, str], result: Interpolated) -> list[Any]:
