@@ -148,12 +148,11 @@ def _read(path: Path) -> bytes | None:
         # buffer of the size asked (5 MB for every small file otherwise).
         ask = max(info.st_size + 1, _READ_SIZE)
         while left > 0:  # bounded: each round reads at least one byte or stops
-            want = min(left, ask)
-            chunk = os.read(fd, want)
+            chunk = os.read(fd, min(left, ask))
+            if not chunk:  # (a short read is not trusted to be the end: some file systems give them)
+                break
             chunks.append(chunk)
             left -= len(chunk)
-            if len(chunk) < want:  # a regular file gives less than asked only at its end
-                break
         return b"".join(chunks)
     finally:
         os.close(fd)
