@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, cast
 
 from reconciler import kinds
 from reconciler.definitions.interpolate import Interpolated, interpolate
+from reconciler.definitions.marks import Positions, unpack
 from reconciler.definitions.model import RECONCILER_KEYS, Definition, Kind
 from reconciler.definitions.schema import Problem, schema_problems, suggest, text_refused, type_name
 from reconciler.definitions.semantic import document_problems, document_warnings
@@ -19,9 +21,9 @@ def locate(doc: Document, path: str) -> Position:
     probe = path
     while probe:
         if probe in doc.keys:
-            return doc.keys[probe]
+            return unpack(doc.position.file, doc.keys[probe])
         if probe in doc.values:
-            return doc.values[probe]
+            return unpack(doc.position.file, doc.values[probe])
         cut = max(probe.rfind("."), probe.rfind("["))
         probe = probe[:cut] if cut > 0 else ""
     return doc.position
@@ -91,7 +93,8 @@ def _problems(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str],
                     if path not in tolerated]
     found += schema_found
     refused = unresolved | {path for path, _ in schema_found}
-    found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals)
+    found += [(path, message) for path, message in document_problems(body, kind, hidden, filled.literals,
+                                                                     filled.placeholders)
               if path not in refused]
     return found
 
@@ -116,7 +119,7 @@ def _definition(doc: Document, kind: Kind, filled: Interpolated, hidden: set[str
         position=doc.position,
         pinned_id=pinned,
         ignore_changes=tuple(p for p in ignore if isinstance(p, str)) if isinstance(ignore, list) else (),
-        positions={p: pos for p, pos in doc.values.items() if p and _in_spec(p)},
+        positions=Positions(doc.position.file, _spec_marks(doc.values)),
         sensitive_paths=frozenset(filter(_in_spec, hidden)),
         templates={p: t for p, t in filled.templates.items() if _in_spec(p)},
         id_position=locate(doc, "id") if pinned is not None else None,
@@ -132,9 +135,22 @@ def _text(body: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: A document path outside the API body: under kind, id, ignore_changes, ...
+_OUTSIDE_SPEC = re.compile(rf"(?:{'|'.join(map(re.escape, RECONCILER_KEYS))})(?:$|[.\[])")
+
+
 def _in_spec(path: str) -> bool:
     """Whether a document path belongs to the API body (not to kind, id, ignore_changes)."""
-    return path.split(".")[0].split("[")[0] not in RECONCILER_KEYS
+    return _OUTSIDE_SPEC.match(path) is None
+
+
+def _spec_marks(marks: dict[str, int]) -> dict[str, int]:
+    """The marks of the paths in the API body (the document's own, "", left out too)."""
+    inside = dict(marks)
+    for path in filter(_OUTSIDE_SPEC.match, marks):
+        del inside[path]
+    inside.pop("", None)
+    return inside
 
 
 def _under(path: str, roots: set[str]) -> bool:

@@ -28,7 +28,7 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[DefinitionErr
     """Every definition file under ``paths`` (sorted per path, each file once) and the problems."""
     problems: list[DefinitionError] = []
     found: list[SourceFile] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()  # real paths, as text (a Path costs more to make and hash)
     roots = [Path(p).resolve() for p in paths if Path(p).exists()]
     for given in paths:
         base = Path(given)
@@ -36,7 +36,7 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[DefinitionErr
             problems.append(DefinitionError(f"{given}: no such file or directory"))
             continue
         if base.is_file():
-            candidates = [(given, base, base.resolve())]
+            candidates = [(given, base, str(base.resolve()))]
         elif base.is_dir():
             candidates = _walk(given, base, roots, problems)
         else:
@@ -51,15 +51,15 @@ def discover(paths: Sequence[str]) -> tuple[list[SourceFile], list[DefinitionErr
 
 
 def _walk(given: str, base: Path, roots: Sequence[Path],
-          problems: list[DefinitionError]) -> list[tuple[str, Path, Path]]:
+          problems: list[DefinitionError]) -> list[tuple[str, Path, str]]:
     """(display, path, real path) of every definition file under ``base``."""
-    out: list[tuple[str, Path, Path]] = []
-    real_base = base.resolve()  # (symlinked folders are not walked: a plain file's real path is below it)
+    out: list[tuple[str, Path, str]] = []
+    real_base = str(base.resolve())  # (symlinked folders are not walked: a plain file's real path is below it)
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        here = Path(dirpath)
+        folder = os.path.relpath(dirpath, base)  # (once per folder: relpath reads the working directory)
         keep = []
         for name in sorted(dirnames):
-            sub = here / name
+            sub = Path(dirpath, name)
             if name.startswith("."):
                 continue  # hidden folders (.git, .cache, ...) are skipped, symlinked or not
             if sub.is_symlink():
@@ -70,15 +70,15 @@ def _walk(given: str, base: Path, roots: Sequence[Path],
         for name in sorted(filenames):
             if not name.lower().endswith(SUFFIXES):
                 continue
-            path = here / name
-            relative = os.path.relpath(path, base)
+            path = os.path.join(dirpath, name)
+            relative = os.path.normpath(os.path.join(folder, name))
             display = os.path.normpath(os.path.join(given, relative))
-            if path.is_symlink():
-                if not _check_link(given, base, path, roots, problems, directory=False):
+            if os.path.islink(path):
+                if not _check_link(given, base, Path(path), roots, problems, directory=False):
                     continue
-                out.append((display, path, path.resolve()))
+                out.append((display, Path(path), str(Path(path).resolve())))
             else:
-                out.append((display, path, real_base / relative))
+                out.append((display, Path(path), os.path.join(real_base, relative)))
     return sorted(out)
 
 

@@ -10,6 +10,7 @@ References are whole values and stand only in id fields (:func:`reference_slot`)
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterator
 
@@ -42,6 +43,7 @@ _REFERENCE_SLOTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few paths in every file
 def reference_slot(path: str) -> str | None:
     """The reference kind an id field takes (``connection``, ``model``, ...), or None."""
     for pattern, kind in _REFERENCE_SLOTS:

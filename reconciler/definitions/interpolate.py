@@ -7,13 +7,16 @@ resolves nothing in it). ``export`` writes every live ``${`` this way (:func:`es
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE_KINDS, TOKEN, escape,
-                                            unescape)
+from reconciler.definitions.grammar import (ENV, ENV_NAME, ESCAPE, OPEN, PLACEHOLDER, REFERENCE, REFERENCE_KINDS, TOKEN,
+                                            escape, unescape)
 from reconciler.secrets import redactor
+
+_NUMBERS = (bool, int, float)
 
 
 class UnknownValue(str):
@@ -58,6 +61,10 @@ class Interpolated:
     unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: (field path, message)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: (field path, text) of each string value that still holds a ``${`` once substituted (references,
+    #: literal text, values from the environment), in document order: what the semantic checks read.
+    #: None when two keys written differently name one field (the later value replaced the first).
+    placeholders: list[tuple[str, str]] | None = field(default_factory=list)
 
 
 def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
@@ -68,12 +75,25 @@ def interpolate(value: Any, environ: Mapping[str, str]) -> Interpolated:
 
 
 def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolated) -> Any:
+    """``value`` substituted: the very same object when nothing in it changes (most of a file)."""
+    if isinstance(value, str):
+        return _text(value, path, environ, result) if OPEN in value else value
     if isinstance(value, dict):
         return _walk_dict(value, path, environ, result)
     if isinstance(value, list):
-        return [_walk(v, f"{path}[{i}]", environ, result) for i, v in enumerate(value)]
-    if not isinstance(value, str) or OPEN not in value:
-        return value
+        return _walk_list(value, path, environ, result)
+    return value
+
+
+def _text(value: str, path: str, environ: Mapping[str, str], result: Interpolated) -> str:
+    # One whole reference (most texts with a ${): nothing in it to substitute or refuse.
+    text = value if REFERENCE.fullmatch(value) else _substituted(value, path, environ, result)
+    if OPEN in text and result.placeholders is not None:
+        result.placeholders.append((path, text))
+    return text
+
+
+def _substituted(value: str, path: str, environ: Mapping[str, str], result: Interpolated) -> str:
     malformed = _malformed(value)
     if malformed is not None:
         result.problems.append((path, malformed))
@@ -81,19 +101,48 @@ def _walk(value: Any, path: str, environ: Mapping[str, str], result: Interpolate
     return _String(path, environ, result).interpolate(value)
 
 
+def _walk_list(value: list[Any], path: str, environ: Mapping[str, str], result: Interpolated) -> list[Any]:
+    out: list[Any] | None = None  # a copy, from the first item that changes
+    for i, item in enumerate(value):
+        if type(item) is str and OPEN not in item or item is None or type(item) in _NUMBERS:
+            new = item  # (nothing to substitute: no path to build)
+        else:
+            new = _walk(item, f"{path}[{i}]", environ, result)
+        if out is None:
+            if new is item:
+                continue
+            out = value[:i]
+        out.append(new)
+    return value if out is None else out
+
+
 def _walk_dict(value: dict[Any, Any], path: str, environ: Mapping[str, str], result: Interpolated) -> dict[Any, Any]:
-    out = {}
-    for key, item in value.items():
-        wrong = isinstance(key, str) and OPEN in key and _unescaped(key)
-        if isinstance(key, str) and not wrong:
-            key = unescape(key)
-        child = f"{path}.{key}" if path else key
-        if wrong:
-            # Never substituted, so it would reach the API as the literal text.
-            result.problems.append((child, "placeholders are replaced only in values, not in keys "
-                                           "(write '$${' for a literal '${')"))
-        out[key] = _walk(item, child, environ, result)
-    return out
+    out: dict[Any, Any] | None = None  # a copy, from the first key or value that changes
+    renamed = False
+    for index, (key, item) in enumerate(value.items()):
+        name = key
+        if isinstance(key, str) and OPEN in key:
+            child = f"{path}.{key}" if path else key
+            if _unescaped(key):
+                # Never substituted, so it would reach the API as the literal text.
+                result.problems.append((child, "placeholders are replaced only in values, not in keys "
+                                               "(write '$${' for a literal '${')"))
+            else:
+                name = unescape(key)
+        if type(item) is str and OPEN not in item or item is None or type(item) in _NUMBERS:
+            new = item  # (nothing to substitute: no path to build)
+        else:
+            new = _walk(item, f"{path}.{name}" if path else name, environ, result)
+        if out is None:
+            if new is item and name is key:
+                continue
+            out = dict(itertools.islice(value.items(), index))
+        if name is not key:
+            renamed = True
+        if renamed and name in out:  # two keys written differently name one field: the later value stays
+            result.placeholders = None
+        out[name] = new
+    return value if out is None else out
 
 
 class _String:
@@ -119,7 +168,7 @@ class _String:
         if self.used_env:
             result.sensitive.add(path)
             result.templates[path] = value
-        return text
+        return text if self.escaped or self.used_env else value  # (unchanged: the same object)
 
     def replace(self, match: re.Match[str]) -> str:
         if match.group(0) == ESCAPE:

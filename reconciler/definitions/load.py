@@ -129,6 +129,9 @@ def _one_line(problem: DefinitionError) -> DefinitionError:
                            clean(problem.path), clean(problem.resource))
 
 
+_READ_SIZE = 64 * 1024
+
+
 def _read(path: Path) -> bytes | None:
     """The file's bytes, at most one more than the size limit; None for a FIFO, device, socket, ...
 
@@ -136,13 +139,17 @@ def _read(path: Path) -> bytes | None:
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
         chunks: list[bytes] = []
         left = yamlsafe.MAX_FILE_BYTES + 1
+        # Each read asks for a little more than the file holds, not for the limit: a read makes a
+        # buffer of the size asked (5 MB for every small file otherwise).
+        ask = max(info.st_size + 1, _READ_SIZE)
         while left > 0:  # bounded: each round reads at least one byte or stops
-            chunk = os.read(fd, left)
-            if not chunk:
+            chunk = os.read(fd, min(left, ask))
+            if not chunk:  # (a short read is not trusted to be the end: some file systems give them)
                 break
             chunks.append(chunk)
             left -= len(chunk)

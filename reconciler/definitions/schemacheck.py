@@ -57,6 +57,8 @@ def build(schema: Any, *, formats: Callable[[Any, str], bool], pattern: Callable
         raise Unsupported(", ".join(sorted(unknown)))
     if "patternProperties" in schema:
         raise Unsupported("patternProperties")
+    if schema.get("type") == "object" and not set(schema) - _ANNOTATIONS - _OBJECT_KEYWORDS:
+        return _object(schema, formats, pattern)
     built = (_KEYWORDS[k](schema, formats, pattern) for k in sorted(schema) if k in _KEYWORDS)
     checks = tuple(c for c in built if c is not None)
     if len(checks) == 1:
@@ -79,6 +81,35 @@ def _type(schema: dict[str, Any], *_: Any) -> Check:
     if len(tests) == 1:
         return tests[0]
     return lambda v: any(t(v) for t in tests)
+
+
+#: What an object schema may hold to be checked in one pass over the mapping (:func:`_object`).
+_OBJECT_KEYWORDS = frozenset({"type", "properties", "additionalProperties", "required"})
+
+
+def _object(schema: dict[str, Any], formats: Any, pattern: Any) -> Check:
+    """``type: object`` with its properties, required keys and additional properties, in one pass."""
+    props = {k: build(s, formats=formats, pattern=pattern) for k, s in schema.get("properties", {}).items()}
+    required = tuple(schema.get("required", ()))
+    extra = schema.get("additionalProperties", True)
+    any_extra = extra is True or extra == {}
+    extra_test = None if any_extra or extra is False else build(extra, formats=formats, pattern=pattern)
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, dict):
+            return False
+        for key in required:
+            if key not in v:
+                return False
+        for key, value in v.items():
+            test = props.get(key)
+            if test is not None:
+                if not test(value):
+                    return False
+            elif not any_extra and (extra_test is None or not extra_test(value)):
+                return False
+        return True
+    return check
 
 
 def _properties(schema: dict[str, Any], formats: Any, pattern: Any) -> Check:
@@ -121,14 +152,24 @@ def _items(schema: dict[str, Any], formats: Any, pattern: Any) -> Check:
     if not isinstance(schema["items"], (dict, bool)):
         raise Unsupported("items as a list")
     test = build(schema["items"], formats=formats, pattern=pattern)
-    return lambda v: not isinstance(v, list) or all(test(item) for item in v)
+
+    def check(v: Any) -> bool:
+        if isinstance(v, list):
+            for item in v:
+                if not test(item):
+                    return False
+        return True
+    return check
 
 
 def _enum(schema: dict[str, Any], *_: Any) -> Check:
     options = list(schema["enum"])
     if not all(isinstance(o, _SCALARS) for o in options):
         raise Unsupported("enum of lists or mappings")
-    return lambda v: any(_same(v, o) for o in options)
+    if any(o != o for o in options):  # (NaN: equal to nothing, while a set finds it by identity)
+        return lambda v: any(_same(v, o) for o in options)
+    typed = frozenset((type(o), o) for o in options)  # _same, by hashing: (int, 1) is not (bool, True)
+    return lambda v: type(v) in _SCALARS and (type(v), v) in typed
 
 
 def _const(schema: dict[str, Any], *_: Any) -> Check:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Container, Iterator
+from typing import Any, Container, Iterable, Iterator
 
 from reconciler import kinds
 from reconciler.definitions.grammar import OPEN, REFERENCE, REFERENCE_ANYWHERE, reference_slot
@@ -15,18 +15,20 @@ LOGIC_WORDS = {"AND", "OR", "NOT"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 def document_problems(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
-                      literal: Container[str] = frozenset()) -> list[Problem]:
+                      literal: Container[str] = frozenset(),
+                      placeholders: Iterable[tuple[str, str]] | None = None) -> list[Problem]:
     """Every semantic problem of one document (already interpolated) as (path, message).
 
     ``hidden`` paths hold sensitive values (``${env:...}`` substitutions): messages never quote them.
     ``literal`` paths were written with a ``$${`` escape: their ``${`` is text, not a reference.
+    ``placeholders``: (path, text) of each string of ``doc`` holding a ``${``, when the caller knows them.
     """
     problems: list[Problem] = []
     name = doc.get("name")
     if isinstance(name, str) and not name.strip():
         problems.append(("name", "must not be empty"))
     problems += kinds.get(kind).check(doc, hidden)
-    misplaced = _references(doc, kind, hidden, literal)
+    misplaced = _references(_placeholder_strings(doc) if placeholders is None else placeholders, hidden, literal)
     # A reference where none belongs is the one message about that value.
     wrong = {path for path, _ in misplaced}
     problems = [p for p in problems if p[0] not in wrong] + misplaced
@@ -283,10 +285,11 @@ def _placeholder_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]
             yield from _placeholder_strings(item, join(path, key))
 
 
-def _references(doc: dict[str, Any], kind: Kind, hidden: Container[str] = frozenset(),
-                literal: Container[str] = frozenset()) -> list[Problem]:
+def _references(placeholders: Iterable[tuple[str, str]], hidden: Container[str],
+                literal: Container[str]) -> list[Problem]:
+    """What is wrong with each reference-like text ((path, text) of each string that holds a ``${``)."""
     problems: list[Problem] = []
-    for path, text in _placeholder_strings(doc):
+    for path, text in placeholders:
         if not REFERENCE_ANYWHERE.search(text):
             continue
         if path in literal:
@@ -351,10 +354,13 @@ def _object_branch(node: dict[str, Any]) -> dict[str, Any]:
 
 def _ignore_changes(doc: dict[str, Any], kind: Kind, hidden: Container[str]) -> list[Problem]:
     problems: list[Problem] = []
+    ignored = _list(doc.get("ignore_changes"))
+    if not ignored:
+        return problems
     schema = kind_schema(kind)
     api_fields = {k: v for k, v in schema["properties"].items() if k not in ("kind", "id", "ignore_changes")}
     api_schema = {**schema, "properties": api_fields}
-    for i, path in enumerate(_list(doc.get("ignore_changes"))):
+    for i, path in enumerate(ignored):
         if isinstance(path, str) and not field_path_known(api_schema, path):
             top = sorted(api_fields)
             shown = "the value" if f"ignore_changes[{i}]" in hidden else repr(path)

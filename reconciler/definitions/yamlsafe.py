@@ -22,6 +22,7 @@ from typing import Any, Iterator, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.definitions.marks import COLUMN_BITS, line_of, pack, unpack
 from reconciler.errors import DefinitionError, Position
 
 #: Most values one document may expand to (aliases included); a "billion laughs" stops here.
@@ -33,11 +34,16 @@ _CORE = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 _MERGE = f"{_CORE}merge"
 _STR = f"{_CORE}str"
+_MAP = f"{_CORE}map"
+_SEQ = f"{_CORE}seq"
 #: The node each plain tag belongs on (``!!str`` on a list does not fit).
 _TAG_NODES: dict[str, type[Node]] = {tag: ScalarNode for tag in _PLAIN_TAGS} | {
     f"{_CORE}map": MappingNode, f"{_CORE}seq": SequenceNode}
 #: Tags a key may carry (keys are kept as the text written: ``1`` and ``"1"`` are the same key).
 _KEY_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+#: Texts up to this long are kept once for all files (sys.intern): keys, paths, ids and enum values
+#: repeat in every definition, and a plan of 10,000 syncs holds millions of them.
+_SHARED_LENGTH = 80
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _scalars = yaml.SafeLoader("")  # used only for its scalar constructors
 _LIBYAML: type | None = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
@@ -57,19 +63,31 @@ def _resolve(self: Any, kind: type, value: str | None, implicit: tuple[bool, boo
 
 
 #: libyaml's composer (None without libyaml: the pure-Python path only).
-FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {"resolve": _resolve}) if _LIBYAML is not None else None
+#: The safe loader has no path resolvers: libyaml's composer calls descend_resolver and
+#: ascend_resolver around every node for nothing, so they are C no-ops here.
+FAST_LOADER: type | None = type("_FastLoader", (_LIBYAML,), {
+    "resolve": _resolve, "descend_resolver": staticmethod({}.get), "ascend_resolver": staticmethod(tuple),
+}) if _LIBYAML is not None else None
+#: A text at most this long holds no long scalar: libyaml's composer then resolves tags through
+#: a cache it calls directly (C calls only), whatever a scalar's length; the cache keeps at most
+#: 1,024 of them, so at most 4 MB of text.
+_SMALL_TEXT = 4096
+_small_tag = functools.lru_cache(maxsize=1024)(_implicit_tag.__wrapped__)
+_SMALL_LOADER: type | None = type("_SmallFastLoader", (FAST_LOADER,), {
+    "resolve": staticmethod(_small_tag)}) if FAST_LOADER is not None else None
 #: What the pure-Python reader refuses; libyaml's reader allows a few more characters.
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 @dataclass
 class Document:
-    """One YAML document: its value, where each field path's value and key are written."""
+    """One YAML document: its value, where each field path's value and key are written (packed
+    marks: :func:`reconciler.definitions.marks.unpack` gives the Position)."""
 
     value: Any
     position: Position
-    values: dict[str, Position] = field(default_factory=dict)
-    keys: dict[str, Position] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)
     #: paths whose value was refused (an unsupported tag): no further messages about them
     rejected: set[str] = field(default_factory=set)
     #: the text as written of each number, boolean and null (``010``, ``yes``), for hints
@@ -83,9 +101,15 @@ class _Budget(Exception):
 class _Builder:
     """Turns one composed node graph into plain data, recording positions by field path."""
 
-    def __init__(self, file: str, doc: Document, anchors: bool = True) -> None:
+    def __init__(self, file: str, doc: Document, anchors: bool = True, merges: bool = True) -> None:
         self.file = file
         self.doc = doc
+        self.values = doc.values
+        self.keys = doc.keys
+        #: whether a node can be reached twice (the text has an anchor): only then is it tracked
+        self.anchors = anchors
+        #: whether a key can merge (the text has a ``<<`` or a tag): only then are keys read ahead
+        self.merges = merges
         self.count = 0
         self.chars = 0
         self.problems: list[DefinitionError] = []
@@ -93,32 +117,47 @@ class _Builder:
         #: whether an alias was expanded (a node built twice): the budget message says so
         self.aliased = False
         self.reported: set[tuple[str, Position]] = set()
-        self.positions: dict[int, Position] = {}
-        if not anchors:
-            self.pos = self._pos  # type: ignore[method-assign]  # no node is shared: nothing to remember
-
-    def _pos(self, node: Node) -> Position:
-        mark = node.start_mark
-        return Position(self.file, mark.line + 1, mark.column + 1)
 
     def pos(self, node: Node) -> Position:
-        """Where a node starts (once per node: an alias repeats the same one)."""
-        found = self.positions.get(id(node))
-        if found is None:
-            mark = node.start_mark
-            found = self.positions[id(node)] = Position(self.file, mark.line + 1, mark.column + 1)
-        return found
+        """Where a node starts."""
+        return unpack(self.file, pack(node.start_mark))
 
     def build(self, node: Node, path: str) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
             raise _Budget
+        if self.anchors:
+            self.visit(node)
+        values = self.values
+        if path not in values:
+            mark = node.start_mark
+            values[path] = mark.line << COLUMN_BITS | mark.column
+        tag = node.tag
+        if tag == _STR and type(node) is ScalarNode:  # the common case first: most values are plain text
+            value = node.value
+            # Text counts too: without aliases it cannot exceed the file; with them, 50 aliases
+            # of a 1 MB string would be a 50 MB request body.
+            self.chars += len(value)
+            if self.chars > MAX_FILE_BYTES:
+                raise _Budget
+            if value.isascii() or _SURROGATE.search(value) is None:
+                return sys.intern(value) if len(value) <= _SHARED_LENGTH else value
+            return self.scalar(cast(ScalarNode, node), path)
+        if tag == _MAP and type(node) is MappingNode:
+            return self.mapping(cast(MappingNode, node), path)
+        if tag == _SEQ and type(node) is SequenceNode:
+            return [self.build(item, sys.intern(f"{path}[{i}]")) for i, item in enumerate(node.value)]
+        return self.other(node, path)
+
+    def visit(self, node: Node) -> None:
+        """Note a node built (a second time: an alias was expanded)."""
         if id(node) in self.built:
             self.aliased = True
         else:
             self.built.add(id(node))
-        if path not in self.doc.values:
-            self.doc.values[path] = self.pos(node)
+
+    def other(self, node: Node, path: str) -> Any:
+        """A value that is not plain text, a plain mapping or a plain list: a number, ... or refused."""
         tag = node.tag
         kind = _TAG_NODES.get(tag)
         if kind is None:
@@ -126,24 +165,15 @@ class _Builder:
                                            "booleans, null, lists and mappings are allowed")
         if type(node) is not kind:
             return self.refuse(node, path, f"YAML tag {_short(tag)} does not fit this value")
-        if kind is ScalarNode:
-            value = node.value
-            # Text counts too: without aliases it cannot exceed the file; with them, 50 aliases
-            # of a 1 MB string would be a 50 MB request body.
-            self.chars += len(value)
-            if self.chars > MAX_FILE_BYTES:
-                raise _Budget
-            if tag == _STR and (value.isascii() or _SURROGATE.search(value) is None):
-                return _shared(value)  # the common case, spelled out: most values are plain text
-            if tag != _STR:
-                self.doc.texts.setdefault(path, value)
-            try:
-                return self.scalar(cast(ScalarNode, node), path)
-            except (ValueError, KeyError, TypeError, yaml.YAMLError):
-                return self.refuse(node, path, f"{value!r} cannot be read as {_short(tag)}")
-        if kind is SequenceNode:
-            return [self.build(item, sys.intern(f"{path}[{i}]")) for i, item in enumerate(node.value)]
-        return self.mapping(cast(MappingNode, node), path)
+        value = node.value
+        self.chars += len(value)
+        if self.chars > MAX_FILE_BYTES:
+            raise _Budget
+        self.doc.texts.setdefault(path, value)
+        try:
+            return self.scalar(cast(ScalarNode, node), path)
+        except (ValueError, KeyError, TypeError, yaml.YAMLError):
+            return self.refuse(node, path, f"{value!r} cannot be read as {_short(tag)}")
 
     def refuse(self, node: Node, path: str, message: str) -> None:
         """Record a problem for a value we will not build; no further messages about its path."""
@@ -172,57 +202,98 @@ class _Builder:
         return None
 
     def mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
+        if self.merges:
+            return self.merged_mapping(node, path)
+        # No key can merge: each value is built as its key is read (the common case spelled out).
+        out: dict[str, Any] = {}
+        first: dict[str, int] = {}
+        keys = self.keys
+        prefix = f"{path}." if path else ""
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key_node.tag == _STR and type(key_node) is ScalarNode and key not in first:
+                if len(key) <= _SHARED_LENGTH:
+                    key = sys.intern(key)
+                mark = key_node.start_mark
+                key_mark = first[key] = mark.line << COLUMN_BITS | mark.column
+            else:
+                found = self.key(key_node, path, first)
+                if found is None:
+                    continue
+                key, key_mark = found
+            child = sys.intern(prefix + key)
+            keys[child] = key_mark
+            out[key] = self.build(value_node, child)
+        return out
+
+    def merged_mapping(self, node: MappingNode, path: str) -> dict[str, Any]:
+        """A mapping in a document where a key may merge (``<<``): its keys read first, then built."""
         out: dict[str, Any] = {}
         explicit, merged = self.pairs(node, path)
-        for key, key_node, value_node in explicit:
-            child = sys.intern(f"{path}.{key}") if path else key
-            self.doc.keys[child] = self.pos(key_node)
+        keys = self.keys
+        prefix = f"{path}." if path else ""
+        for key, key_mark, value_node in explicit:
+            child = sys.intern(prefix + key)
+            keys[child] = key_mark
             out[key] = self.build(value_node, child)
-        for key, key_node, value_node in merged:
+        for key, key_mark, value_node in merged:
             if key not in out:  # explicit keys win, then earlier merged mappings (YAML's merge rule)
-                child = sys.intern(f"{path}.{key}") if path else key
-                self.doc.keys.setdefault(child, self.pos(key_node))
+                child = sys.intern(prefix + key)
+                keys.setdefault(child, key_mark)
                 out[key] = self.build(value_node, child)
         return out
 
-    def pairs(self, node: MappingNode, path: str) -> tuple[list[tuple[str, Node, Node]], list[tuple[str, Node, Node]]]:
-        """(explicit, merged) keys of a mapping as (key, key node, value node); merges resolved, nested ones too.
-
-        Duplicate keys (``<<`` included), tagged keys and keys that are not text are problems.
-        """
-        explicit: list[tuple[str, Node, Node]] = []
-        merged: list[tuple[str, Node, Node]] = []
-        first: dict[str, Position] = {}
+    def pairs(self, node: MappingNode, path: str) -> tuple[list[tuple[str, int, Node]], list[tuple[str, int, Node]]]:
+        """(explicit, merged) keys of a mapping as (key, packed key mark, value node); merges
+        resolved, nested ones too."""
+        explicit: list[tuple[str, int, Node]] = []
+        merged: list[tuple[str, int, Node]] = []
+        first: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                self.problem("mapping keys must be plain text, not a list or mapping", self.pos(key_node), path)
+            found = self.key(key_node, path, first)
+            if found is None:
                 continue
-            key = "<<" if key_node.tag == _MERGE else _shared(key_node.value)
-            child = f"{path}.{key}" if path else key
-            if key in first:
-                self.problem(f"duplicate key {key!r} (first given at line {first[key].line}); YAML would "
-                             "silently keep only the last one", self.pos(key_node), child)
-                continue
-            first[key] = self.pos(key_node)
             if key_node.tag == _MERGE:
-                for source in self.merge_sources(value_node, path):
-                    if id(source) in self.built:
-                        self.aliased = True
-                    self.built.add(id(source))
-                    self.count += len(source.value)  # walked again at each merge: part of the budget
-                    if self.count > MAX_VALUES:
-                        raise _Budget
-                    inner, inner_merged = self.pairs(source, path)
-                    merged.extend(inner)
-                    merged.extend(inner_merged)
-                continue
-            if key_node.tag not in _KEY_TAGS:
-                self.problem(f"unsupported YAML tag {_short(key_node.tag)}: keys are plain text",
-                             self.pos(key_node), child)
-                self.doc.rejected.add(child)
-                continue
-            explicit.append((key, key_node, value_node))
+                self.merge(value_node, path, merged)
+            else:
+                explicit.append((*found, value_node))
         return explicit, merged
+
+    def key(self, key_node: Node, path: str, first: dict[str, int]) -> tuple[str, int] | None:
+        """A mapping key's text and packed mark (``<<`` for a merge key), noted in ``first``; None
+        with a problem for a key that is not text, a duplicate (``<<`` included) or tagged."""
+        if type(key_node) is not ScalarNode:
+            self.problem("mapping keys must be plain text, not a list or mapping", self.pos(key_node), path)
+            return None
+        tag = key_node.tag
+        key = "<<" if tag == _MERGE else key_node.value
+        if len(key) <= _SHARED_LENGTH:
+            key = sys.intern(key)
+        key_mark = pack(key_node.start_mark)
+        if key in first:
+            self.problem(f"duplicate key {key!r} (first given at line {line_of(first[key])}); YAML would "
+                         "silently keep only the last one", self.pos(key_node), _child(path, key))
+            return None
+        first[key] = key_mark
+        if tag != _MERGE and tag not in _KEY_TAGS:
+            self.problem(f"unsupported YAML tag {_short(tag)}: keys are plain text", self.pos(key_node),
+                         _child(path, key))
+            self.doc.rejected.add(_child(path, key))
+            return None
+        return key, key_mark
+
+    def merge(self, node: Node, path: str, merged: list[tuple[str, int, Node]]) -> None:
+        """Add the keys of each mapping a ``<<`` merges (theirs and those they merge) to ``merged``."""
+        for source in self.merge_sources(node, path):
+            if id(source) in self.built:
+                self.aliased = True
+            self.built.add(id(source))
+            self.count += len(source.value)  # walked again at each merge: part of the budget
+            if self.count > MAX_VALUES:
+                raise _Budget
+            inner, inner_merged = self.pairs(source, path)
+            merged.extend(inner)
+            merged.extend(inner_merged)
 
     def problem(self, message: str, position: Position, path: str) -> None:
         """Record a problem once (a merged mapping is walked at every place it is merged)."""
@@ -288,10 +359,18 @@ class _Cycle(Exception):
     pass
 
 
-def _shared(text: str) -> str:
-    """One copy of each short text for all files (keys, paths, ids and enum values repeat in
-    every definition: a plan of 10,000 syncs holds millions of them)."""
-    return sys.intern(text) if len(text) <= 80 else text
+def _may_share(text: str) -> bool:
+    """Whether a node of ``text`` may be reached twice: only through an alias of an ``&`` anchor."""
+    return "&" in text
+
+
+def _may_merge(text: str) -> bool:
+    """Whether a key of ``text`` may merge: a plain ``<<``, or a tag (every tag is written with a ``!``)."""
+    return "<<" in text or "!" in text
+
+
+def _child(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _short(tag: str) -> str:
@@ -343,9 +422,10 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
     if FAST_LOADER is None or _NON_PRINTABLE.search(text):
         return None
     try:
-        anchors = "&" in text
-        nodes = yaml.compose_all(text, Loader=FAST_LOADER)
-        return [_document(node, file, deep=True, anchors=anchors) for node in nodes]
+        anchors, merges = _may_share(text), _may_merge(text)
+        loader = _SMALL_LOADER if _SMALL_LOADER is not None and len(text) <= _SMALL_TEXT else FAST_LOADER
+        nodes = yaml.compose_all(text, Loader=loader)
+        return [_document(node, file, deep=True, anchors=anchors, merges=merges) for node in nodes]
     except (yaml.YAMLError, RecursionError):
         # (libyaml composes nesting the pure-Python composer is too deep for: its message then)
         return None
@@ -353,10 +433,10 @@ def _fast_documents(text: str, file: str) -> list[tuple[Document | None, list[De
 
 def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[DefinitionError]]]:
     """The pure-Python path: the reference for every message and position."""
-    anchors = "&" in text
+    anchors, merges = _may_share(text), _may_merge(text)
     try:
         for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
-            yield _document(node, file, anchors=anchors)
+            yield _document(node, file, anchors=anchors, merges=merges)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
@@ -376,14 +456,15 @@ def _documents(text: str, file: str) -> Iterator[tuple[Document | None, list[Def
 
 
 def _document(node: Node | None, file: str, *, deep: bool = False,
-              anchors: bool = True) -> tuple[Document | None, list[DefinitionError]]:
+              anchors: bool = True, merges: bool = True) -> tuple[Document | None, list[DefinitionError]]:
     """``deep``: let a RecursionError through (the caller retries on the pure-Python path).
-    ``anchors``: whether the text has an ``&`` (without an anchor no node is shared: no bomb)."""
+    ``anchors``: whether a node may be shared (:func:`_may_share`); ``merges``: whether a key
+    may merge (:func:`_may_merge`)."""
     if node is None:
         return None, []
     start = Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
     doc = Document(value=None, position=start)
-    builder = _Builder(file, doc, anchors)
+    builder = _Builder(file, doc, anchors, merges)
     try:
         if anchors and _alias_bomb(node):
             builder.aliased = True

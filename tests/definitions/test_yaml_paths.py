@@ -35,6 +35,8 @@ ODD = [
     "a: |\n  x\n   y\n\n",
     "a: >-\n  folded\n  text\n\n  kept\n",
     "a: 'it''s'\nb: \"tab\\there\"\nc: plain # comment\n",
+    "1: a\n'1': b\n=: c\nd: {e: 1, e: 2, '=': 3}\n",  # one key written twice, a key of the !!value tag
+    "a: " + "x" * 5000 + "\nb: [1, yes, ~, '" + "y" * 100 + "']\n",  # longer than a small text
 ]
 
 
@@ -91,3 +93,12 @@ def test_valid_files_never_reach_the_pure_python_scanner(tmp_path: Path, monkeyp
         write(tmp_path, f"{i}.yaml", example.read_text(encoding="utf-8"))
     result = validate_paths([str(tmp_path)], {"DEMO_ENCRYPTION_PASSPHRASE": "x" * 12})
     assert len(result.definitions) == len(CLEAN) and calls == []
+
+
+@pytest.mark.parametrize("text", [t for t in ODD if not yamlsafe._may_merge(t)] + [p.read_text(encoding="utf-8-sig") for p in CLEAN])
+def test_keys_read_ahead_or_as_built_give_the_same_document(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys are read ahead of building only where one may merge; everywhere else, as each value is built.
+    as_built = _shape(list(yamlsafe.load_documents(text, "f.yaml")))
+    monkeypatch.setattr(yamlsafe, "_may_merge", lambda text: True)
+    ahead = _shape(list(yamlsafe.load_documents(text, "f.yaml")))
+    assert [(doc, sorted(problems)) for doc, problems in as_built] == [(doc, sorted(problems)) for doc, problems in ahead]
