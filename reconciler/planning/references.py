@@ -19,9 +19,7 @@ from reconciler.planning.secrets import Secret
 
 def schemes_in(value: Any) -> set[str]:
     """The reference schemes used anywhere in ``value``."""
-    found: set[str] = set()
-    walk_strings(value, lambda text: found.update(m.group(1) for m in references_in(text)))
-    return found
+    return {m.group(1) for text in texts_with_open(value) for m in references_in(text)}
 
 
 @dataclass
@@ -76,10 +74,8 @@ class Resolver:
 
 def sync_refs(value: Any) -> set[tuple[str, str]]:
     """(Kind, name) of every ``${sync:NAME}`` / ``${bulk_sync:NAME}`` inside ``value``."""
-    found: set[tuple[str, str]] = set()
-    walk_strings(value, lambda text: found.update(
-        (kind, m.group(2)) for m in references_in(text) if (kind := sync_kind(m.group(1))) is not None))
-    return found
+    return {(kind, m.group(2)) for text in texts_with_open(value) for m in references_in(text)
+            if (kind := sync_kind(m.group(1))) is not None}
 
 
 def by_name(items: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -103,6 +99,22 @@ def _map(value: Any, path: str, literal: frozenset[str], fn: Callable[[str, str]
     if isinstance(value, (list, tuple)):
         return [_map(v, f"{path}[{i}]", literal, fn) for i, v in enumerate(value)]
     return value
+
+
+def texts_with_open(value: Any) -> list[str]:
+    """Every string inside ``value`` that holds a ``${`` (the only ones a reference can be in)."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if OPEN in item:
+                found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
 
 
 def walk_strings(value: Any, visit: Callable[[str], None]) -> None:
