@@ -223,7 +223,9 @@ class EmulatorApp:
         else:
             answer = await self._run(request, route, params, principal, decision)
         lag = decision.modifiers.get("lag")
-        if lag is not None and request.method == "POST" and route.template in hostile.LISTINGS and answer.status == 200:
+        # lag starts when a sync is created: a replayed create creates nothing
+        created = answer.status == 200 and answer.headers.get("Idempotent-Replayed") != "true"
+        if lag is not None and request.method == "POST" and route.template in hostile.LISTINGS and created:
             self.lag.register(answer.body, lag.reads)
         return answer
 

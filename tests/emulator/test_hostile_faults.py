@@ -31,6 +31,17 @@ def test_lag_hides_a_new_sync_from_its_next_reads_only(emulator: Emulator) -> No
     assert emulator.api("GET", f"/api/syncs/{hidden}").status_code == 200
 
 
+def test_lag_starts_when_a_sync_is_created_not_again_when_its_create_is_replayed(emulator: Emulator) -> None:
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 2})
+    key = {"Idempotency-Key": "replayed-create-0001"}
+    sync_id = data_of(emulator.api("POST", "/api/syncs", json=sync_body(), headers=key))["id"]
+    assert emulator.api("GET", f"/api/syncs/{sync_id}").status_code == 404
+    replay = emulator.api("POST", "/api/syncs", json=sync_body(), headers=key)
+    assert replay.headers.get("Idempotent-Replayed") == "true" and data_of(replay)["id"] == sync_id
+    statuses = [emulator.api("GET", f"/api/syncs/{sync_id}").status_code for _ in range(2)]
+    assert statuses == [404, 200]  # the second read of the sync's lag, then visible: the replay did not restart it
+
+
 def test_loop_token_points_back_to_an_earlier_page(emulator: Emulator) -> None:
     emulator.seed(model_syncs=[sync_body(name=f"Paged {i}") for i in range(60)])
     emulator.add_faults({"method": "GET", "path": "/api/syncs", "action": "loop_token"})
