@@ -176,8 +176,9 @@ class Writer:
         """The created sync read back, a settled outcome, or None when it is gone (a stale replay).
 
         A server may answer 404 for an id it created a moment ago (read-after-write lag): the id
-        is read again a few times, then looked for by name, before the answer counts as stale.
-        Attempts running out first leave the create failed, never sent again.
+        is read again a few times, then looked for by name, before a replayed answer counts as stale.
+        This run's own create never does (the server made it), nor does one whose attempts run out
+        first: the create is left failed, never sent again.
         """
         reads = 0
         while True:
@@ -193,10 +194,12 @@ class Writer:
                                                         "re-run apply", sync_id=sync_id)
             reads += 1
             if reads >= MAX_LAG_READS:
-                return self._find_created(change, ops, sync_id, name, body)
-            if not tries.wait(None):
-                # Out of attempts before the lag could end: the sync may well exist. Creating again
-                # would make a twin, so the outcome stays open and the next run settles it.
+                found = self._find_created(change, ops, sync_id, name, body)
+                if found is not None or replayed:
+                    return found  # (only a replayed outcome may be stale: this run's own create made the sync)
+            if reads >= MAX_LAG_READS or not tries.wait(None):
+                # The sync may well exist, still hidden by the lag: creating again would make a twin,
+                # so the outcome stays open and the next run settles it.
                 return Outcome.of(change, "failed", f"created {sync_id} but could not read it back within "
                                                     f"{tries.summary()}; re-run apply", sync_id=sync_id)
 

@@ -170,6 +170,19 @@ def test_lag_outlasting_the_retry_budget_leaves_the_create_failed_never_sent_twi
     assert len(_ids_through_lag(emulator, 3)) == 3
 
 
+def test_lag_outlasting_every_read_back_of_a_fresh_create_never_sends_it_again(
+        emulator: Emulator, tmp_path: Path) -> None:
+    # The server made the sync (a fresh create, not a replay): however long it stays hidden, it is
+    # never taken for a stale replay and created again under a fresh key.
+    defs = write_definitions(tmp_path / "syncs", [model_sync("Lagging long")])
+    cwd = project_dir(tmp_path / "project")
+    emulator.add_faults({"method": "POST", "path": "/api/syncs", "action": "lag", "reads": 6})
+    result = run_cli(emulator, "apply", str(defs), "--auto-approve", cwd=cwd, env=_env(emulator))
+    assert result.returncode == 1 and "could not read it back" in result.stdout, result.stdout + result.stderr
+    assert emulator.requests()["counts"]["POST /api/syncs"] == 1
+    assert len(_ids_through_lag(emulator, 6)) == 1
+
+
 def test_server_side_name_normalisation_makes_one_sync_and_an_empty_plan(emulator: Emulator, tmp_path: Path) -> None:
     decomposed = unicodedata.normalize("NFD", "  Café Users ")
     defs = write_definitions(tmp_path / "syncs", [model_sync(decomposed)])
