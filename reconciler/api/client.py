@@ -76,7 +76,7 @@ def env_proxy(url: str, proxies: Mapping[str, str] | None = None) -> str | None:
     bypass = cast(Any, urllib.request).proxy_bypass_environment  # (public, but not in typeshed)
     if not proxy or bypass(parts.netloc.rpartition("@")[2], found):
         return None
-    return proxy
+    return proxy if "://" in proxy else f"http://{proxy}"  # (``proxy.corp:3128``, as httpx reads it)
 
 
 class PolytomicClient:
@@ -222,7 +222,7 @@ class PolytomicClient:
     def _request(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
                  headers: Mapping[str, str]) -> httpx.Request:
         """The request for ``path`` under the API URL (joined as httpx joins a base URL)."""
-        relative = httpx.URL(path, params=params)
+        relative = httpx.URL(path) if not params else httpx.URL(path).copy_merge_params(params)
         url = self._base.copy_with(raw_path=self._base.raw_path + relative.raw_path.lstrip(b"/"))
         sent = self._headers if not headers else httpx.Headers({**self._headers, **headers})
         return httpx.Request(method, url, json=json, headers=sent, extensions=self._timeouts)
