@@ -80,19 +80,23 @@ class ReadCache:
 
     def get(self, url: str, stamp: Any) -> Any | None:
         """The object read from ``url`` when its sync was at ``stamp``; None when not kept."""
-        if not self.holds(url, stamp):
-            return None
-        return json.loads(self._new[url][1])  # a fresh copy: the caller may change it
+        entry = self._entry(url, stamp)
+        # (the entry itself, not a second look: a reader thread may replace or drop it meanwhile)
+        return None if entry is None else json.loads(entry[1])  # a fresh copy: the caller may change it
 
     def holds(self, url: str, stamp: Any) -> bool:
         """Whether :meth:`get` answers (the entry is kept for the next run, as by ``get``)."""
+        return self._entry(url, stamp) is not None
+
+    def _entry(self, url: str, stamp: Any) -> tuple[str, bytes] | None:
+        """The entry kept for ``url`` at ``stamp`` (marked for the next run), or None."""
         if self.refresh or not isinstance(stamp, str):
-            return False
+            return None
         entry = self._new.get(url) or self._old.get(url)
         if entry is None or entry[0] != stamp:
-            return False
+            return None
         self._new[url] = entry
-        return True
+        return entry
 
     def put(self, url: str, stamp: Any, value: Any, *, sensitive_paths: Iterable[str] = ()) -> bool:
         """Keep ``value`` unless it may hold a secret (see the module docstring); True when kept."""
