@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from reconciler.api.client import PolytomicClient, env_proxy
 from reconciler.config import ApiSettings
+from reconciler.errors import ConfigError
 
 
 def _sent(url: str, call: str, *args: object, **kwargs: object) -> httpx.Request:
@@ -54,3 +56,31 @@ def test_the_proxy_the_environment_names_for_the_api_url() -> None:
     assert env_proxy(url, {"https": "http://proxy.corp:3128", "no": "localhost,.polytomic.com"}) is None
     assert env_proxy(url, {"https": "http://proxy.corp:3128", "no": "*"}) is None
     assert env_proxy(url, {"https": "http://proxy.corp:3128", "no": "example.com"}) == "http://proxy.corp:3128"
+
+
+@pytest.mark.parametrize("proxy", ["::bad::", "ftp://user:pw-0123456789@proxy.corp:21"])
+def test_a_proxy_that_cannot_be_used_is_one_configuration_error_without_its_value(
+        monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    settings = ApiSettings(url="https://app.polytomic.com", version="2025-09-18", api_key="key-0123456789abcdef")
+    try:
+        PolytomicClient(settings).close()
+    except ConfigError as exc:
+        assert "HTTPS_PROXY" in str(exc) and proxy not in str(exc) and "pw" not in str(exc)
+        assert exc.__cause__ is None and exc.__suppress_context__
+    else:
+        raise AssertionError(f"{proxy!r} was accepted as a proxy")
+
+
+def test_a_socks_proxy_without_its_package_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.corp:1080")
+    settings = ApiSettings(url="https://app.polytomic.com", version="2025-09-18", api_key="key-0123456789abcdef")
+    try:
+        import socksio  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"httpx\[socks\]"):
+            PolytomicClient(settings)
+    else:
+        PolytomicClient(settings).close()  # with the package, the proxy is used

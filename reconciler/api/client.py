@@ -64,7 +64,15 @@ class Answer:
 def _default_transport(url: str, limits: httpx.Limits) -> httpx.BaseTransport:
     """The connection pool for ``url``, through the proxy the environment names for it
     (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``, ``NO_PROXY``), as urllib reads them."""
-    return httpx.HTTPTransport(limits=limits, proxy=env_proxy(url))
+    try:
+        return httpx.HTTPTransport(limits=limits, proxy=env_proxy(url))
+    except ImportError:
+        raise ConfigError("the proxy named by HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is a SOCKS proxy, which needs "
+                          "`pip install 'httpx[socks]'`") from None
+    except (ValueError, httpx.InvalidURL):
+        # (never the value: a proxy URL may hold a password)
+        raise ConfigError("the proxy named by HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is not a proxy URL: write it as "
+                          "http://HOST:PORT (or https://, socks5://), or unset it") from None
 
 
 def env_proxy(url: str, proxies: Mapping[str, str] | None = None) -> str | None:
