@@ -459,7 +459,8 @@ def _change(d: Definition, live: dict[str, Any] | None, resolver: Resolver, cata
 def _same_but_name(d: Definition, live: Mapping[str, Any], resolver: Resolver, catalog: _Catalog) -> bool:
     """Whether ``d`` would change nothing on ``live`` but its name (a likely rename)."""
     name = str(live.get("name"))
-    renamed = dataclasses.replace(d, name=name, spec={**d.spec, "name": name})
+    # (the live name is data: never resolved as a reference, whatever ${...} it holds)
+    renamed = dataclasses.replace(d, name=name, spec={**d.spec, "name": name}, literal_paths=d.literal_paths | {"name"})
     try:
         return _change(planned(renamed), dict(live), resolver, catalog).action == "no-op"
     except _Unresolved:

@@ -23,6 +23,14 @@ def test_a_create_matching_an_unmanaged_sync_but_its_name_is_a_likely_rename(emu
     assert f"'Users to SF' ({old})" in renames[0].message and f"pin `id: {old}`" in renames[0].message
 
 
+def test_a_live_name_holding_a_reference_is_data_when_checking_for_a_rename(emulator: Emulator) -> None:
+    # typed in the UI: read from the live side, it is never resolved as a reference
+    old = create(emulator, "ModelSync", users_sync("${connection:Salesforce CRM}", active=True))
+    result = plan(emulator, [model(users_sync("Users to Salesforce", active=True))])
+    renames = [h for h in result.hints if "looks like a rename" in h.message]
+    assert len(renames) == 1 and f"pin `id: {old}`" in renames[0].message
+
+
 def test_no_rename_hint_when_anything_else_differs(emulator: Emulator) -> None:
     create(emulator, "ModelSync", users_sync("Users to SF", schedule={"frequency": "hourly"}))
     create(emulator, "BulkSync", bulk("Lake copy", mode="snapshot"))
