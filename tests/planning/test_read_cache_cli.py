@@ -4,12 +4,15 @@ corrupt file is a warning, `apply` reads every sync it writes, and no secret rea
 from __future__ import annotations
 
 import base64
+import subprocess
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.planning.helpers import create, run_cli, users_sync, write_yaml
-from tests.support.emulator import SALESFORCE, Emulator
+from tests.support.emulator import SALESFORCE, Emulator, reconciler_command
 
 CANARY = "cache-canary/8+Zx value"
 PASSPHRASE = "cache-passphrase/3+Ky"
@@ -105,3 +108,25 @@ def test_no_secret_reaches_the_cache_file(emulator: Emulator, tmp_path: Path) ->
     for secret in (CANARY, PASSPHRASE, emulator.api_key):
         for form in _forms(secret):
             assert form not in stored
+
+
+@pytest.mark.e2e  # two CI jobs racing for one cache directory: real processes
+def test_plans_racing_for_one_cache_file_leave_a_whole_one(emulator: Emulator, tmp_path: Path) -> None:
+    names = [f"Raced {i}" for i in range(60)]  # two pages: the listing record is used too
+    cwd = _project(tmp_path, names)
+    for name in names:
+        create(emulator, "ModelSync", users_sync(name))
+    env = {**emulator.env, "RECONCILER_CACHE_DIR": str(tmp_path / "shared-cache")}
+    env.pop("GITHUB_ACTIONS", None)
+    for _ in range(3):
+        racers = [subprocess.Popen([*reconciler_command(), "plan"], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for racer in racers:
+            out, err = racer.communicate(timeout=120)
+            assert racer.returncode == 0 and "Warning" not in err, out + err
+    emulator.clear_requests()
+    calm = run_cli(emulator, "plan", cwd=cwd, env={"RECONCILER_CACHE_DIR": str(tmp_path / "shared-cache")})
+    assert calm.returncode == 0 and "Warning" not in calm.stderr, calm.stderr
+    assert _reads(emulator) == 0 and emulator.requests()["counts"]["GET /api/syncs"] == 2  # no head re-read
+    assert [p.name for p in (tmp_path / "shared-cache").iterdir()] == [
+        p.name for p in (tmp_path / "shared-cache").glob("reads-*.json")]  # no temporary file left behind
